@@ -1,0 +1,65 @@
+// Command ferretdb-dev runs FerretDB 1.24 in-process through its embeddable
+// package, because the upstream cmd/ferretdb panics when built with `go install`
+// (it expects generated version files). SQLite is the default backend (a data
+// directory); -postgresql-url switches to the PostgreSQL backend, which pushes
+// filters down to SQL and is the one to use for figures at scale.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+
+	"github.com/FerretDB/FerretDB/ferretdb"
+)
+
+func main() {
+	listen := flag.String("listen-addr", "127.0.0.1:27017", "TCP address to listen on")
+	dataDir := flag.String("sqlite-dir", "", "SQLite data directory (default backend)")
+	pgURL := flag.String("postgresql-url", "", "PostgreSQL URL; selects the PostgreSQL backend")
+	logLevel := flag.String("log-level", "warn", "FerretDB log level")
+	flag.Parse()
+
+	conf := ferretdb.Config{
+		Listener: ferretdb.ListenerConfig{TCP: *listen},
+	}
+	if *pgURL != "" {
+		conf.Handler = "postgresql"
+		conf.PostgreSQLURL = *pgURL
+	} else {
+		if *dataDir == "" {
+			log.Fatal("either -sqlite-dir or -postgresql-url is required")
+		}
+		abs, err := filepath.Abs(*dataDir)
+		if err != nil {
+			log.Fatal(err)
+		}
+		if err := os.MkdirAll(abs, 0o700); err != nil {
+			log.Fatal(err)
+		}
+		conf.Handler = "sqlite"
+		conf.SQLiteURL = "file:" + abs + "/"
+	}
+	_ = logLevel
+
+	f, err := ferretdb.New(&conf)
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		f.Run(ctx)
+	}()
+	fmt.Fprintf(os.Stderr, "ferretdb-dev: serving %s (backend %s)\n", f.MongoDBURI(), conf.Handler)
+	<-done
+}
