@@ -10,6 +10,7 @@ import (
 	"flag"
 	"fmt"
 	"log"
+	"log/slog"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -22,11 +23,17 @@ func main() {
 	listen := flag.String("listen-addr", "127.0.0.1:27017", "TCP address to listen on")
 	dataDir := flag.String("sqlite-dir", "", "SQLite data directory (default backend)")
 	pgURL := flag.String("postgresql-url", "", "PostgreSQL URL; selects the PostgreSQL backend")
-	logLevel := flag.String("log-level", "warn", "FerretDB log level")
+	logLevel := flag.String("log-level", "warn", "FerretDB log level: debug, info, warn or error")
 	flag.Parse()
+
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
+		log.Fatalf("invalid -log-level %q: %v", *logLevel, err)
+	}
 
 	conf := ferretdb.Config{
 		Listener: ferretdb.ListenerConfig{TCP: *listen},
+		Logger:   slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level})),
 	}
 	if *pgURL != "" {
 		conf.Handler = "postgresql"
@@ -45,8 +52,6 @@ func main() {
 		conf.Handler = "sqlite"
 		conf.SQLiteURL = "file:" + abs + "/"
 	}
-	_ = logLevel
-
 	f, err := ferretdb.New(&conf)
 	if err != nil {
 		log.Fatal(err)
