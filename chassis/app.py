@@ -1,0 +1,146 @@
+"""The Flask app factory every service uses.
+
+``create_service_app`` wires configuration, JSON logs, the service's database,
+flask-smorest (OpenAPI from the marshmallow schemas), problem+json errors,
+request/correlation ids, the caller identity, health endpoints and the audit
+trail, so a service only brings its blueprints.
+"""
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from typing import Iterable
+
+from flask import Flask, g, jsonify, request
+from flask_smorest import Api, Blueprint
+from werkzeug.exceptions import HTTPException
+
+from . import audit, db as dbmod, identity, logs
+from .config import Settings
+from .errors import MEDIA_TYPE, Problem, invalid, problem_response
+
+log = logging.getLogger("crm.request")
+
+REQUEST_ID = "X-Request-ID"
+CORRELATION_ID = "X-Correlation-ID"
+
+
+def _flatten_messages(messages) -> dict:
+    """webargs messages are {location: {field: [msg]}}: keep field → messages."""
+    out: dict = {}
+    if isinstance(messages, dict):
+        for location, fields in messages.items():
+            if isinstance(fields, dict):
+                out.update(fields)
+            else:
+                out[location] = fields
+    return out
+
+
+def _http_problem(exc: HTTPException):
+    data = getattr(exc, "data", None) or {}
+    if exc.code == 422 and "messages" in data:
+        return problem_response(invalid(_flatten_messages(data["messages"])))
+    slugs = {400: "bad-request", 401: "unauthorized", 403: "forbidden", 404: "not-found",
+             405: "method-not-allowed", 409: "conflict", 412: "stale-version", 413: "too-large",
+             415: "unsupported-media-type", 428: "version-required", 429: "too-many-requests"}
+    problem = Problem(exc.code or 500, slugs.get(exc.code, "http-error"), exc.name,
+                      (data.get("message") if isinstance(data, dict) else None) or exc.description or "")
+    return problem_response(problem, headers=dict(exc.get_headers()) if exc.code == 405 else None)
+
+
+def install_common(app: Flask, settings: Settings, *, verify_identity: bool = True) -> None:
+    """Request ids, request logging and problem+json for any app (the gateway too)."""
+
+    @app.before_request
+    def _ids():
+        g.request_start = time.perf_counter()
+        g.request_id = request.headers.get(REQUEST_ID) or str(uuid.uuid4())
+        g.correlation_id = request.headers.get(CORRELATION_ID) or g.request_id
+        if verify_identity:
+            identity.load_from_request()
+
+    @app.after_request
+    def _log(resp):
+        resp.headers[REQUEST_ID] = getattr(g, "request_id", "")
+        resp.headers[CORRELATION_ID] = getattr(g, "correlation_id", "")
+        if request.path not in ("/healthz", "/readyz"):
+            # Path only: query strings may carry a mobile or ID number being searched.
+            ident = getattr(g, "identity", None)
+            log.info("request", extra={
+                "method": request.method, "path": request.path, "status": resp.status_code,
+                "ms": round((time.perf_counter() - getattr(g, "request_start", time.perf_counter())) * 1000, 1),
+                "user": getattr(ident, "user_id", None)})
+        return resp
+
+    @app.errorhandler(Problem)
+    def _problem(p: Problem):
+        return problem_response(p)
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException):
+        return _http_problem(exc)
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        log.exception("unhandled error", extra={"error": exc.__class__.__name__})
+        return problem_response(Problem(500, "internal", "Internal error",
+                                        "Something went wrong; the request id identifies it in our logs."))
+
+
+def create_service_app(settings: Settings, blueprints: Iterable[Blueprint], *, title: str,
+                       description: str = "") -> Flask:
+    logs.configure(settings.service, settings.log_level)
+    app = Flask(settings.service)
+    app.config.update(
+        CRM_SETTINGS=settings,
+        API_TITLE=title,
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/api",
+        OPENAPI_JSON_PATH="openapi.json",
+        API_SPEC_OPTIONS={"info": {"description": description}},
+        JSON_SORT_KEYS=False,
+    )
+    app.json.ensure_ascii = False
+    database = dbmod.connect(settings)
+    app.extensions["crm_db"] = database
+    api = Api(app)
+    for bp in blueprints:
+        api.register_blueprint(bp)
+    api.register_blueprint(audit.blueprint)
+    install_common(app, settings)
+    _health(app, settings)
+    return app
+
+
+def _health(app: Flask, settings: Settings) -> None:
+    # Liveness says the process answers; readiness checks what it depends on.
+    # Neither is routed by the gateway: they are for the orchestrator only.
+    @app.get("/healthz")
+    def healthz():
+        return jsonify(status="ok", service=settings.service)
+
+    @app.get("/readyz")
+    def readyz():
+        checks = {}
+        try:
+            dbmod.database().command("ping")
+            checks["database"] = "ok"
+        except Exception as exc:
+            checks["database"] = f"down: {exc.__class__.__name__}"
+        try:
+            from kombu import Connection
+            with Connection(settings.amqp_url, connect_timeout=2) as conn:
+                conn.ensure_connection(max_retries=1)
+            checks["broker"] = "ok"
+        except Exception as exc:
+            checks["broker"] = f"down: {exc.__class__.__name__}"
+        ok = all(v == "ok" for v in checks.values())
+        resp = jsonify(status="ready" if ok else "not ready", checks=checks)
+        resp.status_code = 200 if ok else 503
+        return resp
+
+
+__all__ = ["create_service_app", "install_common", "MEDIA_TYPE"]

@@ -1,0 +1,97 @@
+"""The audit trail: who read sensitive data unmasked, and who changed what.
+
+Changes are audited by their change records (written atomically with the
+change, so none is missed); unmasked reads are recorded here. Each service
+exposes both under GET /api/v1/audit for auditors; the gateway merges them.
+"""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timezone
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+from marshmallow import fields as ma
+
+from . import db as dbmod
+from . import identity as ident
+from .store import CHANGES
+
+AUDIT = "audit"
+
+blueprint = Blueprint("audit", __name__, url_prefix="/api/v1/audit",
+                      description="Audit trail of unmasked reads and changes (auditors, admins)")
+
+
+def record_read(customer_id: str, fields_: list[str], resource: str = "customer",
+                resource_id: str | None = None) -> None:
+    """Record that the caller saw ``fields_`` of a customer in clear."""
+    from flask import g
+    who = ident.current()
+    dbmod.database()[AUDIT].insert_one({
+        "_id": str(uuid.uuid4()), "at": datetime.now(timezone.utc), "action": "read_unmasked",
+        "actor": {"user_id": who.user_id, "role": who.role}, "purpose": who.purpose,
+        "customer_id": customer_id, "resource": resource, "resource_id": resource_id or customer_id,
+        "fields": sorted(fields_), "request_id": getattr(g, "request_id", None),
+    })
+
+
+class AuditQuery(Schema):
+    customer_id = fields.String()
+    actor = fields.String()
+    since = fields.DateTime()
+    until = fields.DateTime()
+    limit = fields.Integer(load_default=100, validate=validate.Range(1, 500))
+
+
+class AuditEntry(Schema):
+    at = fields.DateTime()
+    action = fields.String()
+    actor = fields.Dict()
+    purpose = fields.String(allow_none=True)
+    customer_id = fields.String(allow_none=True)
+    resource = fields.String()
+    resource_id = fields.String()
+    fields = ma.List(ma.String())
+    request_id = ma.String(allow_none=True)
+
+
+@blueprint.route("")
+class AuditTrail(MethodView):
+    @blueprint.arguments(AuditQuery, location="query")
+    @blueprint.response(200, AuditEntry(many=True))
+    def get(self, q):
+        ident.current().ensure_role(ident.AUDITOR, ident.ADMIN)
+        return query(**q)
+
+
+def query(customer_id=None, actor=None, since=None, until=None, limit=100) -> list[dict]:
+    database = dbmod.database()
+    reads_q, changes_q = {}, {}
+    if customer_id:
+        reads_q["customer_id"] = customer_id
+        changes_q["aggregate_id"] = customer_id
+    if actor:
+        reads_q["actor.user_id"] = actor
+        changes_q["actor.user_id"] = actor
+    for q, key in ((reads_q, "at"), (changes_q, "recorded_at")):
+        rng = {}
+        if since:
+            rng["$gte"] = since
+        if until:
+            rng["$lte"] = until
+        if rng:
+            q[key] = rng
+    entries = list(database[AUDIT].find(reads_q).sort([("at", -1)]).limit(limit))
+    for c in database[CHANGES].find({**changes_q, "status": {"$ne": "void"}},
+                                    {"state": 0, "events": 0}).sort([("recorded_at", -1)]).limit(limit):
+        entries.append({
+            "at": c["recorded_at"], "action": "create" if c["version"] == 1 else "update",
+            "actor": c.get("actor"), "purpose": c.get("reason"),
+            "customer_id": c["aggregate_id"] if c["aggregate_type"] == "customer" else None,
+            "resource": c["aggregate_type"], "resource_id": c["aggregate_id"],
+            "fields": [d["field"] for d in c.get("diff", [])], "request_id": c.get("request_id"),
+        })
+    entries.sort(key=lambda e: e["at"], reverse=True)
+    return entries[:limit]

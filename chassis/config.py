@@ -1,0 +1,98 @@
+"""Configuration from the environment.
+
+Every variable the suite reads is declared once in ``VARIABLES`` so the README
+table can be checked against it by a test.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+
+# name -> (default, description). Secrets have no default on purpose.
+VARIABLES: dict[str, tuple[str | None, str]] = {
+    "CRM_MONGO_URL": ("mongodb://127.0.0.1:27017", "MongoDB (or FerretDB) connection URL"),
+    "CRM_DB_PREFIX": ("crm", "Database name prefix; each service uses <prefix>_<service>"),
+    "CRM_AMQP_URL": ("amqp://guest:guest@127.0.0.1:5672//", "RabbitMQ URL"),
+    "CRM_EXCHANGE": ("crm.events", "Durable topic exchange for domain events"),
+    "CRM_INTERNAL_SECRET": (None, "HMAC secret the gateway signs caller identities with; services verify it"),
+    "CRM_JWT_SECRET": (None, "HMAC secret for the gateway's access and refresh tokens"),
+    "CRM_CUSTOMER_URL": ("http://127.0.0.1:8001", "Gateway: base URL of the customer service"),
+    "CRM_ENGAGEMENT_URL": ("http://127.0.0.1:8002", "Gateway: base URL of the engagement service"),
+    "CRM_FEEDBACK_URL": ("http://127.0.0.1:8003", "Gateway: base URL of the feedback service"),
+    "CRM_ADMIN_USERNAME": ("", "Gateway: bootstrap admin user created at start when set"),
+    "CRM_ADMIN_PASSWORD": ("", "Gateway: bootstrap admin password (required with CRM_ADMIN_USERNAME; no default)"),
+    "CRM_LOG_LEVEL": ("INFO", "Log level (JSON logs on stderr)"),
+    "CRM_CORS_ORIGINS": ("", "Gateway: comma-separated origins allowed for browsers (empty: CORS off)"),
+    "CRM_UPSTREAM_TIMEOUT": ("2.0", "Gateway: seconds to wait for one upstream call"),
+    "CRM_ACCESS_TOKEN_TTL": ("900", "Gateway: access token lifetime in seconds"),
+    "CRM_RELAY_INTERVAL": ("0.5", "Worker: seconds between outbox polls when idle"),
+    "CRM_MAX_DELIVERY_ATTEMPTS": ("5", "Worker: attempts before a message goes to the dead-letter queue"),
+    "CRM_RETRY_DELAY_MS": ("1000", "Worker: delay before a failed message is redelivered"),
+    "CRM_REVERIFY_MONTHS": ("12", "Customer: months after which unconfirmed information needs re-verification"),
+    "CRM_RISK_VALIDITY_MONTHS": ("12", "Customer: months a risk assessment stays valid"),
+}
+
+DEV_SECRET = "dev-only-not-a-secret-change-me-in-any-deployment"
+
+
+def env(name: str, environ: dict | None = None) -> str | None:
+    if name not in VARIABLES:
+        raise KeyError(f"{name} is not a declared configuration variable")
+    source = os.environ if environ is None else environ
+    default = VARIABLES[name][0]
+    value = source.get(name)
+    return default if value in (None, "") else value
+
+
+@dataclass(frozen=True)
+class Settings:
+    service: str
+    mongo_url: str
+    db_prefix: str
+    amqp_url: str
+    exchange: str
+    internal_secret: str
+    log_level: str
+    relay_interval: float
+    max_delivery_attempts: int
+    retry_delay_ms: int
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def db_name(self) -> str:
+        return f"{self.db_prefix}_{self.service}"
+
+    @property
+    def queue(self) -> str:
+        # Named after the exchange too, so a test run on its own exchange
+        # never shares queues with a running development suite.
+        return f"{self.exchange}.{self.service}"
+
+    def with_(self, **changes) -> "Settings":
+        return replace(self, **changes)
+
+    def get(self, name: str) -> str | None:
+        """Read any declared variable, overrides in ``extra`` first."""
+        if name in self.extra:
+            return self.extra[name]
+        return env(name)
+
+
+def load_settings(service: str, **overrides) -> Settings:
+    secret = env("CRM_INTERNAL_SECRET")
+    if secret is None:
+        # Local development only; docker-compose requires a real secret.
+        secret = DEV_SECRET
+    base = Settings(
+        service=service,
+        mongo_url=env("CRM_MONGO_URL"),
+        db_prefix=env("CRM_DB_PREFIX"),
+        amqp_url=env("CRM_AMQP_URL"),
+        exchange=env("CRM_EXCHANGE"),
+        internal_secret=secret,
+        log_level=env("CRM_LOG_LEVEL"),
+        relay_interval=float(env("CRM_RELAY_INTERVAL")),
+        max_delivery_attempts=int(env("CRM_MAX_DELIVERY_ATTEMPTS")),
+        retry_delay_ms=int(env("CRM_RETRY_DELAY_MS")),
+    )
+    return replace(base, **overrides) if overrides else base

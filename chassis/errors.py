@@ -1,0 +1,71 @@
+"""Errors as RFC 9457 problem details (application/problem+json).
+
+Domain code raises ``Problem`` (or a helper below); the app factory turns it,
+HTTP exceptions and validation errors into one JSON shape with a stable type.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, json
+
+PROBLEM_BASE = "https://crm.example/problems/"
+MEDIA_TYPE = "application/problem+json"
+
+
+class Problem(Exception):
+    def __init__(self, status: int, slug: str, title: str, detail: str = "", **extra: Any):
+        super().__init__(detail or title)
+        self.status = status
+        self.slug = slug
+        self.title = title
+        self.detail = detail
+        self.extra = extra
+
+    def to_dict(self) -> dict:
+        body = {"type": PROBLEM_BASE + self.slug, "title": self.title, "status": self.status}
+        if self.detail:
+            body["detail"] = self.detail
+        body.update(self.extra)
+        return body
+
+
+def problem_response(problem: Problem, headers: dict | None = None) -> Response:
+    resp = Response(json.dumps(problem.to_dict()), status=problem.status, mimetype=MEDIA_TYPE)
+    for k, v in (headers or {}).items():
+        resp.headers[k] = v
+    return resp
+
+
+def not_found(what: str = "resource") -> Problem:
+    return Problem(404, "not-found", "Not found", f"No such {what}.")
+
+
+def conflict(detail: str, slug: str = "conflict", **extra) -> Problem:
+    return Problem(409, slug, "Conflict", detail, **extra)
+
+
+def precondition_failed(detail: str = "The resource changed since you read it; reload and retry.", **extra) -> Problem:
+    return Problem(412, "stale-version", "Precondition failed", detail, **extra)
+
+
+def precondition_required() -> Problem:
+    return Problem(428, "version-required", "Precondition required",
+                   "Send the version you read in the If-Match header.")
+
+
+def forbidden(detail: str = "You are not allowed to do this.") -> Problem:
+    return Problem(403, "forbidden", "Forbidden", detail)
+
+
+def unauthorized(detail: str = "Authentication required.") -> Problem:
+    return Problem(401, "unauthorized", "Unauthorized", detail)
+
+
+def invalid(errors: dict, detail: str = "The request has invalid fields.") -> Problem:
+    """422 with field errors: ``errors`` maps field name to a list of messages."""
+    return Problem(422, "validation-error", "Invalid input", detail, errors=errors)
+
+
+def bad_request(detail: str) -> Problem:
+    return Problem(400, "bad-request", "Bad request", detail)

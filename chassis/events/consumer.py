@@ -1,0 +1,106 @@
+"""The event consumer: ack after the effect is stored, bounded retries, dead letters.
+
+Handlers receive an ``Envelope`` and must be idempotent by construction
+(deterministic ids, version guards): the ``processed_events`` record written
+after success is only a fast path for redeliveries, not the guarantee, since a
+crash can fall between the effect and that record.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import socket
+import threading
+from datetime import datetime, timezone
+from typing import Callable
+
+from kombu import Connection, Consumer, Producer
+from kombu.message import Message
+from pymongo.database import Database
+from pymongo.errors import DuplicateKeyError
+
+from ..config import Settings
+from .envelope import Envelope
+from .relay import connection
+from . import topology
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Envelope], None]
+PROCESSED = "processed_events"
+ATTEMPTS_HEADER = "x-crm-attempts"
+
+
+class EventConsumer:
+    def __init__(self, settings: Settings, db: Database, handlers: dict[str, Handler], prefetch: int = 10):
+        if not handlers:
+            raise ValueError("a consumer needs at least one handler")
+        self.settings = settings
+        self.db = db
+        self.handlers = handlers
+        self.prefetch = prefetch
+        self._producer: Producer | None = None
+
+    def on_message(self, body, message: Message) -> None:
+        try:
+            payload = body if isinstance(body, dict) else json.loads(body)
+            envelope = Envelope.from_dict(payload)
+        except Exception as exc:  # malformed: retrying cannot help
+            self._dead_letter(message, f"malformed: {exc!r}"[:500])
+            message.ack()
+            return
+        if self.db[PROCESSED].find_one({"_id": envelope.id}, {"_id": 1}):
+            message.ack()
+            return
+        handler = self.handlers.get(envelope.type)
+        try:
+            if handler is None:
+                raise LookupError(f"no handler for {envelope.type}")
+            handler(envelope)
+        except Exception as exc:
+            attempts = int((message.headers or {}).get(ATTEMPTS_HEADER, 0)) + 1
+            log.warning("handler failed", extra={"event_id": envelope.id, "event_type": envelope.type,
+                                                 "attempt": attempts, "error": repr(exc)[:300]})
+            if attempts >= self.settings.max_delivery_attempts:
+                self._dead_letter(message, repr(exc)[:500], attempts)
+            else:
+                self._republish(message, topology.retry_name(self.settings), attempts, repr(exc)[:500])
+            message.ack()  # only after the copy is confirmed by the broker
+            return
+        try:
+            self.db[PROCESSED].insert_one({"_id": envelope.id, "type": envelope.type,
+                                           "at": datetime.now(timezone.utc)})
+        except DuplicateKeyError:
+            pass
+        message.ack()
+
+    def _republish(self, message: Message, queue: str, attempts: int, error: str) -> None:
+        headers = dict(message.headers or {})
+        headers.update({ATTEMPTS_HEADER: attempts, "x-crm-error": error})
+        self._producer.publish(message.body, exchange="", routing_key=queue, headers=headers,
+                               content_type=message.content_type, content_encoding=message.content_encoding,
+                               delivery_mode=2, message_id=message.properties.get("message_id"))
+
+    def _dead_letter(self, message: Message, error: str, attempts: int = 1) -> None:
+        log.error("message dead-lettered", extra={"queue": topology.dead_name(self.settings), "error": error})
+        self._republish(message, topology.dead_name(self.settings), attempts, error)
+
+    def run(self, stop: threading.Event) -> None:
+        while not stop.is_set():
+            try:
+                with connection(self.settings) as conn:
+                    conn.ensure_connection(max_retries=3)
+                    channel = conn.channel()
+                    queue = topology.declare_consumer(channel, self.settings, self.handlers.keys())
+                    self._producer = Producer(conn.channel())
+                    with Consumer(channel, queues=[queue], callbacks=[self.on_message],
+                                  accept=["json", "application/json"], prefetch_count=self.prefetch):
+                        log.info("consuming", extra={"queue": queue.name, "keys": sorted(self.handlers)})
+                        while not stop.is_set():
+                            try:
+                                conn.drain_events(timeout=1)
+                            except socket.timeout:
+                                conn.heartbeat_check()
+            except Exception as exc:
+                log.warning("consumer connection lost, reconnecting", extra={"error": repr(exc)[:300]})
+                stop.wait(2)

@@ -1,0 +1,73 @@
+"""RabbitMQ topology, declared identically by every publisher and consumer.
+
+* ``crm.events``: durable topic exchange, routing key = event type. Its
+  alternate exchange ``crm.events.unrouted`` (fanout → queue of the same name)
+  keeps any event no queue is bound for yet, so nothing is dropped silently.
+* per consuming service: ``<service>.events`` (durable), ``<service>.events.retry``
+  (messages wait there ``retry_delay_ms`` then dead-letter back to the main
+  queue) and ``<service>.events.dead`` (the dead-letter queue operators inspect).
+"""
+from __future__ import annotations
+
+from kombu import Exchange, Queue
+
+from ..config import Settings
+
+
+def exchange(settings: Settings) -> Exchange:
+    return Exchange(settings.exchange, type="topic", durable=True,
+                    arguments={"alternate-exchange": unrouted_name(settings)})
+
+
+def unrouted_name(settings: Settings) -> str:
+    return f"{settings.exchange}.unrouted"
+
+
+def unrouted_exchange(settings: Settings) -> Exchange:
+    return Exchange(unrouted_name(settings), type="fanout", durable=True)
+
+
+def unrouted_queue(settings: Settings) -> Queue:
+    return Queue(unrouted_name(settings), exchange=unrouted_exchange(settings), durable=True)
+
+
+def retry_name(settings: Settings) -> str:
+    return f"{settings.queue}.retry"
+
+
+def dead_name(settings: Settings) -> str:
+    return f"{settings.queue}.dead"
+
+
+def main_queue(settings: Settings, routing_keys) -> Queue:
+    from kombu import binding
+    ex = exchange(settings)
+    return Queue(settings.queue, bindings=[binding(ex, routing_key=k) for k in sorted(routing_keys)],
+                 durable=True)
+
+
+def retry_queue(settings: Settings) -> Queue:
+    return Queue(retry_name(settings), durable=True, queue_arguments={
+        "x-message-ttl": settings.retry_delay_ms,
+        "x-dead-letter-exchange": "",
+        "x-dead-letter-routing-key": settings.queue,
+    })
+
+
+def dead_queue(settings: Settings) -> Queue:
+    return Queue(dead_name(settings), durable=True)
+
+
+def declare_exchange(channel, settings: Settings) -> None:
+    unrouted_exchange(settings)(channel).declare()
+    unrouted_queue(settings)(channel).declare()
+    exchange(settings)(channel).declare()
+
+
+def declare_consumer(channel, settings: Settings, routing_keys) -> Queue:
+    declare_exchange(channel, settings)
+    q = main_queue(settings, routing_keys)(channel)
+    q.declare()
+    retry_queue(settings)(channel).declare()
+    dead_queue(settings)(channel).declare()
+    return q

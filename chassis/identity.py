@@ -1,0 +1,110 @@
+"""Who is calling, as asserted by the gateway and verified again here.
+
+The gateway authenticates users and forwards their identity to services as a
+short-lived JWT in ``X-Identity`` signed with CRM_INTERNAL_SECRET, so a service
+never trusts a bare header and enforces ownership itself (defence in depth).
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field
+
+import jwt
+from flask import current_app, g, request
+
+from .errors import Problem, forbidden, not_found, unauthorized
+
+HEADER = "X-Identity"
+ALGORITHM = "HS256"
+AUDIENCE = "crm-services"
+
+MANAGER = "manager"
+SUPERVISOR = "supervisor"
+ADMIN = "admin"
+AUDITOR = "auditor"
+SYSTEM = "system"  # workers acting on their own (never issued to a person)
+ROLES = (MANAGER, SUPERVISOR, ADMIN, AUDITOR)
+
+
+@dataclass(frozen=True)
+class Identity:
+    user_id: str
+    role: str
+    branch: str = ""
+    team: tuple[str, ...] = field(default_factory=tuple)  # managers a supervisor oversees
+    unmask: bool = False      # holds the right to see sensitive fields in clear
+    purpose: str = ""         # stated purpose for unmasking, audited
+
+    # --- ownership rules, one place for every service -------------------
+    def manager_ids_visible(self) -> set[str] | None:
+        """Managers whose customers this caller sees; None means the whole branch."""
+        if self.role == MANAGER:
+            return {self.user_id}
+        if self.role == SUPERVISOR:
+            return {self.user_id, *self.team}
+        if self.role in (ADMIN, SYSTEM):
+            return None
+        return set()
+
+    def can_see(self, manager_id: str | None, branch: str | None = None) -> bool:
+        visible = self.manager_ids_visible()
+        if visible is None:
+            return self.role == SYSTEM or not self.branch or not branch or branch == self.branch
+        return manager_id in visible
+
+    def ensure_can_see(self, manager_id: str | None, branch: str | None = None, what: str = "customer"):
+        # 404 rather than 403: a caller must not learn that someone else's record exists.
+        if not self.can_see(manager_id, branch):
+            raise not_found(what)
+
+    def ensure_role(self, *roles: str):
+        if self.role not in roles:
+            raise forbidden(f"This needs one of the roles: {', '.join(roles)}.")
+
+    @property
+    def may_unmask(self) -> bool:
+        return self.unmask and bool(self.purpose)
+
+    def to_claims(self) -> dict:
+        d = asdict(self)
+        d["team"] = list(self.team)
+        return d
+
+
+def issue(identity: Identity, secret: str, ttl: int = 60) -> str:
+    now = int(time.time())
+    claims = {**identity.to_claims(), "aud": AUDIENCE, "iat": now, "exp": now + ttl}
+    return jwt.encode(claims, secret, algorithm=ALGORITHM)
+
+
+def verify(token: str, secret: str) -> Identity:
+    try:
+        c = jwt.decode(token, secret, algorithms=[ALGORITHM], audience=AUDIENCE)
+    except jwt.PyJWTError as exc:
+        raise unauthorized(f"Invalid caller identity: {exc.__class__.__name__}.") from None
+    if c.get("role") not in (*ROLES, SYSTEM):
+        raise unauthorized("Unknown role.")
+    return Identity(
+        user_id=str(c["user_id"]), role=c["role"], branch=c.get("branch", ""),
+        team=tuple(c.get("team", [])), unmask=bool(c.get("unmask")), purpose=c.get("purpose", ""),
+    )
+
+
+def load_from_request() -> None:
+    token = request.headers.get(HEADER)
+    g.identity = verify(token, current_app.config["CRM_SETTINGS"].internal_secret) if token else None
+
+
+def current() -> Identity:
+    ident = getattr(g, "identity", None)
+    if ident is None:
+        raise unauthorized()
+    return ident
+
+
+def system(service: str) -> Identity:
+    return Identity(user_id=f"system:{service}", role=SYSTEM)
+
+
+__all__ = ["Identity", "issue", "verify", "current", "system", "Problem",
+           "MANAGER", "SUPERVISOR", "ADMIN", "AUDITOR", "SYSTEM", "ROLES", "HEADER"]

@@ -1,0 +1,66 @@
+"""JSON logs on stderr, with request ids, and redaction as a last line of defence.
+
+Code must not log customer data in the first place; the filter below still
+masks anything shaped like a mainland mobile number or resident ID number.
+"""
+from __future__ import annotations
+
+import logging
+import re
+import sys
+
+from pythonjsonlogger.json import JsonFormatter
+
+_SENSITIVE = re.compile(r"(?<!\d)(\d{17}[\dXx]|\d{15}|1[3-9]\d{9})(?!\d)")
+
+
+def redact(text: str) -> str:
+    return _SENSITIVE.sub(lambda m: m.group(0)[:2] + "*" * (len(m.group(0)) - 2), text)
+
+
+class RedactingFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        msg = record.getMessage()
+        red = redact(msg)
+        if red != msg:
+            record.msg, record.args = red, None
+        for k, v in list(vars(record).items()):
+            if k not in ("msg", "args") and isinstance(v, str) and k not in _STD:
+                setattr(record, k, redact(v))
+        return True
+
+
+_STD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None)).keys())
+
+
+class _ContextFilter(logging.Filter):
+    def __init__(self, service: str):
+        super().__init__()
+        self.service = service
+
+    def filter(self, record):
+        record.service = self.service
+        try:
+            from flask import g, has_request_context
+            if has_request_context():
+                record.request_id = getattr(g, "request_id", None)
+                record.correlation_id = getattr(g, "correlation_id", None)
+        except Exception:  # logging must never fail the caller
+            pass
+        return True
+
+
+def configure(service: str, level: str = "INFO") -> None:
+    root = logging.getLogger()
+    if getattr(root, "_crm_configured", None) == service:
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonFormatter("%(asctime)s %(levelname)s %(name)s %(message)s",
+                                       rename_fields={"levelname": "level", "asctime": "time"}))
+    handler.addFilter(_ContextFilter(service))
+    handler.addFilter(RedactingFilter())
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+    for noisy in ("pymongo", "amqp", "kombu", "urllib3", "werkzeug"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    root._crm_configured = service

@@ -1,0 +1,24 @@
+"""Base document for aggregates written through the versioned store."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from mongoengine import DateTimeField, Document, IntField, StringField
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Aggregate(Document):
+    """An aggregate root: string id, a version bumped by every change.
+
+    Never save() these directly: write through ``chassis.store.AggregateStore``
+    so the change record (history + outbox) and the version check happen.
+    """
+    id = StringField(primary_key=True)
+    version = IntField(default=0, min_value=0)
+    created_at = DateTimeField()
+    updated_at = DateTimeField()
+
+    meta = {"abstract": True}

@@ -1,0 +1,302 @@
+"""Versioned aggregate store: history, optimistic concurrency and outbox in one record.
+
+FerretDB 1.x applies updates as read-then-write, so two writers racing on one
+document can lose an update even with a conditional filter; inserts against a
+unique index, however, are atomic there and on MongoDB alike. Every change is
+therefore first *inserted* as a change record whose ``_id`` is
+``<type>:<aggregate id>:<new version>``:
+
+* the loser of a race gets a duplicate key and a 412, never a silent overwrite;
+* the record carries the new state, the field diff (history), who and why, and
+  the events to publish (the outbox) — one atomic insert, so an event cannot be
+  lost between the data write and the publish;
+* the aggregate document is then brought up to that version. If the process
+  dies in between, the relay repairs it from the record (see ``repair``).
+
+The relay publishes a record's events only once the aggregate has reached its
+version, so a change that was refused afterwards (a natural-key clash) never
+leaks an event.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta, timezone
+from typing import Callable, Iterable
+
+from flask import g, has_request_context
+from mongoengine import Document
+from mongoengine.errors import ValidationError as MEValidationError
+from pymongo.collection import Collection
+from pymongo.errors import DuplicateKeyError, OperationFailure
+
+from .errors import Problem, conflict, invalid, not_found, precondition_failed
+from .events.envelope import Envelope
+from .identity import Identity
+
+log = logging.getLogger(__name__)
+
+CHANGES = "changes"
+DUPLICATE_KEY = 11000
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _is_duplicate(exc: Exception) -> bool:
+    if isinstance(exc, DuplicateKeyError):
+        return True
+    return isinstance(exc, OperationFailure) and exc.code == DUPLICATE_KEY
+
+
+def change_id(aggregate_type: str, aggregate_id: str, version: int) -> str:
+    return f"{aggregate_type}:{aggregate_id}:{version}"
+
+
+def diff(before: dict | None, after: dict) -> list[dict]:
+    """Top-level field changes, old → new (bookkeeping fields left out)."""
+    skip = {"_id", "version", "updated_at", "created_at", "_cls"}
+    before = before or {}
+    out = []
+    for key in sorted(set(before) | set(after)):
+        if key in skip:
+            continue
+        old, new = before.get(key), after.get(key)
+        if old != new:
+            out.append({"field": key, "old": old, "new": new})
+    return out
+
+
+def _request_context() -> tuple[str | None, str | None]:
+    if has_request_context():
+        return getattr(g, "correlation_id", None), getattr(g, "request_id", None)
+    return None, None
+
+
+class AggregateStore:
+    """Writes one kind of aggregate (a mongoengine ``Aggregate`` subclass)."""
+
+    def __init__(self, model: type[Document], aggregate_type: str):
+        self.model = model
+        self.type = aggregate_type
+
+    # -- collections -----------------------------------------------------------
+    @property
+    def collection(self) -> Collection:
+        return self.model._get_collection()
+
+    @property
+    def changes(self) -> Collection:
+        return self.collection.database[CHANGES]
+
+    # -- reads -------------------------------------------------------------------
+    def get(self, aggregate_id: str) -> Document | None:
+        son = self.collection.find_one({"_id": aggregate_id})
+        return self.model._from_son(son) if son else None
+
+    def require(self, aggregate_id: str, what: str | None = None) -> Document:
+        doc = self.get(aggregate_id)
+        if doc is None:
+            raise not_found(what or self.type)
+        return doc
+
+    def history(self, aggregate_id: str, limit: int = 100, before_version: int | None = None) -> list[dict]:
+        query: dict = {"aggregate_type": self.type, "aggregate_id": aggregate_id, "status": {"$ne": "void"}}
+        if before_version is not None:
+            query["version"] = {"$lt": before_version}
+        return list(self.changes.find(query, {"state": 0}).sort([("version", -1)]).limit(limit))
+
+    # -- writes ------------------------------------------------------------------
+    def create(self, doc: Document, actor: Identity, events: Iterable[Envelope] = (), *,
+               channel: str | None = None, reason: str | None = None) -> Document:
+        now = _now()
+        doc.version = 1
+        doc.created_at = doc.created_at or now
+        doc.updated_at = now
+        self._validate(doc)
+        state = doc.to_mongo().to_dict()
+        record = self._record(doc.id, 1, None, state, list(events), actor, channel, reason, now)
+        try:
+            self.changes.insert_one(record)
+        except Exception as exc:
+            if _is_duplicate(exc):
+                raise conflict(f"{self.type} {doc.id} already exists.", slug="already-exists") from None
+            raise
+        try:
+            self.collection.insert_one(state)
+        except Exception as exc:
+            self.changes.delete_one({"_id": record["_id"]})
+            if _is_duplicate(exc):
+                raise self._unique_conflict(exc) from None
+            raise
+        return doc
+
+    def create_many(self, docs: list[Document], actor: Identity,
+                    events_for: Callable[[Document], list[Envelope]], *,
+                    channel: str | None = None, reason: str | None = None) -> tuple[list[Document], dict[int, Problem]]:
+        """Bulk create: two unordered insert_many calls. Returns (created, {index: problem})."""
+        now = _now()
+        records, states, errors = [], [], {}
+        for i, doc in enumerate(docs):
+            doc.version, doc.created_at, doc.updated_at = 1, doc.created_at or now, now
+            state = doc.to_mongo().to_dict()
+            states.append(state)
+            records.append(self._record(doc.id, 1, None, state, events_for(doc), actor, channel, reason, now))
+        failed_records = self._insert_many(self.changes, records)
+        for i in failed_records:
+            errors[i] = conflict(f"{self.type} {docs[i].id} already exists.", slug="already-exists")
+        keep = [i for i in range(len(docs)) if i not in failed_records]
+        failed_docs = self._insert_many(self.collection, [states[i] for i in keep])
+        refused = []
+        for j, exc in failed_docs.items():
+            i = keep[j]
+            errors[i] = self._unique_conflict(exc)
+            refused.append(records[i]["_id"])
+        if refused:
+            self.changes.delete_many({"_id": {"$in": refused}})
+        created = [docs[i] for i in range(len(docs)) if i not in errors]
+        return created, errors
+
+    def update(self, aggregate_id: str, expected_version: int | None,
+               change: Callable[[Document], Iterable[Envelope] | None], actor: Identity, *,
+               channel: str | None = None, reason: str | None = None,
+               current: Document | None = None) -> Document:
+        """Apply ``change`` (which mutates the document and returns events).
+
+        ``expected_version`` None means "whatever is current" (used by workers
+        and consumers, which retry on conflict); otherwise a stale version is 412.
+        """
+        doc = current or self.require(aggregate_id)
+        if expected_version is not None and doc.version != expected_version:
+            raise precondition_failed(current_version=doc.version)
+        before = doc.to_mongo().to_dict()
+        old_version = doc.version
+        events = list(change(doc) or [])
+        now = _now()
+        doc.updated_at = now
+        self._validate(doc)
+        after = doc.to_mongo().to_dict()
+        if not diff(before, after) and not events:
+            return doc  # nothing changed: no version, no history, no event
+        doc.version = old_version + 1
+        after["version"] = doc.version
+        record = self._record(aggregate_id, doc.version, before, after, events, actor, channel, reason, now)
+        try:
+            self.changes.insert_one(record)
+        except Exception as exc:
+            if _is_duplicate(exc):
+                raise precondition_failed(current_version=old_version + 1) from None
+            raise
+        try:
+            self.collection.replace_one({"_id": aggregate_id, "version": old_version}, after)
+        except Exception as exc:
+            self.changes.delete_one({"_id": record["_id"]})
+            if _is_duplicate(exc):
+                raise self._unique_conflict(exc) from None
+            raise
+        return doc
+
+    def update_with_retry(self, aggregate_id: str, change, actor: Identity, attempts: int = 5, **kw) -> Document:
+        """For workers and consumers: re-read and re-apply on a lost race."""
+        for attempt in range(attempts):
+            try:
+                return self.update(aggregate_id, None, change, actor, **kw)
+            except Problem as p:
+                if p.status != 412 or attempt == attempts - 1:
+                    raise
+        raise AssertionError("unreachable")
+
+    # -- helpers -------------------------------------------------------------------
+    def _record(self, aggregate_id, version, before, after, events, actor, channel, reason, now) -> dict:
+        correlation_id, request_id = _request_context()
+        for ev in events:
+            ev.subject_version = version
+            ev.correlation_id = ev.correlation_id or correlation_id
+        return {
+            "_id": change_id(self.type, aggregate_id, version),
+            "aggregate_type": self.type,
+            "aggregate_id": aggregate_id,
+            "collection": self.collection.name,
+            "version": version,
+            "recorded_at": now,
+            "actor": {"user_id": actor.user_id, "role": actor.role},
+            "channel": channel,
+            "reason": reason,
+            "request_id": request_id,
+            "diff": diff(before, after),
+            "state": after,
+            "events": [e.to_dict() for e in events],
+            # Every record goes through the relay, even without events, so a crash
+            # between the two writes is always repaired.
+            "published": False,
+            "status": "pending",
+        }
+
+    @staticmethod
+    def _insert_many(collection: Collection, docs: list[dict]) -> dict[int, Exception]:
+        from pymongo.errors import BulkWriteError
+        if not docs:
+            return {}
+        try:
+            collection.insert_many(docs, ordered=False)
+            return {}
+        except BulkWriteError as bwe:
+            failed = {}
+            for err in bwe.details.get("writeErrors", []):
+                if err.get("code") != DUPLICATE_KEY:
+                    raise
+                failed[err["index"]] = DuplicateKeyError(err.get("errmsg", "duplicate key"), DUPLICATE_KEY)
+            return failed
+
+    def _validate(self, doc: Document) -> None:
+        try:
+            doc.validate()
+        except MEValidationError as exc:
+            raise invalid({k: [str(v)] for k, v in (exc.to_dict() or {"_": exc.message}).items()}) from None
+
+    def _unique_conflict(self, exc: Exception) -> Problem:
+        return conflict(f"Another {self.type} already holds a value that must be unique.",
+                        slug="duplicate", detail_index=_index_name(exc))
+
+
+def _index_name(exc: Exception) -> str | None:
+    text = str(exc)
+    marker = "index: "
+    if marker in text:
+        return text.split(marker, 1)[1].split(" ", 1)[0]
+    return None
+
+
+def repair(db, record: dict, grace: timedelta) -> str:
+    """Decide what to do with one pending change record; called by the relay.
+
+    Returns "publish" when the aggregate has reached the record's version,
+    "wait" while the writing request may still be in flight, "void" when the
+    change can never be applied (its natural keys clashed), and "repaired" when
+    the crash gap was closed from the record.
+    """
+    coll = db[record["collection"]]
+    current = coll.find_one({"_id": record["aggregate_id"]}, {"version": 1})
+    version = current["version"] if current else 0
+    if version >= record["version"]:
+        return "publish"
+    recorded = record["recorded_at"]
+    if recorded.tzinfo is None:
+        recorded = recorded.replace(tzinfo=timezone.utc)
+    if _now() - recorded < grace:
+        return "wait"
+    if version != record["version"] - 1:
+        return "wait"  # an earlier change is pending; it is repaired first (records go in order)
+    try:
+        if current is None:
+            coll.insert_one(record["state"])
+        else:
+            coll.replace_one({"_id": record["aggregate_id"], "version": version}, record["state"])
+    except Exception as exc:
+        if _is_duplicate(exc):
+            db[CHANGES].update_one({"_id": record["_id"]}, {"$set": {"status": "void", "published": True}})
+            log.warning("change record voided: its unique keys clashed", extra={"change": record["_id"]})
+            return "void"
+        raise
+    log.warning("aggregate repaired from its change record", extra={"change": record["_id"]})
+    return "repaired"

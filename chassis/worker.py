@@ -1,0 +1,54 @@
+"""A service's worker process: outbox relay, event consumer and periodic jobs.
+
+Each runs in its own thread with its own connections; SIGTERM/SIGINT stop them
+all. Services call ``run_worker`` from their ``worker.py``.
+"""
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from typing import Callable
+
+from . import db as dbmod
+from . import logs
+from .config import Settings
+from .events.consumer import EventConsumer, Handler
+from .events.relay import OutboxRelay
+
+log = logging.getLogger(__name__)
+
+
+def _periodic(name: str, interval: float, job: Callable[[], object], stop: threading.Event) -> None:
+    while not stop.is_set():
+        try:
+            job()
+        except Exception as exc:  # a failing job is retried next round, never kills the worker
+            log.exception("periodic job failed", extra={"job": name, "error": repr(exc)[:300]})
+        stop.wait(interval)
+
+
+def run_worker(settings: Settings, handlers: dict[str, Handler] | None = None,
+               periodic: dict[str, tuple[float, Callable[[], object]]] | None = None,
+               stop: threading.Event | None = None) -> None:
+    logs.configure(settings.service + "-worker", settings.log_level)
+    database = dbmod.connect(settings)
+    stop = stop or threading.Event()
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: stop.set())
+    threads = [threading.Thread(target=OutboxRelay(settings, database).run, args=(stop,), name="relay")]
+    if handlers:
+        threads.append(threading.Thread(target=EventConsumer(settings, database, handlers).run,
+                                        args=(stop,), name="consumer"))
+    for name, (interval, job) in (periodic or {}).items():
+        threads.append(threading.Thread(target=_periodic, args=(name, interval, job, stop), name=name))
+    for t in threads:
+        t.daemon = True
+        t.start()
+    log.info("worker started", extra={"threads": [t.name for t in threads]})
+    while not stop.is_set():
+        stop.wait(1)
+    for t in threads:
+        t.join(timeout=10)
+    log.info("worker stopped")

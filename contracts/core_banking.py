@@ -1,0 +1,1 @@
+"""Events of the core_banking context (declared by its owner)."""

@@ -1,0 +1,1 @@
+"""Events of the engagement context (declared by its owner)."""

@@ -1,0 +1,1 @@
+"""Events of the feedback context (declared by its owner)."""

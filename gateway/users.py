@@ -1,0 +1,40 @@
+"""Users, roles and password hashing (argon2id) for the gateway."""
+from __future__ import annotations
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from mongoengine import BooleanField, DateTimeField, Document, ListField, StringField
+
+from chassis.identity import ROLES
+
+_hasher = PasswordHasher()
+
+
+class User(Document):
+    id = StringField(primary_key=True)             # also the manager id used by services
+    username = StringField(required=True)
+    password_hash = StringField(required=True)
+    role = StringField(required=True, choices=ROLES)
+    branch = StringField(default="")
+    team = ListField(StringField())                 # supervisors: the managers they oversee
+    can_unmask = BooleanField(default=False)
+    active = BooleanField(default=True)
+    created_at = DateTimeField()
+
+    meta = {"db_alias": "gateway", "collection": "users",
+            "indexes": [{"fields": ["username"], "unique": True, "name": "uniq_username"}]}
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def check_password(user: User | None, password: str) -> bool:
+    if user is None:
+        # Same cost whether or not the user exists, so timing does not reveal usernames.
+        _hasher.hash(password)
+        return False
+    try:
+        return _hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False

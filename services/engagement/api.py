@@ -1,0 +1,33 @@
+"""HTTP entry points of the engagement service."""
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields
+
+from chassis import identity
+from chassis.errors import not_found
+
+from . import snapshots
+
+blp = Blueprint("snapshots", __name__, url_prefix="/api/v1/engagement/customers",
+                description="This service's copy of customer data")
+
+
+class SnapshotOut(Schema):
+    id = fields.String()
+    version = fields.Integer()
+    name = fields.String()
+    tier = fields.String(allow_none=True)
+    manager_id = fields.String(allow_none=True)
+    birth_date = fields.Date(allow_none=True)
+
+
+@blp.route("/<customer_id>/snapshot")
+class Snapshot(MethodView):
+    @blp.response(200, SnapshotOut)
+    def get(self, customer_id):
+        who = identity.current()
+        snap = snapshots.get(customer_id)
+        if snap is None:
+            raise not_found("customer")
+        who.ensure_can_see(snap.manager_id, snap.branch)
+        return snap

@@ -1,0 +1,10 @@
+from chassis.app import create_service_app
+from chassis.config import load_settings
+
+from . import api
+
+
+def create_app(**overrides):
+    return create_service_app(load_settings("engagement", **overrides), [api.blp],
+                              title="Engagement service",
+                              description="Interactions, cadence, visits, care, gifts, activities")

@@ -1,0 +1,39 @@
+"""The copy of customer data engagement needs (cadence, care, targeting)."""
+from __future__ import annotations
+
+from mongoengine import DateField, DateTimeField, DictField, Document, IntField, ListField, StringField
+
+from chassis import copies
+from chassis.events import Envelope
+
+
+class CustomerSnapshot(Document):
+    id = StringField(primary_key=True)          # customer id
+    version = IntField(required=True)           # customer version it reflects
+    kind = StringField()
+    name = StringField()
+    tier = StringField()
+    classes = ListField(StringField())
+    tags = ListField(StringField())
+    birth_date = DateField()
+    important_dates = ListField(DictField())
+    manager_id = StringField()
+    branch = StringField()
+    preferred_channels = ListField(StringField())
+    status = StringField()
+    updated_at = DateTimeField()
+
+    meta = {"db_alias": "engagement", "collection": "customer_snapshots",
+            "indexes": [{"fields": ["manager_id"], "name": "by_manager"}]}
+
+
+FIELDS = ("kind", "name", "tier", "classes", "tags", "birth_date", "important_dates",
+          "manager_id", "branch", "preferred_channels", "status")
+
+
+def apply(envelope: Envelope) -> bool:
+    return copies.apply(CustomerSnapshot._get_collection(), envelope, copies.pick(envelope.data, FIELDS))
+
+
+def get(customer_id: str) -> CustomerSnapshot | None:
+    return CustomerSnapshot.objects(id=customer_id).first()

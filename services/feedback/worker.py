@@ -1,0 +1,13 @@
+"""Feedback worker: outbox relay + consumer of customer events."""
+from chassis.config import load_settings
+from chassis.worker import run_worker
+
+from .handlers import HANDLERS
+
+
+def main(stop=None, **overrides):
+    run_worker(load_settings("feedback", **overrides), HANDLERS, stop=stop)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,285 @@
+"""Helpers the integration and e2e tests share: real servers only.
+
+``make test`` starts FerretDB and RabbitMQ (devstack/up.sh); these helpers fail
+loudly (never skip) when they are not there. Each test session gets its own
+database prefix and exchange, so it never touches a running dev suite's data.
+"""
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+
+import pika
+import pymongo
+import requests
+
+from chassis import identity as ident
+from chassis.config import DEV_SECRET
+
+ROOT = Path(__file__).resolve().parent.parent
+MONGO_URL = os.environ.get("CRM_MONGO_URL", "mongodb://127.0.0.1:27017")
+AMQP_URL = os.environ.get("CRM_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672//")
+RUN_ID = os.environ.get("CRM_TEST_RUN_ID") or uuid.uuid4().hex[:8]
+DB_PREFIX = f"t{RUN_ID}"
+EXCHANGE = f"t{RUN_ID}.events"
+SECRET = DEV_SECRET
+
+
+def require_servers() -> None:
+    try:
+        pymongo.MongoClient(MONGO_URL, serverSelectionTimeoutMS=3000).admin.command("ping")
+    except Exception as exc:
+        raise RuntimeError(f"No MongoDB-compatible server at {MONGO_URL}: run `make devstack` "
+                           f"(or `make test`, which starts it). {exc!r}") from None
+    try:
+        pika.BlockingConnection(pika.URLParameters(AMQP_URL)).close()
+    except Exception as exc:
+        raise RuntimeError(f"No RabbitMQ at {AMQP_URL}: run `make devstack`. {exc!r}") from None
+
+
+def overrides(**extra) -> dict:
+    """Settings overrides for in-process apps and workers of this test run."""
+    return {"db_prefix": DB_PREFIX, "exchange": EXCHANGE, "mongo_url": MONGO_URL,
+            "amqp_url": AMQP_URL, "internal_secret": SECRET, "relay_interval": 0.1,
+            "retry_delay_ms": 200, **extra}
+
+
+def token(user_id: str = "m1", role: str = ident.MANAGER, **kw) -> str:
+    return ident.issue(ident.Identity(user_id=user_id, role=role, **kw), SECRET, ttl=600)
+
+
+def as_user(user_id: str = "m1", role: str = ident.MANAGER, **kw) -> dict:
+    """Headers that make an in-process service see this caller."""
+    return {ident.HEADER: token(user_id, role, **kw)}
+
+
+def mongo() -> pymongo.MongoClient:
+    return pymongo.MongoClient(MONGO_URL, tz_aware=True)
+
+
+def db(service: str):
+    return mongo()[f"{DB_PREFIX}_{service}"]
+
+
+def wait_for(predicate, timeout: float = 15.0, interval: float = 0.1, what: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(interval)
+
+
+@contextmanager
+def running_worker(service: str, **extra):
+    """Run a service's worker (relay, consumer, jobs) in a thread of this process."""
+    import importlib
+    module = importlib.import_module(f"services.{service}.worker")
+    stop = threading.Event()
+    t = threading.Thread(target=module.main, kwargs={**overrides(**extra), "stop": stop}, daemon=True)
+    t.start()
+    try:
+        yield stop
+    finally:
+        stop.set()
+        t.join(timeout=15)
+
+
+class ExchangeTap:
+    """Watches the event exchange from outside with pika, an independent AMQP client."""
+
+    def __init__(self, routing_key: str = "#", exchange: str = EXCHANGE):
+        self.conn = pika.BlockingConnection(pika.URLParameters(AMQP_URL))
+        self.ch = self.conn.channel()
+        self.ch.exchange_declare(exchange=f"{exchange}.unrouted", exchange_type="fanout", durable=True)
+        self.ch.exchange_declare(exchange=exchange, exchange_type="topic", durable=True,
+                                 arguments={"alternate-exchange": f"{exchange}.unrouted"})
+        self.queue = self.ch.queue_declare(queue="", exclusive=True).method.queue
+        self.ch.queue_bind(queue=self.queue, exchange=exchange, routing_key=routing_key)
+
+    def messages(self):
+        out = []
+        while True:
+            method, props, body = self.ch.basic_get(self.queue, auto_ack=True)
+            if method is None:
+                return out
+            out.append((method, props, json.loads(body)))
+
+    def wait(self, predicate, timeout: float = 15.0):
+        seen = []
+
+        def check():
+            seen.extend(self.messages())
+            return [m for m in seen if predicate(m[2])]
+        return wait_for(check, timeout, what="an event on the exchange")
+
+    def close(self):
+        try:
+            self.conn.close()
+        except Exception:
+            pass
+
+
+def cleanup_broker(prefix: str = f"t{RUN_ID}") -> None:
+    """Delete this run's queues and exchanges."""
+    try:
+        out = subprocess.run(["rabbitmqctl", "-q", "list_queues", "name"], capture_output=True,
+                             text=True, timeout=30).stdout.split()
+    except Exception:
+        return
+    conn = pika.BlockingConnection(pika.URLParameters(AMQP_URL))
+    ch = conn.channel()
+    for q in out:
+        if q.startswith(prefix):
+            ch.queue_delete(q)
+    for ex in (EXCHANGE, f"{EXCHANGE}.unrouted"):
+        ch.exchange_delete(ex)
+    conn.close()
+
+
+def cleanup_databases() -> None:
+    client = mongo()
+    for name in client.list_database_names():
+        if name.startswith(DB_PREFIX + "_"):
+            client.drop_database(name)
+
+
+# --- the whole suite as real processes (e2e) ---------------------------------------
+
+PORTS = {"gateway": 18000, "customer": 18001, "engagement": 18002, "feedback": 18003}
+ADMIN = ("admin", "e2e-admin-password-long")
+
+
+def free_port(preferred: int) -> int:
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", preferred))
+            return preferred
+        except OSError:
+            s.bind(("127.0.0.1", 0))
+            return s.getsockname()[1]
+
+
+class Suite:
+    """Gateway, the three services (gunicorn) and their workers, as subprocesses."""
+
+    def __init__(self, log_dir: Path):
+        self.log_dir = log_dir
+        self.ports = {name: free_port(p) for name, p in PORTS.items()}
+        self.procs: dict[str, subprocess.Popen] = {}
+        self.env = {
+            **os.environ,
+            "CRM_MONGO_URL": MONGO_URL, "CRM_AMQP_URL": AMQP_URL, "CRM_DB_PREFIX": DB_PREFIX,
+            "CRM_EXCHANGE": EXCHANGE, "CRM_INTERNAL_SECRET": SECRET,
+            "CRM_JWT_SECRET": SECRET + "-jwt", "CRM_RELAY_INTERVAL": "0.1", "CRM_RETRY_DELAY_MS": "200",
+            "CRM_ADMIN_USERNAME": ADMIN[0], "CRM_ADMIN_PASSWORD": ADMIN[1],
+            "CRM_LOG_LEVEL": "INFO", "PYTHONUNBUFFERED": "1",
+            **{f"CRM_{s.upper()}_URL": f"http://127.0.0.1:{self.ports[s]}" for s in ("customer", "engagement", "feedback")},
+        }
+
+    def url(self, name: str = "gateway") -> str:
+        return f"http://127.0.0.1:{self.ports[name]}"
+
+    def start(self, name: str) -> None:
+        bin_dir = Path(sys.executable).parent
+        if name.endswith("-worker"):
+            cmd = [sys.executable, "-m", f"services.{name[:-7]}.worker"]
+        else:
+            module = "gateway.wsgi:app" if name == "gateway" else f"services.{name}.wsgi:app"
+            cmd = [str(bin_dir / "gunicorn"), "-b", f"127.0.0.1:{self.ports[name]}", "-w", "2",
+                   "--threads", "4", "--graceful-timeout", "5", module]
+        log = open(self.log_dir / f"{name}.log", "ab")
+        self.procs[name] = subprocess.Popen(cmd, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+
+    def stop(self, name: str) -> None:
+        p = self.procs.pop(name, None)
+        if p and p.poll() is None:
+            p.terminate()
+            try:
+                p.wait(10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+
+    def wait_ready(self, name: str, timeout: float = 60) -> None:
+        path = "/healthz" if name == "gateway" else "/readyz"
+
+        def ok():
+            p = self.procs.get(name)
+            if p is not None and p.poll() is not None:
+                raise AssertionError(f"{name} exited: see {self.log_dir / (name + '.log')}")
+            try:
+                return requests.get(self.url(name) + path, timeout=1).status_code == 200
+            except requests.RequestException:
+                return False
+        wait_for(ok, timeout, interval=0.3, what=f"{name} to be ready")
+
+    def start_all(self) -> None:
+        for name in ("customer", "engagement", "feedback", "customer-worker", "engagement-worker",
+                     "feedback-worker", "gateway"):
+            self.start(name)
+        for name in ("customer", "engagement", "feedback", "gateway"):
+            self.wait_ready(name)
+
+    def stop_all(self) -> None:
+        for name in list(self.procs):
+            self.stop(name)
+
+
+class Client:
+    """A logged-in client of the gateway."""
+
+    def __init__(self, base: str, access_token: str, user: dict | None = None):
+        self.base = base
+        self.user = user or {}
+        self.s = requests.Session()
+        self.s.headers["Authorization"] = f"Bearer {access_token}"
+
+    @property
+    def id(self) -> str:
+        return self.user.get("id", "")
+
+    def request(self, method: str, path: str, **kw) -> requests.Response:
+        kw.setdefault("timeout", 30)
+        return self.s.request(method, self.base + path, **kw)
+
+    def get(self, path, **kw):
+        return self.request("GET", path, **kw)
+
+    def post(self, path, **kw):
+        return self.request("POST", path, **kw)
+
+    def put(self, path, **kw):
+        return self.request("PUT", path, **kw)
+
+    def patch(self, path, **kw):
+        return self.request("PATCH", path, **kw)
+
+    def delete(self, path, **kw):
+        return self.request("DELETE", path, **kw)
+
+
+def login(base: str, username: str, password: str) -> Client:
+    r = requests.post(base + "/api/v1/auth/login", json={"username": username, "password": password}, timeout=30)
+    assert r.status_code == 200, r.text
+    c = Client(base, r.json()["access_token"])
+    c.user = c.get("/api/v1/me").json()
+    return c
+
+
+def new_user(admin: Client, role: str, **kw) -> Client:
+    """Create a user through the gateway and log in as them."""
+    username = f"{role}-{uuid.uuid4().hex[:8]}"
+    password = "pw-" + uuid.uuid4().hex
+    r = admin.post("/api/v1/users", json={"username": username, "password": password, "role": role, **kw})
+    assert r.status_code == 201, r.text
+    return login(admin.base, username, password)
