@@ -33,6 +33,12 @@ EXCHANGE = f"t{RUN_ID}.events"
 SECRET = DEV_SECRET
 
 
+def pika_params() -> pika.URLParameters:
+    # kombu spells the default vhost "//"; pika wants it percent-encoded.
+    url = AMQP_URL[:-2] + "/%2F" if AMQP_URL.endswith("//") else AMQP_URL
+    return pika.URLParameters(url)
+
+
 def require_servers() -> None:
     try:
         pymongo.MongoClient(MONGO_URL, serverSelectionTimeoutMS=3000).admin.command("ping")
@@ -40,7 +46,7 @@ def require_servers() -> None:
         raise RuntimeError(f"No MongoDB-compatible server at {MONGO_URL}: run `make devstack` "
                            f"(or `make test`, which starts it). {exc!r}") from None
     try:
-        pika.BlockingConnection(pika.URLParameters(AMQP_URL)).close()
+        pika.BlockingConnection(pika_params()).close()
     except Exception as exc:
         raise RuntimeError(f"No RabbitMQ at {AMQP_URL}: run `make devstack`. {exc!r}") from None
 
@@ -99,7 +105,7 @@ class ExchangeTap:
     """Watches the event exchange from outside with pika, an independent AMQP client."""
 
     def __init__(self, routing_key: str = "#", exchange: str = EXCHANGE):
-        self.conn = pika.BlockingConnection(pika.URLParameters(AMQP_URL))
+        self.conn = pika.BlockingConnection(pika_params())
         self.ch = self.conn.channel()
         self.ch.exchange_declare(exchange=f"{exchange}.unrouted", exchange_type="fanout", durable=True)
         self.ch.exchange_declare(exchange=exchange, exchange_type="topic", durable=True,
@@ -137,7 +143,7 @@ def cleanup_broker(prefix: str = f"t{RUN_ID}") -> None:
                              text=True, timeout=30).stdout.split()
     except Exception:
         return
-    conn = pika.BlockingConnection(pika.URLParameters(AMQP_URL))
+    conn = pika.BlockingConnection(pika_params())
     ch = conn.channel()
     for q in out:
         if q.startswith(prefix):
