@@ -3,8 +3,10 @@
 
 DEVSTACK_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$DEVSTACK_DIR/.." && pwd)"
+# shellcheck disable=SC2034  # used by the scripts that source this file
 STATE_DIR="$ROOT/.devstack"
 # Seconds to wait for a server to answer after starting it.
+# shellcheck disable=SC2034
 DEVSTACK_TIMEOUT="${CRM_DEVSTACK_TIMEOUT:-90}"
 
 say() { printf '[devstack] %s\n' "$*" >&2; }

@@ -1,0 +1,246 @@
+"""docker-compose.yml and the Procfile, checked without running them.
+
+No Docker engine runs where the suite is developed, so the deployable description is
+kept honest statically: every process it starts exists in the repo, every service can
+become healthy and waits for what it needs, every configuration name it sets is read
+by the code, and no secret is written into the file.
+"""
+from __future__ import annotations
+
+import ast
+import re
+import shlex
+from functools import cache
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+COMPOSE = ROOT / "docker-compose.yml"
+PROCFILE = ROOT / "Procfile"
+CODE_DIRS = ("chassis", "services", "gateway")
+
+WEB_PORTS = {"gateway": 8000, "customer": 8001, "engagement": 8002, "feedback": 8003}
+WORKERS = {"customer-worker", "engagement-worker", "feedback-worker"}
+BACKING_IMAGES = {"mongo": "mongo:7", "rabbitmq": "rabbitmq:3.13-management"}
+APP_SERVICES = set(WEB_PORTS) | WORKERS
+
+
+# --- helpers -------------------------------------------------------------------------
+
+@cache
+def compose() -> dict:
+    return yaml.safe_load(COMPOSE.read_text(encoding="utf-8"))
+
+
+def services() -> dict[str, dict]:
+    return compose()["services"]
+
+
+@cache
+def procfile() -> dict[str, str]:
+    processes = {}
+    for line in PROCFILE.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        name, _, command = line.partition(":")
+        processes[name.strip()] = command.strip()
+    return processes
+
+
+def argv(command) -> list[str]:
+    return list(command) if isinstance(command, list) else shlex.split(command)
+
+
+def environment(service: dict) -> dict[str, str]:
+    env = service.get("environment") or {}
+    if isinstance(env, list):
+        env = dict(item.partition("=")[::2] for item in env)
+    return {key: "" if value is None else str(value) for key, value in env.items()}
+
+
+def entry_points(args: list[str]) -> list[tuple[str, str | None]]:
+    """(module, attribute) for gunicorn's ``module:app``; (module, None) for ``-m module``."""
+    found = []
+    if "-m" in args:
+        found.append((args[args.index("-m") + 1], None))
+    if Path(args[0]).name == "gunicorn":
+        spec = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*:[A-Za-z_]\w*")  # not 127.0.0.1:8000
+        found += [tuple(a.split(":")) for a in args[1:] if spec.fullmatch(a)]
+    return found
+
+
+def module_path(module: str, *, main: bool) -> Path | None:
+    """The file ``module`` imports from, as installed (regular packages only)."""
+    parts = module.split(".")
+    for depth in range(1, len(parts)):
+        # setuptools' find_packages skips directories without __init__.py, so the
+        # Docker image (pip install .) would not contain the module.
+        if not ROOT.joinpath(*parts[:depth], "__init__.py").is_file():
+            return None
+    base = ROOT.joinpath(*parts)
+    candidates = [base.with_suffix(".py")]
+    candidates.append(base / ("__main__.py" if main else "__init__.py"))
+    return next((p for p in candidates if p.is_file()), None)
+
+
+def top_level_names(path: Path) -> set[str]:
+    names = set()
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.Assign):
+            names |= {t.id for t in node.targets if isinstance(t, ast.Name)}
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            names.add(node.target.id)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            names |= {(a.asname or a.name).split(".")[0] for a in node.names}
+    return names
+
+
+def has_main_guard(path: Path) -> bool:
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.If) and "__main__" in ast.unparse(node.test) and "__name__" in ast.unparse(node.test):
+            return True
+    return path.name == "__main__.py"
+
+
+def entry_point_problems(args: list[str]) -> list[str]:
+    problems = []
+    points = entry_points(args)
+    if not points:
+        problems.append(f"no `module:app` or `-m module` in {args}")
+    for module, attr in points:
+        path = module_path(module, main=attr is None)
+        if path is None:
+            problems.append(f"{module}: no such module file (or a parent lacks __init__.py)")
+        elif attr is not None and attr not in top_level_names(path):
+            problems.append(f"{module}:{attr}: {path.relative_to(ROOT)} defines no `{attr}`")
+        elif attr is None and not has_main_guard(path):
+            problems.append(f"-m {module}: {path.relative_to(ROOT)} has no `if __name__ == \"__main__\"`")
+    return problems
+
+
+@cache
+def code_text() -> str:
+    return "\n".join(
+        p.read_text(encoding="utf-8", errors="replace")
+        for d in CODE_DIRS for p in sorted((ROOT / d).rglob("*.py"))
+    )
+
+
+# --- docker-compose.yml -------------------------------------------------------------
+
+def test_compose_describes_the_whole_suite():
+    assert set(services()) == set(BACKING_IMAGES) | APP_SERVICES
+
+
+def test_backing_servers_use_the_official_images():
+    for name, image in BACKING_IMAGES.items():
+        assert services()[name]["image"] == image
+
+
+def test_every_process_comes_from_the_one_dockerfile():
+    assert (ROOT / "Dockerfile").is_file()
+    for name in APP_SERVICES:
+        build = services()[name].get("build")
+        context = build.get("context") if isinstance(build, dict) else build
+        assert context in (".", "./"), f"{name} is not built from the repo's Dockerfile"
+
+
+def test_every_service_has_a_healthcheck_or_is_a_worker():
+    for name, service in services().items():
+        if name in WORKERS:
+            continue
+        check = service.get("healthcheck") or {}
+        assert check.get("test") and not check.get("disable"), f"{name} has no healthcheck"
+
+
+def test_web_services_bind_all_interfaces_and_check_their_liveness_endpoint():
+    for name, port in WEB_PORTS.items():
+        service = services()[name]
+        args = argv(service["command"])
+        assert args[args.index("-b") + 1] == f"0.0.0.0:{port}", name
+        test = " ".join(argv(service["healthcheck"]["test"]))
+        assert f"http://127.0.0.1:{port}/healthz" in test, name
+
+
+def test_depends_on_waits_for_healthy_services_that_can_become_healthy():
+    for name, service in services().items():
+        depends = service.get("depends_on") or {}
+        assert isinstance(depends, dict), f"{name}: depends_on must name a condition"
+        for dependency, spec in depends.items():
+            assert (spec or {}).get("condition") == "service_healthy", f"{name} -> {dependency}"
+            assert services()[dependency].get("healthcheck"), (
+                f"{name} waits for {dependency} to be healthy, but {dependency} has no healthcheck")
+
+
+def test_services_and_workers_start_after_their_database_and_broker():
+    for name in APP_SERVICES - {"gateway"}:
+        assert {"mongo", "rabbitmq"} <= set(services()[name]["depends_on"]), name
+
+
+def test_gateway_starts_after_the_services_it_routes_to():
+    assert {"customer", "engagement", "feedback"} <= set(services()["gateway"]["depends_on"])
+
+
+def test_only_the_gateway_is_published():
+    assert [name for name, s in services().items() if s.get("ports")] == ["gateway"]
+
+
+def test_gateway_reaches_services_by_their_compose_names():
+    env = environment(services()["gateway"])
+    for name in ("customer", "engagement", "feedback"):
+        assert env[f"CRM_{name.upper()}_URL"] == f"http://{name}:{WEB_PORTS[name]}"
+
+
+@pytest.mark.parametrize("name", sorted(APP_SERVICES))
+def test_compose_commands_point_at_modules_in_the_repo(name):
+    assert entry_point_problems(argv(services()[name]["command"])) == []
+
+
+def test_every_crm_variable_compose_sets_is_read_by_the_code():
+    names = {key for s in services().values() for key in environment(s) if key.startswith("CRM_")}
+    assert names, "compose sets no CRM_* variables"
+    unread = sorted(name for name in names if name not in code_text())
+    assert unread == [], f"set in docker-compose.yml but read nowhere in {CODE_DIRS}: {unread}"
+
+
+def test_secrets_are_required_from_the_environment_never_written_in():
+    required = re.compile(r"\$\{\w+:\?[^}]*\}")
+    for name, service in services().items():
+        for key, value in environment(service).items():
+            if re.search(r"(SECRET|PASSWORD|PASS)$", key):
+                assert required.fullmatch(value), f"{name}.{key} must be ${{VAR:?message}}"
+            # Credentials inside URLs: resolve ${X:-default} to its default and mark
+            # ${X:?...} as required, then the password must be a required variable.
+            resolved = required.sub("REQUIRED", re.sub(r"\$\{\w+:-([^}]*)\}", r"\1", value))
+            if "://" in resolved:
+                password = urlsplit(resolved).password
+                assert password in (None, "REQUIRED"), f"{name}.{key} has a literal password"
+
+
+# --- Procfile -----------------------------------------------------------------------
+
+def test_procfile_runs_every_service_and_worker():
+    assert set(procfile()) == APP_SERVICES
+
+
+@pytest.mark.parametrize("name", sorted(APP_SERVICES))
+def test_procfile_commands_point_at_modules_in_the_repo(name):
+    assert entry_point_problems(argv(procfile()[name])) == []
+
+
+def test_procfile_uses_the_virtualenv_and_loopback_ports():
+    for name, command in procfile().items():
+        args = argv(command)
+        assert args[0].startswith(".venv/bin/"), f"{name} does not run from .venv"
+        if name in WEB_PORTS:
+            assert args[args.index("-b") + 1] == f"127.0.0.1:{WEB_PORTS[name]}", name
+
+
+def test_procfile_and_compose_start_the_same_code():
+    for name, command in procfile().items():
+        assert entry_points(argv(command)) == entry_points(argv(services()[name]["command"])), name
