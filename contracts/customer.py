@@ -1,4 +1,9 @@
-"""Events produced by the customer service."""
+"""Events produced by the customer service.
+
+Every event about a customer carries the full non-sensitive snapshot (never ID
+numbers, mobiles, account numbers or addresses), so a consumer keeping a copy
+applies any of them the same way (``chassis.copies.apply`` on subject_version).
+"""
 from marshmallow import Schema, fields
 
 from chassis.events import event_type
@@ -11,7 +16,7 @@ class CustomerSnapshotData(Schema):
     customer_id = fields.String(required=True)
     kind = fields.String(required=True, metadata={"description": "individual | corporate"})
     name = fields.String(required=True)
-    tier = fields.String(allow_none=True)
+    tier = fields.String(allow_none=True, metadata={"description": "standard | gold | platinum | diamond | private_banking"})
     classes = fields.List(fields.String(), load_default=list)
     tags = fields.List(fields.String(), load_default=list)
     birth_date = fields.Date(allow_none=True)
@@ -20,7 +25,30 @@ class CustomerSnapshotData(Schema):
     manager_id = fields.String(allow_none=True)
     branch = fields.String(allow_none=True)
     preferred_channels = fields.List(fields.String(), load_default=list)
-    status = fields.String(load_default="active")
+    status = fields.String(load_default="active", metadata={"description": "active | archived"})
+    risk_level = fields.String(allow_none=True, metadata={"description": "C1..C5, or null before any assessment"})
+    risk_valid_until = fields.Date(allow_none=True)
+
+
+class UpdatedData(CustomerSnapshotData):
+    changed_fields = fields.List(fields.String(), required=True,
+                                 metadata={"description": "names of the changed fields only, never their values"})
+
+
+class TierChangedData(CustomerSnapshotData):
+    old_tier = fields.String(allow_none=True)
+    new_tier = fields.String(required=True)
+    rules_version = fields.Integer(metadata={"description": "version of the tier rules applied"})
+
+
+class ManagerAssignedData(CustomerSnapshotData):
+    previous_manager_id = fields.String(allow_none=True)
+    reason = fields.String(allow_none=True)
+
+
+class RiskAssessedData(CustomerSnapshotData):
+    score = fields.Integer(required=True)
+    assessed_at = fields.DateTime(required=True)
 
 
 REGISTERED = event_type(
@@ -28,3 +56,30 @@ REGISTERED = event_type(
     "A customer was added to the archive (single create or bulk import). Carries the snapshot "
     "fields other services copy; never ID numbers, mobiles or addresses.",
     CustomerSnapshotData, consumers=("engagement", "feedback"))
+
+UPDATED = event_type(
+    "customer.customer.updated", 1, PRODUCER,
+    "A profile changed (edit, information confirmed). Carries the full snapshot after the change "
+    "and the names of the changed fields; sensitive values never travel.",
+    UpdatedData)
+
+TIER_CHANGED = event_type(
+    "customer.tier.changed", 1, PRODUCER,
+    "The customer's tier changed because its inputs (AUM, income, products) or the tier rules changed. "
+    "Carries the full snapshot after the change.",
+    TierChangedData)
+
+MANAGER_ASSIGNED = event_type(
+    "customer.manager.assigned", 1, PRODUCER,
+    "The customer was assigned or reassigned to a relationship manager. Carries the full snapshot.",
+    ManagerAssignedData)
+
+RISK_ASSESSED = event_type(
+    "customer.risk.assessed", 1, PRODUCER,
+    "A risk questionnaire was scored: level C1–C5 valid until risk_valid_until. Carries the full snapshot.",
+    RiskAssessedData)
+
+ARCHIVED = event_type(
+    "customer.customer.archived", 1, PRODUCER,
+    "The customer was archived (no longer served); status is archived in the snapshot.",
+    CustomerSnapshotData)
