@@ -1,0 +1,123 @@
+"""Chassis pieces that need no server: envelope, identity, masking, cursors, redaction, problems."""
+import logging
+from datetime import datetime
+
+import pytest
+from marshmallow import Schema, fields
+
+from chassis import identity as ident
+from chassis.errors import Problem
+from chassis.events.envelope import Envelope, EventType
+from chassis.http import decode_cursor, encode_cursor, keyset_filter
+from chassis.logs import RedactingFilter, redact
+from chassis.masking import mask_id_number, mask_mobile
+from chassis.store import diff
+
+
+class _Data(Schema):
+    name = fields.String(required=True)
+
+
+PROBE = EventType("probe.thing.happened", 2, "probe", "test", _Data)
+
+
+def test_envelope_carries_every_field_and_round_trips():
+    env = PROBE.new("s-1", {"name": "x"}, correlation_id="c-1")
+    d = env.to_dict()
+    assert {"id", "type", "version", "occurred_at", "source", "subject", "correlation_id", "data"} <= d.keys()
+    assert d["type"] == "probe.thing.happened" and d["version"] == 2 and d["source"] == "probe"
+    assert d["occurred_at"].endswith("Z")
+    assert Envelope.from_dict(d).to_dict() == d
+
+
+def test_event_data_must_match_its_catalogue_schema():
+    with pytest.raises(ValueError):
+        PROBE.new("s-1", {"nom": "x"})
+
+
+def test_envelope_without_required_fields_is_rejected():
+    with pytest.raises(Exception):
+        Envelope.from_dict({"type": "x"})
+
+
+def test_identity_token_round_trip_and_tampering():
+    who = ident.Identity("u1", ident.SUPERVISOR, branch="b1", team=("m1", "m2"))
+    tok = ident.issue(who, "s" * 40)
+    assert ident.verify(tok, "s" * 40) == who
+    with pytest.raises(Problem) as e:
+        ident.verify(tok, "t" * 40)
+    assert e.value.status == 401
+    head, body, sig = tok.split(".")
+    with pytest.raises(Problem):
+        ident.verify(f"{head}.{body}.{sig[::-1]}", "s" * 40)
+
+
+def test_expired_identity_is_refused():
+    tok = ident.issue(ident.Identity("u1", ident.MANAGER), "s" * 40, ttl=-5)
+    with pytest.raises(Problem):
+        ident.verify(tok, "s" * 40)
+
+
+@pytest.mark.parametrize("who,manager,visible", [
+    (ident.Identity("m1", ident.MANAGER), "m1", True),
+    (ident.Identity("m1", ident.MANAGER), "m2", False),
+    (ident.Identity("s1", ident.SUPERVISOR, team=("m1",)), "m1", True),
+    (ident.Identity("s1", ident.SUPERVISOR, team=("m1",)), "m3", False),
+    (ident.Identity("a1", ident.ADMIN), "m3", True),
+    (ident.Identity("x", ident.AUDITOR), "m1", False),
+])
+def test_ownership_rules(who, manager, visible):
+    assert who.can_see(manager) is visible
+    if not visible:
+        with pytest.raises(Problem) as e:
+            who.ensure_can_see(manager)
+        assert e.value.status == 404  # no existence leak
+
+
+def test_admin_is_limited_to_its_branch():
+    admin = ident.Identity("a1", ident.ADMIN, branch="sh")
+    assert admin.can_see("m1", "sh") and not admin.can_see("m1", "bj")
+
+
+def test_unmask_needs_the_right_and_a_purpose():
+    assert not ident.Identity("m", ident.MANAGER, unmask=True).may_unmask
+    assert ident.Identity("m", ident.MANAGER, unmask=True, purpose="KYC review").may_unmask
+
+
+def test_masks():
+    assert mask_mobile("13812345678") == "138****5678"
+    assert mask_id_number("11010119900307123X") == "110101********123X"
+    assert mask_mobile(None) is None
+
+
+def test_redaction_hides_mobiles_and_id_numbers():
+    text = "mobile 13812345678 id 11010119900307123X order 12345"
+    out = redact(text)
+    assert "13812345678" not in out and "11010119900307123X" not in out and "12345" in out
+
+
+def test_redacting_filter_rewrites_the_record():
+    rec = logging.LogRecord("x", logging.INFO, "", 0, "found %s", ("13812345678",), None)
+    RedactingFilter().filter(rec)
+    assert "13812345678" not in rec.getMessage()
+
+
+def test_cursor_round_trip_keeps_datetimes():
+    values = [datetime(2026, 1, 2, 3, 4, 5), "abc", 3]
+    assert decode_cursor(encode_cursor(values)) == values
+
+
+def test_bad_cursor_is_a_400():
+    with pytest.raises(Problem) as e:
+        decode_cursor("not-a-cursor!!")
+    assert e.value.status == 400
+
+
+def test_keyset_filter_orders_ties_by_the_next_key():
+    f = keyset_filter([("name", 1), ("_id", 1)], ["b", "7"])
+    assert f == {"$or": [{"name": {"$gt": "b"}}, {"name": "b", "_id": {"$gt": "7"}}]}
+
+
+def test_diff_lists_changed_fields_only():
+    assert diff({"a": 1, "b": 2, "version": 1}, {"a": 1, "b": 3, "c": 4, "version": 2}) == [
+        {"field": "b", "old": 2, "new": 3}, {"field": "c", "old": None, "new": 4}]
