@@ -40,6 +40,7 @@ class _Data(Schema):
 
 HAPPENED = EventType("probe.thing.happened", 1, "probe", "test event", _Data)
 BAD = EventType("probe.thing.poisoned", 1, "probe", "always fails", _Data)
+FLAKY = EventType("probe.thing.flaked", 1, "probe", "fails until mended", _Data)
 ACTOR = ident.system("probe")
 
 
@@ -213,6 +214,13 @@ class _Recorder:
         except Exception:
             pass
 
+    broken = True
+
+    def flaky(self, env):
+        if self.broken:
+            raise RuntimeError("not mended yet")
+        self.good(env)
+
     def bad(self, env):
         self.calls.append(("bad", env.id))
         raise RuntimeError("this handler always fails")
@@ -221,7 +229,8 @@ class _Recorder:
 @pytest.fixture
 def consumer(settings):
     rec = _Recorder(dbmod.database("probe"))
-    c = EventConsumer(settings, dbmod.database("probe"), {HAPPENED.name: rec.good, BAD.name: rec.bad})
+    c = EventConsumer(settings, dbmod.database("probe"), {HAPPENED.name: rec.good, BAD.name: rec.bad,
+                                                              FLAKY.name: rec.flaky})
     stop = threading.Event()
     t = threading.Thread(target=c.run, args=(stop,), daemon=True)
     t.start()
@@ -318,3 +327,18 @@ def test_a_malformed_message_goes_straight_to_the_dead_letter_queue(consumer, se
     props = support.wait_for(dead, timeout=15, what="the malformed message in the dead-letter queue")
     conn.close()
     assert "malformed" in props.headers["x-crm-error"]
+
+
+def test_dead_letters_can_be_listed_and_replayed_by_the_operator_tool(consumer, settings):
+    from tools import bus
+    env = FLAKY.new("s-flaky", {"name": "replay me"}).to_dict()
+    _publish(env)
+    opts = {"exchange": support.EXCHANGE, "amqp_url": support.AMQP_URL}
+    support.wait_for(lambda: any(d.get("id") == env["id"] for d in bus.list_dead("probe", **opts)),
+                     timeout=20, what="the dead letter")
+    consumer.broken = False  # the bug is fixed; now replay
+    assert bus.replay("probe", event_id=env["id"], **opts) == 1
+    db = dbmod.database("probe")
+    support.wait_for(lambda: db["processed_events"].find_one({"_id": env["id"]}), what="the replayed event")
+    assert db["effects"].count_documents({"_id": f"effect:{env['id']}"}) == 1
+    assert not any(d.get("id") == env["id"] for d in bus.list_dead("probe", **opts))
