@@ -1,34 +1,57 @@
 """The gateway: the one public entry point (auth, routing, composed views, docs)."""
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, request
+from flask_cors import CORS
 from flask_smorest import Api
 
 from chassis import db as dbmod, logs
-from chassis.app import install_common
+from chassis.app import CORRELATION_ID, REQUEST_ID, install_common
 from chassis.config import DEV_SECRET, load_settings
+from chassis.errors import Problem, forbidden, not_found, problem_response
 
-from . import auth, proxy
+from . import auth, openapi, policy, proxy, useradmin, views
+from .throttle import TooManyAttempts
+
+EXPOSED = ["ETag", "Location", "Retry-After", REQUEST_ID, CORRELATION_ID]
+ALLOWED = ["Authorization", "Content-Type", "If-Match", "If-None-Match", "X-Unmask-Purpose",
+           REQUEST_ID, CORRELATION_ID]
 
 
 def create_app(**overrides) -> Flask:
+    extra = overrides.pop("extra", None)
     settings = load_settings("gateway", **overrides)
+    if extra:
+        settings = settings.with_(extra={**settings.extra, **extra})
     logs.configure("gateway", settings.log_level)
     app = Flask("gateway")
     app.config.update(
         CRM_SETTINGS=settings,
         CRM_JWT_SECRET=settings.get("CRM_JWT_SECRET") or DEV_SECRET + "-jwt",
         API_TITLE="Bank CRM API", API_VERSION="v1", OPENAPI_VERSION="3.0.3",
-        OPENAPI_URL_PREFIX="/api", OPENAPI_JSON_PATH="openapi.json",
-        OPENAPI_SWAGGER_UI_PATH="/docs", OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
+        # The spec is served merged with the services' (openapi.py), not by flask-smorest.
+        OPENAPI_URL_PREFIX=None,
     )
     app.json.ensure_ascii = False
     dbmod.connect(settings)
     api = Api(app)
-    api.register_blueprint(auth.blp)
+    app.extensions["crm_api"] = api
+    for bp in (auth.blp, useradmin.blp, views.blp, views.audit_blp):
+        api.register_blueprint(bp)
+    app.register_blueprint(openapi.blp)
     app.register_blueprint(proxy.blp)
     # The gateway verifies users itself; it does not accept X-Identity from outside.
     install_common(app, settings, verify_identity=False)
+    _enforce_policy(app)
+
+    @app.errorhandler(TooManyAttempts)
+    def _throttled(p: TooManyAttempts):
+        return problem_response(p, headers={"Retry-After": str(p.retry_after)})
+
+    origins = [o.strip() for o in (settings.get("CRM_CORS_ORIGINS") or "").split(",") if o.strip()]
+    if origins:
+        CORS(app, resources={r"/api/*": {"origins": origins}}, expose_headers=EXPOSED,
+             allow_headers=ALLOWED, methods=["GET", "POST", "PUT", "PATCH", "DELETE"], max_age=600)
 
     @app.get("/healthz")
     def healthz():
@@ -36,3 +59,24 @@ def create_app(**overrides) -> Flask:
 
     auth.ensure_bootstrap_admin(settings.get("CRM_ADMIN_USERNAME"), settings.get("CRM_ADMIN_PASSWORD"))
     return app
+
+
+def _enforce_policy(app: Flask) -> None:
+    """Every /api/v1 request passes the declarative table (policy.py) before its handler."""
+
+    @app.before_request
+    def _policy():
+        if request.method == "OPTIONS" or not request.path.startswith("/api/v1/"):
+            return None
+        rule = policy.match(request.method, request.path)
+        if rule is None:
+            if policy.path_known(request.path):
+                raise Problem(405, "method-not-allowed", "Method not allowed",
+                              f"{request.method} is not allowed here.")
+            raise not_found("route")
+        if rule.roles == policy.PUBLIC:
+            return None
+        who = auth.authenticate()          # 401 without a valid token
+        if who.role not in rule.roles:
+            raise forbidden(f"This needs one of the roles: {', '.join(rule.roles)}.")
+        return None

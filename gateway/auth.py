@@ -1,8 +1,8 @@
-"""Login, refresh, the caller's identity, and the users admins manage."""
+"""Login, refresh (single-use, rotated), the caller's identity, and user creation."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 from flask import current_app, g, request
 from flask.views import MethodView
@@ -14,12 +14,12 @@ from chassis import identity as ident
 from chassis.errors import Problem, conflict, unauthorized
 
 from . import tokens
-from .users import User, check_password, hash_password
+from .throttle import Throttle
+from .users import User, check_password, hash_password, load_active
+
+REFRESH_TTL = 8 * 3600
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1", description="Authentication and users")
-
-MAX_FAILURES = 5
-FAILURE_WINDOW = timedelta(minutes=15)
 
 
 class LoginIn(Schema):
@@ -54,6 +54,7 @@ class UserOut(Schema):
     branch = fields.String()
     team = fields.List(fields.String())
     can_unmask = fields.Boolean()
+    active = fields.Boolean()
 
 
 def _secret() -> str:
@@ -64,18 +65,13 @@ def _ttl() -> int:
     return int(current_app.config["CRM_SETTINGS"].get("CRM_ACCESS_TOKEN_TTL"))
 
 
-def _failures():
-    return User._get_db()["login_failures"]
-
-
-def _throttled(username: str) -> bool:
-    since = datetime.now(timezone.utc) - FAILURE_WINDOW
-    return _failures().count_documents({"username": username, "at": {"$gte": since}}) >= MAX_FAILURES
+def _throttle() -> Throttle:
+    return Throttle(User._get_db()["login_failures"])
 
 
 def _tokens(user: User) -> dict:
     return {"access_token": tokens.issue(user, _secret(), _ttl()),
-            "refresh_token": tokens.issue(user, _secret(), 8 * 3600, kind="refresh"),
+            "refresh_token": tokens.issue(user, _secret(), REFRESH_TTL, kind="refresh"),
             "token_type": "Bearer", "expires_in": _ttl()}
 
 
@@ -83,16 +79,17 @@ def _tokens(user: User) -> dict:
 class Login(MethodView):
     @blp.arguments(LoginIn)
     @blp.response(200, TokensOut)
+    @blp.alt_response(401, description="Wrong username or password")
+    @blp.alt_response(429, description="Too many failed attempts (Retry-After says how long to wait)")
     def post(self, data):
-        username = data["username"]
-        if _throttled(username):
-            raise Problem(429, "too-many-requests", "Too many failed logins",
-                          "Too many failed attempts; try again later.")
-        user = User.objects(username=username, active=True).first()
+        """Sign in: a short-lived access token and a refresh token"""
+        throttle = _throttle()
+        attempt = throttle.begin(data["username"], request.remote_addr or "?")
+        user = User.objects(username=data["username"], active=True).first()
         if not check_password(user, data["password"]):
-            _failures().insert_one({"username": username, "at": datetime.now(timezone.utc)})
+            throttle.failed(attempt)
             raise unauthorized("Wrong username or password.")
-        _failures().delete_many({"username": username})
+        throttle.succeeded(attempt)
         return _tokens(user)
 
 
@@ -100,8 +97,17 @@ class Login(MethodView):
 class Refresh(MethodView):
     @blp.arguments(RefreshIn)
     @blp.response(200, TokensOut)
+    @blp.alt_response(401, description="Invalid, expired or already used refresh token")
     def post(self, data):
+        """Exchange a refresh token for new tokens (each refresh token works once)"""
         claims = tokens.verify(data["refresh_token"], _secret(), kind="refresh")
+        try:
+            # Rotation: a unique insert makes each refresh token single-use, even
+            # when two requests race with the same token.
+            User._get_db()["refresh_used"].insert_one(
+                {"_id": claims["jti"], "sub": claims["sub"], "exp": claims["exp"]})
+        except DuplicateKeyError:
+            raise unauthorized("Refresh token already used.") from None
         user = User.objects(id=claims["sub"], active=True).first()
         if user is None:
             raise unauthorized("Unknown user.")
@@ -116,7 +122,7 @@ def authenticate() -> ident.Identity:
     if not header.startswith("Bearer "):
         raise unauthorized()
     claims = tokens.verify(header[7:], _secret())
-    user = User.objects(id=claims["sub"], active=True).first()
+    user = load_active(claims["sub"])
     if user is None:
         raise unauthorized("Unknown user.")
     purpose = (request.headers.get("X-Unmask-Purpose") or "").strip()[:200]
@@ -126,19 +132,11 @@ def authenticate() -> ident.Identity:
     return g.identity
 
 
-@blp.route("/users")
-class Users(MethodView):
-    @blp.arguments(UserIn)
-    @blp.response(201, UserOut)
-    def post(self, data):
-        authenticate().ensure_role(ident.ADMIN)
-        return create_user(**data)
-
-
 @blp.route("/me")
 class Me(MethodView):
     @blp.response(200, UserOut)
     def get(self):
+        """The signed-in user"""
         return User.objects(id=authenticate().user_id).first()
 
 

@@ -1,5 +1,10 @@
-"""Calls from the gateway to the services: routing table, identity, timeouts."""
+"""Calls from the gateway to the services: routing table, identity, timeouts, fan-out."""
 from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from typing import Any
 
 import requests
 from flask import current_app, g
@@ -10,15 +15,25 @@ from chassis.app import CORRELATION_ID, REQUEST_ID
 # Public path prefix → service. Everything under /api/v1/<prefix> goes there.
 ROUTES = {
     "customers": "customer",
-    "risk": "customer",
+    "managers": "customer",
     "tiers": "customer",
+    "risk": "customer",
+    "imports": "customer",
     "engagement": "engagement",
     "feedback": "feedback",
 }
 SERVICES = ("customer", "engagement", "feedback")
+IMPORT_TIMEOUT = 300.0   # big CSV uploads stream through; the service may take a while
 
 _session = requests.Session()
-_session.mount("http://", requests.adapters.HTTPAdapter(pool_connections=8, pool_maxsize=32))
+_session.mount("http://", requests.adapters.HTTPAdapter(pool_connections=8, pool_maxsize=64))
+# Composed views call services from these threads, in parallel.
+_pool = ThreadPoolExecutor(max_workers=32, thread_name_prefix="fanout")
+
+# Signing the identity costs little, but it is on every request: reuse a token for
+# half its lifetime (it carries no request-specific claim).
+_IDENTITY_TTL = 60
+_identity_cache: dict[tuple, tuple[float, str]] = {}
 
 
 def base_url(service: str) -> str:
@@ -26,10 +41,23 @@ def base_url(service: str) -> str:
     return settings.get(f"CRM_{service.upper()}_URL").rstrip("/")
 
 
+def identity_token(identity: ident.Identity) -> str:
+    secret = current_app.config["CRM_SETTINGS"].internal_secret
+    key = (identity, secret)
+    now = time.monotonic()
+    hit = _identity_cache.get(key)
+    if hit and hit[0] > now:
+        return hit[1]
+    tok = ident.issue(identity, secret, ttl=_IDENTITY_TTL)
+    if len(_identity_cache) > 10_000:
+        _identity_cache.clear()
+    _identity_cache[key] = (now + _IDENTITY_TTL / 2, tok)
+    return tok
+
+
 def headers_for(identity: ident.Identity) -> dict:
-    settings = current_app.config["CRM_SETTINGS"]
     return {
-        ident.HEADER: ident.issue(identity, settings.internal_secret, ttl=60),
+        ident.HEADER: identity_token(identity),
         REQUEST_ID: getattr(g, "request_id", ""),
         CORRELATION_ID: getattr(g, "correlation_id", ""),
     }
@@ -40,8 +68,71 @@ def timeout() -> float:
 
 
 def call(service: str, method: str, path: str, identity: ident.Identity, *, params=None,
-         json=None, data=None, extra_headers=None, timeout_s: float | None = None) -> requests.Response:
+         json=None, data=None, extra_headers=None, timeout_s: float | None = None,
+         stream: bool = False) -> requests.Response:
     headers = headers_for(identity)
     headers.update(extra_headers or {})
     return _session.request(method, base_url(service) + path, params=params, json=json, data=data,
-                            headers=headers, timeout=timeout_s or timeout(), allow_redirects=False)
+                            headers=headers, timeout=timeout_s or timeout(), allow_redirects=False,
+                            stream=stream)
+
+
+# --- fan-out for composed views ------------------------------------------------------
+
+@dataclass(frozen=True)
+class Call:
+    part: str          # what this call contributes to the view
+    service: str
+    path: str
+    params: dict = field(default_factory=dict)
+
+
+@dataclass
+class Outcome:
+    call: Call
+    status: int | None = None
+    body: Any = None
+    reason: str | None = None     # why the part is missing: timeout | unavailable | error <status>
+
+    @property
+    def ok(self) -> bool:
+        return self.reason is None
+
+    def missing(self) -> dict:
+        return {"part": self.call.part, "service": self.call.service, "reason": self.reason}
+
+
+def _get(url: str, params: dict, headers: dict, timeout_s: float) -> tuple[int, Any]:
+    r = _session.get(url, params=params, headers=headers, timeout=timeout_s, allow_redirects=False)
+    try:
+        body = r.json()
+    except ValueError:
+        body = None
+    return r.status_code, body
+
+
+def fan_out(calls: list[Call], identity: ident.Identity, timeout_s: float | None = None) -> dict[str, Outcome]:
+    """GET every call at once; answers within the timeout whatever the services do.
+
+    requests' timeout bounds each socket wait, not the whole call (a service that
+    drips bytes could exceed it), so the overall wait is bounded here as well.
+    """
+    timeout_s = timeout_s or timeout()
+    headers = headers_for(identity)
+    futures = {_pool.submit(_get, base_url(c.service) + c.path, c.params, headers, timeout_s): c for c in calls}
+    done, _ = wait(futures, timeout=timeout_s + 0.25)
+    out: dict[str, Outcome] = {}
+    for fut, c in futures.items():
+        if fut not in done:
+            fut.cancel()
+            out[c.part] = Outcome(c, reason="timeout")
+            continue
+        try:
+            status, body = fut.result()
+        except requests.Timeout:
+            out[c.part] = Outcome(c, reason="timeout")
+        except requests.RequestException:
+            out[c.part] = Outcome(c, reason="unavailable")
+        else:
+            out[c.part] = Outcome(c, status, body, None if status == 200 else f"error {status}")
+    return out

@@ -38,3 +38,27 @@ def check_password(user: User | None, password: str) -> bool:
         return _hasher.verify(user.password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+# Every request needs the caller's user record; a short per-process cache saves a
+# database round trip on the hot path. A deactivation or team change is seen by
+# this process at once (``forget``) and by other workers within CACHE_SECONDS.
+CACHE_SECONDS = 2.0
+_cache: dict[str, tuple[float, User | None]] = {}
+
+
+def load_active(user_id: str) -> User | None:
+    import time
+    now = time.monotonic()
+    hit = _cache.get(user_id)
+    if hit and hit[0] > now:
+        return hit[1]
+    user = User.objects(id=user_id, active=True).first()
+    if len(_cache) > 10_000:
+        _cache.clear()
+    _cache[user_id] = (now + CACHE_SECONDS, user)
+    return user
+
+
+def forget(user_id: str) -> None:
+    _cache.pop(user_id, None)

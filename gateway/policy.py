@@ -1,0 +1,95 @@
+"""What every public route needs: one declarative table, checked before any handler runs.
+
+The gateway decides coarse access (is the caller signed in, does the role fit the
+route); services decide fine access again (ownership, branch) from X-Identity, so a
+mistake here can widen a role's reach to a route but never to another's records.
+Anything under /api/v1 with no rule is 404: a route that is not declared does not exist.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from chassis.identity import ADMIN, AUDITOR, MANAGER, SUPERVISOR
+
+PUBLIC = "public"          # no token needed
+ANY = (MANAGER, SUPERVISOR, ADMIN, AUDITOR)
+STAFF = (MANAGER, SUPERVISOR, ADMIN)   # people who look after customers
+READ = ("GET", "HEAD")
+WRITE = ("POST", "PUT", "PATCH", "DELETE")
+ALL = READ + WRITE
+
+
+@dataclass(frozen=True)
+class Rule:
+    prefix: str                     # path prefix, matched on whole segments
+    methods: tuple[str, ...]
+    roles: tuple[str, ...] | str    # role names, or PUBLIC
+    why: str = ""
+
+
+# Most specific prefix wins (see ``match``); order here is for reading.
+RULES: tuple[Rule, ...] = (
+    Rule("/api/v1/auth/login", ("POST",), PUBLIC, "sign in"),
+    Rule("/api/v1/auth/refresh", ("POST",), PUBLIC, "refresh token is the credential"),
+    Rule("/api/v1/me", READ, ANY, "who am I"),
+    Rule("/api/v1/users", ALL, (ADMIN,), "branch admins manage users"),
+    Rule("/api/v1/audit", READ, (AUDITOR, ADMIN), "audit trail, merged from all services"),
+    Rule("/api/v1/views/customer-360", READ, STAFF, "composed customer view"),
+    Rule("/api/v1/views/worklist", READ, STAFF, "composed daily worklist"),
+    Rule("/api/v1/views/team-dashboard", READ, (SUPERVISOR, ADMIN), "team figures"),
+    # customer service
+    Rule("/api/v1/customers", ALL, STAFF),
+    Rule("/api/v1/managers", READ, STAFF),
+    Rule("/api/v1/managers", WRITE, (SUPERVISOR, ADMIN), "reassigning books"),
+    Rule("/api/v1/tiers", READ, STAFF),
+    Rule("/api/v1/tiers", WRITE, (ADMIN,), "tier rules are branch configuration"),
+    Rule("/api/v1/risk", ALL, STAFF),
+    Rule("/api/v1/imports", ALL, STAFF),
+    # engagement service
+    Rule("/api/v1/engagement", ALL, STAFF),
+    Rule("/api/v1/engagement/gifts", WRITE, (ADMIN,), "gift catalogue and stock"),
+    Rule("/api/v1/engagement/budgets", WRITE, (ADMIN,), "gift budgets"),
+    # feedback service
+    Rule("/api/v1/feedback", ALL, STAFF),
+)
+
+
+def _under(path: str, prefix: str) -> bool:
+    return path == prefix or path.startswith(prefix + "/")
+
+
+def match(method: str, path: str, rules=RULES) -> Rule | None:
+    """The rule for this request: the longest prefix that covers the method, else None.
+
+    A longer prefix that exists only for other methods does not hide a shorter one
+    (GET /engagement/gifts falls back to the /engagement rule).
+    """
+    method = "GET" if method == "HEAD" else method
+    best = None
+    for rule in rules:
+        if _under(path, rule.prefix) and method in rule.methods:
+            if best is None or len(rule.prefix) > len(best.prefix):
+                best = rule
+    return best
+
+
+def path_known(path: str, rules=RULES) -> bool:
+    return any(_under(path, r.prefix) for r in rules)
+
+
+def decide(role: str | None, method: str, path: str, rules=RULES) -> int:
+    """HTTP status the policy gives: 0 = allowed, else 401, 403, 404 or 405."""
+    rule = match(method, path, rules)
+    if rule is None:
+        return 405 if path_known(path, rules) else 404
+    if rule.roles == PUBLIC:
+        return 0
+    if role is None:
+        return 401
+    return 0 if role in rule.roles else 403
+
+
+def table(rules=RULES) -> list[dict]:
+    """The table as data, for the docs page and tests."""
+    return [{"prefix": r.prefix, "methods": list(r.methods),
+             "roles": r.roles if r.roles == PUBLIC else list(r.roles), "why": r.why} for r in rules]

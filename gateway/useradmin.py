@@ -1,0 +1,142 @@
+"""User administration for branch admins: create, list, deactivate, set a supervisor's team.
+
+An admin manages the users of their own branch (an admin without a branch, like the
+bootstrap admin, manages all); users of other branches are 404, as everywhere.
+"""
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from chassis import identity as ident
+from chassis.errors import conflict, forbidden, invalid, not_found
+from chassis.http import page
+
+from .auth import UserIn, UserOut, authenticate, create_user
+from .users import User, forget
+
+blp = Blueprint("users", __name__, url_prefix="/api/v1/users", description="User administration (admins)")
+
+
+class UserQuery(Schema):
+    role = fields.String(validate=validate.OneOf(ident.ROLES))
+    active = fields.Boolean()
+    limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))
+    cursor = fields.String()
+
+
+class UserPage(Schema):
+    items = fields.List(fields.Nested(UserOut))
+    next_cursor = fields.String(allow_none=True)
+
+
+class TeamIn(Schema):
+    team = fields.List(fields.String(validate=validate.Length(1, 100)), required=True,
+                       validate=validate.Length(max=200))
+
+
+def _admin() -> ident.Identity:
+    who = authenticate()
+    who.ensure_role(ident.ADMIN)
+    return who
+
+
+def _in_scope(who: ident.Identity, user: User | None) -> User:
+    if user is None or (who.branch and user.branch != who.branch):
+        raise not_found("user")
+    return user
+
+
+def _row(d: dict) -> dict:
+    return {**d, "id": d["_id"], "active": d.get("active", True)}
+
+
+@blp.route("")
+class Users(MethodView):
+    @blp.arguments(UserQuery, location="query")
+    @blp.response(200, UserPage)
+    def get(self, q):
+        """Users of the admin's branch, by username (cursor pagination)"""
+        who = _admin()
+        query = {k: q[k] for k in ("role", "active") if k in q}
+        if who.branch:
+            query["branch"] = who.branch
+        rows, nxt = page(User._get_collection(), query, [("username", 1)], q["limit"], q.get("cursor"),
+                         projection={"password_hash": 0})
+        return {"items": [_row(r) for r in rows], "next_cursor": nxt}
+
+    @blp.arguments(UserIn)
+    @blp.response(201, UserOut)
+    def post(self, data):
+        """Create a user (the branch defaults to the admin's own)"""
+        who = _admin()
+        data["branch"] = data.get("branch") or who.branch
+        if who.branch and data["branch"] != who.branch:
+            raise forbidden("Admins create users in their own branch only.")
+        if data["team"]:
+            if data["role"] != ident.SUPERVISOR:
+                raise invalid({"team": ["Only supervisors have a team."]})
+            _check_team(who, data["team"])
+        return create_user(**data)
+
+
+@blp.route("/<user_id>")
+class UserItem(MethodView):
+    @blp.response(200, UserOut)
+    def get(self, user_id):
+        """One user"""
+        return _in_scope(_admin(), User.objects(id=user_id).first())
+
+
+def _check_team(who: ident.Identity, team: list[str]) -> None:
+    found = {u.id: u for u in User.objects(id__in=list(team))}
+    bad = [m for m in team if m not in found or found[m].role != ident.MANAGER or not found[m].active
+           or (who.branch and found[m].branch != who.branch)]
+    if bad:
+        raise invalid({"team": [f"Not an active manager of this branch: {', '.join(bad)}"]})
+
+
+@blp.route("/<user_id>/team")
+class Team(MethodView):
+    @blp.arguments(TeamIn)
+    @blp.response(200, UserOut)
+    def put(self, data, user_id):
+        """Set the managers a supervisor oversees (replaces the team)"""
+        who = _admin()
+        user = _in_scope(who, User.objects(id=user_id).first())
+        if user.role != ident.SUPERVISOR:
+            raise conflict("Only supervisors have a team.", slug="not-a-supervisor")
+        team = list(dict.fromkeys(data["team"]))
+        _check_team(who, team)
+        User._get_collection().update_one({"_id": user.id}, {"$set": {"team": team}})
+        forget(user.id)
+        user.team = team
+        return user
+
+
+def _set_active(user_id: str, active: bool) -> User:
+    who = _admin()
+    user = _in_scope(who, User.objects(id=user_id).first())
+    if user.id == who.user_id and not active:
+        raise conflict("You cannot deactivate yourself.", slug="self-deactivation")
+    User._get_collection().update_one({"_id": user.id}, {"$set": {"active": active}})
+    forget(user.id)
+    user.active = active
+    return user
+
+
+@blp.route("/<user_id>/deactivate")
+class Deactivate(MethodView):
+    @blp.response(200, UserOut)
+    def post(self, user_id):
+        """Deactivate a user: their tokens stop working (within seconds on every worker)"""
+        return _set_active(user_id, False)
+
+
+@blp.route("/<user_id>/activate")
+class Activate(MethodView):
+    @blp.response(200, UserOut)
+    def post(self, user_id):
+        """Reactivate a user"""
+        return _set_active(user_id, True)
