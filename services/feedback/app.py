@@ -1,8 +1,10 @@
 from chassis.app import create_service_app
 from chassis.config import load_settings
 
+from .api import BLUEPRINTS
+
 
 def create_app(**overrides):
-    return create_service_app(load_settings("feedback", **overrides), [],
+    return create_service_app(load_settings("feedback", **overrides), BLUEPRINTS,
                               title="Feedback service",
                               description="Feedback, complaints with SLAs, surveys and satisfaction")

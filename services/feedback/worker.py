@@ -1,12 +1,20 @@
-"""Feedback worker: outbox relay + consumer of customer events."""
+"""Feedback worker: outbox relay, event consumer, SLA watch and confirmation timeout."""
 from chassis.config import load_settings
 from chassis.worker import run_worker
 
+from . import jobs
 from .handlers import HANDLERS
 
+SLA_INTERVAL = 30.0      # seconds between SLA scans; deadlines are hours, so this is plenty
+CONFIRM_INTERVAL = 300.0
 
-def main(stop=None, **overrides):
-    run_worker(load_settings("feedback", **overrides), HANDLERS, stop=stop)
+
+def main(stop=None, sla_interval: float = SLA_INTERVAL, confirm_interval: float = CONFIRM_INTERVAL,
+         **overrides):
+    run_worker(load_settings("feedback", **overrides), HANDLERS,
+               periodic={"sla-watch": (sla_interval, jobs.sla_watch),
+                         "confirmation-timeout": (confirm_interval, jobs.confirmation_timeout)},
+               stop=stop)
 
 
 if __name__ == "__main__":

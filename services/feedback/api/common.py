@@ -1,0 +1,42 @@
+"""Helpers the resource modules share: visibility filters, customer lookup."""
+from __future__ import annotations
+
+from chassis import identity
+from chassis.errors import invalid
+from chassis.identity import Identity
+
+from .. import snapshots
+
+
+def visible_filter(who: Identity, field: str = "manager_id") -> dict:
+    """Mongo filter for the records this caller may list."""
+    ids = who.manager_ids_visible()
+    if ids is None:
+        if who.role == identity.SYSTEM or not who.branch:
+            return {}
+        return {"$or": [{"branch": who.branch}, {"branch": None}]}
+    return {field: {"$in": sorted(ids)}}
+
+
+def customer_for_write(customer_id: str, who: Identity, field: str = "customer_id"):
+    """The caller's view of a customer from the local snapshot (422 when not known here)."""
+    snap = snapshots.get(customer_id)
+    if snap is None:
+        raise invalid({field: ["Unknown customer (or not yet known to the feedback service)."]})
+    if not who.can_see(snap.manager_id, snap.branch):
+        # same answer as for an unknown id: no hint that someone else's customer exists
+        raise invalid({field: ["Unknown customer (or not yet known to the feedback service)."]})
+    if snap.status == "archived":
+        raise invalid({field: ["The customer is archived."]})
+    return snap
+
+
+def requested_managers(who: Identity, raw: str | None) -> set[str] | None:
+    """manager_ids=a,b from the query, each visible to the caller (404 otherwise)."""
+    visible = who.manager_ids_visible()
+    if not raw:
+        return visible
+    ids = {m.strip() for m in raw.split(",") if m.strip()}
+    for m in ids:
+        who.ensure_can_see(m, None, "manager")
+    return ids

@@ -1,0 +1,62 @@
+"""Feedback from any channel, categorised, linked to a customer when known."""
+import uuid
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from chassis import identity
+from chassis.http import etag, page
+from chassis.store import AggregateStore
+from contracts import feedback as events
+
+from ..models import Feedback
+from ..schemas import FeedbackIn, FeedbackOut, FeedbackPage, FeedbackQuery
+from .common import customer_for_write, visible_filter
+
+blp = Blueprint("feedback", __name__, url_prefix="/api/v1/feedback/feedback",
+                description="Feedback (客户反馈) from any channel")
+store = AggregateStore(Feedback, "feedback")
+
+
+def _view(doc):
+    d = doc.to_mongo().to_dict() if hasattr(doc, "to_mongo") else dict(doc)
+    d["id"] = d.pop("_id")
+    return d
+
+
+@blp.route("")
+class FeedbackList(MethodView):
+    @blp.arguments(FeedbackIn)
+    @blp.response(201, FeedbackOut)
+    def post(self, data):
+        who = identity.current()
+        snap = customer_for_write(data["customer_id"], who) if data.get("customer_id") else None
+        fid = str(uuid.uuid4())
+        doc = Feedback(id=fid, manager_id=snap.manager_id if snap else (
+            who.user_id if who.role in (identity.MANAGER, identity.SUPERVISOR) else None),
+            branch=snap.branch if snap else (who.branch or None), recorded_by=who.user_id, **data)
+        store.create(doc, who, [events.FEEDBACK_RECEIVED.new(fid, {
+            "feedback_id": fid, "customer_id": doc.customer_id, "manager_id": doc.manager_id,
+            "channel": doc.channel, "category": doc.category})], channel=doc.channel)
+        return _view(doc), 201, {"ETag": etag(doc.version), "Location": f"/api/v1/feedback/feedback/{fid}"}
+
+    @blp.arguments(FeedbackQuery, location="query")
+    @blp.response(200, FeedbackPage)
+    def get(self, q):
+        who = identity.current()
+        query = visible_filter(who)
+        for k in ("customer_id", "category", "channel"):
+            if q.get(k):
+                query[k] = q[k]
+        rows, nxt = page(store.collection, query, [("created_at", -1)], q["limit"], q.get("cursor"))
+        return {"items": [_view(r) for r in rows], "next_cursor": nxt}
+
+
+@blp.route("/<feedback_id>")
+class FeedbackItem(MethodView):
+    @blp.response(200, FeedbackOut)
+    def get(self, feedback_id):
+        who = identity.current()
+        doc = store.require(feedback_id, "feedback")
+        who.ensure_can_see(doc.manager_id, doc.branch, "feedback")
+        return _view(doc), 200, {"ETag": etag(doc.version)}

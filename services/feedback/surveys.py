@@ -1,0 +1,211 @@
+"""Survey operations: templates, invitations (distribution and follow-ups), responses,
+and each customer's latest satisfaction."""
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timezone
+
+from pymongo.errors import DuplicateKeyError
+
+from chassis.errors import Problem, conflict, invalid, not_found
+from chassis.identity import Identity
+from chassis.store import AggregateStore
+from contracts import feedback as events
+
+from . import policies, rules, snapshots
+from .models import (CustomerSatisfaction, FollowUpSlot, Invitation, Response, SuppressedFollowUp,
+                     SurveyTemplate)
+
+log = logging.getLogger(__name__)
+templates = AggregateStore(SurveyTemplate, "survey_template")
+invitations = AggregateStore(Invitation, "invitation")
+responses = AggregateStore(Response, "response")
+satisfaction = AggregateStore(CustomerSatisfaction, "satisfaction")
+
+DEFAULT_FOLLOWUP_QUESTIONS = [
+    {"key": "satisfaction", "type": "rating", "text": "您对本次服务的满意程度？(1–5)", "required": True},
+    {"key": "recommend", "type": "nps", "text": "您向亲友推荐我行的可能性有多大？(0–10)", "required": True},
+    {"key": "comment", "type": "text", "text": "还有什么意见或建议？", "required": False},
+]
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _aware(dt):
+    return dt.replace(tzinfo=timezone.utc) if dt is not None and dt.tzinfo is None else dt
+
+
+def followup_template(trigger: str, actor: Identity) -> SurveyTemplate:
+    """The survey a trigger sends: the configured one, else the built-in follow-up (created once)."""
+    tid = policies.followup()["triggers"].get(trigger) or policies.DEFAULT_FOLLOWUP_TEMPLATE
+    t = templates.get(tid)
+    if t is None and tid == policies.DEFAULT_FOLLOWUP_TEMPLATE:
+        try:
+            templates.create(SurveyTemplate(id=tid, name="回访满意度调查 (follow-up)",
+                                            questions=DEFAULT_FOLLOWUP_QUESTIONS, created_by=actor.user_id),
+                             actor, reason="built-in follow-up survey")
+        except Problem as p:
+            if p.status != 409:
+                raise
+        t = templates.get(tid)
+    if t is None:
+        raise LookupError(f"follow-up survey {tid} does not exist")
+    return t
+
+
+def follow_up(invitation_id: str, customer_id: str, context: dict, trigger: str, at: datetime,
+              actor: Identity, manager_id: str | None = None) -> Invitation | None:
+    """A follow-up survey invitation (回访) for a trigger event, within the frequency cap.
+
+    ``invitation_id`` is derived from the trigger event's id, so a redelivered event finds
+    its invitation (or its suppression) and creates nothing twice. ``at`` is the trigger's
+    time, so a redelivery lands in the same cap window."""
+    existing = invitations.get(invitation_id)
+    if existing is not None:
+        return existing
+    if SuppressedFollowUp.objects(id=invitation_id).first() is not None:
+        return None
+    policy = policies.followup()
+    if not policy["enabled"].get(trigger, True):
+        return None
+    snap = snapshots.get(customer_id)
+    if snap is None and not manager_id:
+        # the customer's snapshot has not arrived yet: let the consumer retry later
+        raise LookupError(f"customer {customer_id} not known yet")
+    days, count = int(policy["cap_days"]), int(policy["cap_count"])
+    recent = [_aware(i["created_at"]) for i in invitations.collection.find(
+        {"customer_id": customer_id, "kind": "follow_up", "_id": {"$ne": invitation_id}}, {"created_at": 1})]
+    taken = rules.cap_allows(recent, at, days, count) and _take_slot(customer_id, invitation_id, at, days, count)
+    if not taken:
+        try:
+            SuppressedFollowUp._get_collection().insert_one({
+                "_id": invitation_id, "customer_id": customer_id, "context": context,
+                "reason": f"cap {count} per {days} days", "at": at})
+        except DuplicateKeyError:
+            pass  # recorded by an earlier delivery
+        return None
+    template = followup_template(trigger, actor)
+    inv = Invitation(id=invitation_id, survey_id=template.id, customer_id=customer_id,
+                     manager_id=snap.manager_id if snap else manager_id, branch=snap.branch if snap else None,
+                     tier=snap.tier if snap else None, kind="follow_up", context=context)
+    try:
+        return invitations.create(inv, actor, reason=f"follow-up after {trigger}")
+    except Problem as p:
+        if p.status == 409:
+            return invitations.get(invitation_id)
+        raise
+
+
+def _take_slot(customer_id: str, invitation_id: str, at: datetime, days: int, count: int) -> bool:
+    coll = FollowUpSlot._get_collection()
+    for n in range(count):
+        sid = rules.cap_slot(customer_id, at, days, count, n)
+        try:
+            coll.insert_one({"_id": sid, "customer_id": customer_id, "invitation_id": invitation_id,
+                             "taken_at": at})
+            return True
+        except DuplicateKeyError:
+            holder = coll.find_one({"_id": sid}, {"invitation_id": 1})
+            if holder and holder.get("invitation_id") == invitation_id:
+                return True  # our own slot, from an earlier delivery
+    return False
+
+
+def distribute(template: SurveyTemplate, distribution_id: str, customers: list, who: Identity):
+    """Invite each snapshot in ``customers``; ids are <distribution>:<customer>, so a retried
+    distribution creates nothing twice."""
+    docs = [Invitation(id=f"{distribution_id}:{s.id}", survey_id=template.id, customer_id=s.id,
+                       manager_id=s.manager_id, branch=s.branch, tier=s.tier, kind="distribution",
+                       context={"type": "distribution", "id": distribution_id}) for s in customers]
+    created, errors = invitations.create_many(docs, who, lambda d: [], reason="survey distribution")
+    return created, errors
+
+
+def respond(inv: Invitation, answers: dict, who: Identity, at: datetime | None = None) -> Response:
+    at = at or now()
+    template = templates.require(inv.survey_id, "survey")
+    errors = rules.validate_answers(template.questions, answers)
+    if errors:
+        raise invalid(errors)
+    head = rules.headline_scores(template.questions, answers)
+    scores = {q["key"]: answers[q["key"]] for q in template.questions
+              if q["type"] in ("rating", "nps") and answers.get(q["key"]) is not None}
+    context = dict(inv.context or {}) or None
+    r = Response(id=inv.id, invitation_id=inv.id, survey_id=inv.survey_id, customer_id=inv.customer_id,
+                 manager_id=inv.manager_id, branch=inv.branch, tier=inv.tier, context=inv.context or {},
+                 answers=answers, csat=head["csat"], nps=head["nps"], responded_at=at,
+                 month=rules.period_of(at), recorded_by=who.user_id, **rules.counters(head["csat"], head["nps"]))
+    ev = events.SURVEY_RESPONDED.new(inv.customer_id, {
+        "response_id": r.id, "invitation_id": inv.id, "survey_id": inv.survey_id,
+        "customer_id": inv.customer_id, "manager_id": inv.manager_id, "tier": inv.tier,
+        "responded_at": at, "scores": scores, "csat": head["csat"], "nps": head["nps"], "context": context})
+    try:
+        responses.create(r, who, [ev], reason="survey answered")
+    except Problem as p:
+        if p.status == 409:
+            raise conflict("This invitation has already been answered.", slug="already-answered") from None
+        raise
+
+    def mark(i: Invitation):
+        i.status, i.response_id, i.responded_at = "responded", r.id, at
+    invitations.update_with_retry(inv.id, mark, who, reason="survey answered")
+    return r
+
+
+def record_satisfaction(data: dict, actor: Identity) -> CustomerSatisfaction | None:
+    """Keep the customer's latest satisfaction from a response event; order-safe (an older
+    response never replaces a newer one) and idempotent (the same response changes nothing)."""
+    level = rules.satisfaction_level(data.get("csat"), data.get("nps"))
+    if level is None:
+        return None
+    cid = data["customer_id"]
+    at = data["responded_at"]
+    if isinstance(at, str):
+        at = datetime.fromisoformat(at.replace("Z", "+00:00"))
+    at = _aware(at)
+
+    def fill(s: CustomerSatisfaction, previous: str | None):
+        s.manager_id, s.level, s.csat, s.nps = data.get("manager_id"), level, data.get("csat"), data.get("nps")
+        s.response_id, s.survey_id, s.measured_at = data["response_id"], data.get("survey_id"), at
+        if level == previous:
+            return []
+        return [events.SATISFACTION_CHANGED.new(cid, {
+            "customer_id": cid, "manager_id": s.manager_id, "level": level, "previous_level": previous,
+            "csat": s.csat, "nps": s.nps, "response_id": s.response_id, "measured_at": at})]
+
+    for _ in range(3):
+        if satisfaction.get(cid) is None:
+            doc = CustomerSatisfaction(id=cid)
+            evs = fill(doc, None)
+            try:
+                return satisfaction.create(doc, actor, evs, reason="first survey answer")
+            except Problem as p:
+                if p.status != 409:
+                    raise
+                continue  # created concurrently: update instead
+
+        def change(s: CustomerSatisfaction):
+            newer = s.measured_at is None or _aware(s.measured_at) < at
+            if s.response_id == data["response_id"] or not newer:
+                return []
+            return fill(s, s.level)
+        return satisfaction.update_with_retry(cid, change, actor, reason="survey answer")
+    raise RuntimeError("could not record satisfaction")
+
+
+def latest_satisfaction(customer_id: str) -> dict | None:
+    s = satisfaction.get(customer_id)
+    if s is None:
+        return None
+    return {"level": s.level, "csat": s.csat, "nps": s.nps, "survey_id": s.survey_id,
+            "response_id": s.response_id, "measured_at": _aware(s.measured_at)}
+
+
+def require_invitation(invitation_id: str, who: Identity) -> Invitation:
+    inv = invitations.get(invitation_id)
+    if inv is None:
+        raise not_found("invitation")
+    who.ensure_can_see(inv.manager_id, inv.branch, "invitation")
+    return inv
