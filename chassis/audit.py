@@ -16,7 +16,7 @@ from marshmallow import fields as ma
 
 from . import db as dbmod
 from . import identity as ident
-from .store import CHANGES
+from .store import CHANGES, OUTBOX
 
 AUDIT = "audit"
 
@@ -84,8 +84,10 @@ def query(customer_id=None, actor=None, since=None, until=None, limit=100) -> li
         if rng:
             q[key] = rng
     entries = list(database[AUDIT].find(reads_q).sort([("at", -1)]).limit(limit))
-    for c in database[CHANGES].find({**changes_q, "status": {"$ne": "void"}},
-                                    {"state": 0, "events": 0}).sort([("recorded_at", -1)]).limit(limit):
+    # History plus what the relay has not moved there yet.
+    changes = {c["_id"]: c for coll in (CHANGES, OUTBOX)
+               for c in database[coll].find(changes_q, {"state": 0, "events": 0}).sort([("recorded_at", -1)]).limit(limit)}
+    for c in changes.values():
         entries.append({
             "at": c["recorded_at"], "action": "create" if c["version"] == 1 else "update",
             "actor": c.get("actor"), "purpose": c.get("reason"),

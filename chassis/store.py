@@ -8,14 +8,17 @@ therefore first *inserted* as a change record whose ``_id`` is
 
 * the loser of a race gets a duplicate key and a 412, never a silent overwrite;
 * the record carries the new state, the field diff (history), who and why, and
-  the events to publish (the outbox) — one atomic insert, so an event cannot be
-  lost between the data write and the publish;
+  the events to publish — one atomic insert, so an event cannot be lost
+  between the data write and the publish;
 * the aggregate document is then brought up to that version. If the process
-  dies in between, the relay repairs it from the record (see ``repair``).
+  dies in between, the relay repairs it from the record (see ``settle``).
 
-The relay publishes a record's events only once the aggregate has reached its
-version, so a change that was refused afterwards (a natural-key clash) never
-leaks an event.
+Records wait in the small ``outbox`` collection; the relay publishes their
+events once the aggregate has reached the record's version (so a change
+refused afterwards, e.g. by a natural-key clash, never leaks an event), then
+moves them to ``changes``, the permanent history. Keeping pending records
+apart keeps the relay's poll cheap: FerretDB's SQLite backend scans a whole
+collection for any query not by ``_id``, and history only grows.
 """
 from __future__ import annotations
 
@@ -36,6 +39,7 @@ from .identity import Identity
 log = logging.getLogger(__name__)
 
 CHANGES = "changes"
+OUTBOX = "outbox"
 DUPLICATE_KEY = 11000
 
 
@@ -89,6 +93,10 @@ class AggregateStore:
     def changes(self) -> Collection:
         return self.collection.database[CHANGES]
 
+    @property
+    def outbox(self) -> Collection:
+        return self.collection.database[OUTBOX]
+
     # -- reads -------------------------------------------------------------------
     def get(self, aggregate_id: str) -> Document | None:
         son = self.collection.find_one({"_id": aggregate_id})
@@ -101,10 +109,17 @@ class AggregateStore:
         return doc
 
     def history(self, aggregate_id: str, limit: int = 100, before_version: int | None = None) -> list[dict]:
-        query: dict = {"aggregate_type": self.type, "aggregate_id": aggregate_id, "status": {"$ne": "void"}}
+        query: dict = {"aggregate_type": self.type, "aggregate_id": aggregate_id}
         if before_version is not None:
             query["version"] = {"$lt": before_version}
-        return list(self.changes.find(query, {"state": 0}).sort([("version", -1)]).limit(limit))
+        current = self.collection.find_one({"_id": aggregate_id}, {"version": 1})
+        if current:  # a pending record above the document's version is not (yet) history
+            query["version"] = {**query.get("version", {}), "$lte": current["version"]}
+        else:
+            return []
+        records = {r["_id"]: r for coll in (self.changes, self.outbox)
+                   for r in coll.find(query, {"state": 0, "events": 0})}
+        return sorted(records.values(), key=lambda r: r["version"], reverse=True)[:limit]
 
     # -- writes ------------------------------------------------------------------
     def create(self, doc: Document, actor: Identity, events: Iterable[Envelope] = (), *,
@@ -117,17 +132,20 @@ class AggregateStore:
         state = doc.to_mongo().to_dict()
         record = self._record(doc.id, 1, None, state, list(events), actor, channel, reason, now)
         try:
-            self.changes.insert_one(record)
+            self.outbox.insert_one(record)
         except Exception as exc:
             if _is_duplicate(exc):
-                raise conflict(f"{self.type} {doc.id} already exists.", slug="already-exists") from None
+                raise self._exists(doc.id) from None
             raise
         try:
             self.collection.insert_one(state)
         except Exception as exc:
-            self.changes.delete_one({"_id": record["_id"]})
+            self.outbox.delete_one({"_id": record["_id"]})
             if _is_duplicate(exc):
-                raise self._unique_conflict(exc) from None
+                # The id itself (an idempotent create seen twice) or a unique natural key.
+                if self.collection.find_one({"_id": doc.id}, {"_id": 1}):
+                    raise self._exists(doc.id) from None
+                raise self._clash(doc.id) from None
             raise
         return doc
 
@@ -142,18 +160,19 @@ class AggregateStore:
             state = doc.to_mongo().to_dict()
             states.append(state)
             records.append(self._record(doc.id, 1, None, state, events_for(doc), actor, channel, reason, now))
-        failed_records = self._insert_many(self.changes, records)
+        failed_records = self._insert_many(self.outbox, records)
         for i in failed_records:
-            errors[i] = conflict(f"{self.type} {docs[i].id} already exists.", slug="already-exists")
+            errors[i] = self._exists(docs[i].id)
         keep = [i for i in range(len(docs)) if i not in failed_records]
         failed_docs = self._insert_many(self.collection, [states[i] for i in keep])
-        refused = []
-        for j, exc in failed_docs.items():
-            i = keep[j]
-            errors[i] = self._unique_conflict(exc)
-            refused.append(records[i]["_id"])
+        refused = [records[keep[j]]["_id"] for j in failed_docs]
         if refused:
-            self.changes.delete_many({"_id": {"$in": refused}})
+            self.outbox.delete_many({"_id": {"$in": refused}})
+            existing = {d["_id"] for d in self.collection.find(
+                {"_id": {"$in": [docs[keep[j]].id for j in failed_docs]}}, {"_id": 1})}
+            for j in failed_docs:
+                i = keep[j]
+                errors[i] = self._exists(docs[i].id) if docs[i].id in existing else self._clash(docs[i].id)
         created = [docs[i] for i in range(len(docs)) if i not in errors]
         return created, errors
 
@@ -182,18 +201,23 @@ class AggregateStore:
         after["version"] = doc.version
         record = self._record(aggregate_id, doc.version, before, after, events, actor, channel, reason, now)
         try:
-            self.changes.insert_one(record)
+            self.outbox.insert_one(record)
         except Exception as exc:
             if _is_duplicate(exc):
                 raise precondition_failed(current_version=old_version + 1) from None
             raise
         try:
-            self.collection.replace_one({"_id": aggregate_id, "version": old_version}, after)
+            res = self.collection.replace_one({"_id": aggregate_id, "version": old_version}, after)
         except Exception as exc:
-            self.changes.delete_one({"_id": record["_id"]})
+            self.outbox.delete_one({"_id": record["_id"]})
             if _is_duplicate(exc):
-                raise self._unique_conflict(exc) from None
+                raise self._clash(aggregate_id) from None
             raise
+        if res.matched_count == 0:
+            # We read a version whose successor was already applied and moved to
+            # history, so our record's id was free again: we lost the race.
+            self.outbox.delete_one({"_id": record["_id"]})
+            raise precondition_failed()
         return doc
 
     def update_with_retry(self, aggregate_id: str, change, actor: Identity, attempts: int = 5, **kw) -> Document:
@@ -228,7 +252,6 @@ class AggregateStore:
             "events": [e.to_dict() for e in events],
             # Every record goes through the relay, even without events, so a crash
             # between the two writes is always repaired.
-            "published": False,
             "status": "pending",
         }
 
@@ -254,31 +277,29 @@ class AggregateStore:
         except MEValidationError as exc:
             raise invalid({k: [str(v)] for k, v in (exc.to_dict() or {"_": exc.message}).items()}) from None
 
-    def _unique_conflict(self, exc: Exception) -> Problem:
-        return conflict(f"Another {self.type} already holds a value that must be unique.",
-                        slug="duplicate", detail_index=_index_name(exc))
+    def _exists(self, aggregate_id: str) -> Problem:
+        return conflict(f"{self.type} {aggregate_id} already exists.", slug="already-exists",
+                        existing_id=aggregate_id)
+
+    def _clash(self, aggregate_id: str) -> Problem:
+        return conflict(f"Another {self.type} already holds a value that must be unique.", slug="duplicate")
 
 
-def _index_name(exc: Exception) -> str | None:
-    text = str(exc)
-    marker = "index: "
-    if marker in text:
-        return text.split(marker, 1)[1].split(" ", 1)[0]
-    return None
-
-
-def repair(db, record: dict, grace: timedelta) -> str:
-    """Decide what to do with one pending change record; called by the relay.
+def settle(db, record: dict, grace: timedelta) -> str:
+    """Decide what to do with one outbox record; called by the relay.
 
     Returns "publish" when the aggregate has reached the record's version,
     "wait" while the writing request may still be in flight, "void" when the
-    change can never be applied (its natural keys clashed), and "repaired" when
-    the crash gap was closed from the record.
+    change can never apply (its unique keys clashed, or it lost a race against
+    a version already in history), and "repaired" when the crash gap between
+    the two writes was closed from the record (then it is published too).
     """
     coll = db[record["collection"]]
     current = coll.find_one({"_id": record["aggregate_id"]}, {"version": 1})
     version = current["version"] if current else 0
     if version >= record["version"]:
+        if db[CHANGES].find_one({"_id": record["_id"]}, {"_id": 1}):
+            return "void"  # a late loser reused a version id that is already history
         return "publish"
     recorded = record["recorded_at"]
     if recorded.tzinfo is None:
@@ -291,10 +312,11 @@ def repair(db, record: dict, grace: timedelta) -> str:
         if current is None:
             coll.insert_one(record["state"])
         else:
-            coll.replace_one({"_id": record["aggregate_id"], "version": version}, record["state"])
+            res = coll.replace_one({"_id": record["aggregate_id"], "version": version}, record["state"])
+            if res.matched_count == 0:
+                return "wait"
     except Exception as exc:
         if _is_duplicate(exc):
-            db[CHANGES].update_one({"_id": record["_id"]}, {"$set": {"status": "void", "published": True}})
             log.warning("change record voided: its unique keys clashed", extra={"change": record["_id"]})
             return "void"
         raise

@@ -1,6 +1,6 @@
 """The outbox relay: publishes pending change records' events with confirms.
 
-At-least-once: a record is marked published only after the broker confirmed
+At-least-once: a record leaves the outbox only after the broker confirmed
 every event in it; a crash in between re-publishes, and consumers are
 idempotent by event id. While the broker is down the records simply wait.
 """
@@ -13,9 +13,10 @@ from datetime import datetime, timedelta, timezone
 
 from kombu import Connection, Producer
 from pymongo.database import Database
+from pymongo.errors import DuplicateKeyError
 
 from ..config import Settings
-from ..store import CHANGES, repair
+from ..store import CHANGES, OUTBOX, settle
 from . import topology
 
 log = logging.getLogger(__name__)
@@ -63,22 +64,32 @@ class OutboxRelay:
             pass
         self._conn = self._producer = None
 
+    def _to_history(self, record: dict, status: str) -> None:
+        record = {**record, "status": status, "settled_at": datetime.now(timezone.utc)}
+        try:
+            self.db[CHANGES].insert_one(record)
+        except DuplicateKeyError:
+            pass  # moved before a crash; only the outbox delete was missing
+        self.db[OUTBOX].delete_one({"_id": record["_id"]})
+
     def run_once(self) -> int:
-        """Publish what is pending; returns how many records were settled."""
-        changes = self.db[CHANGES]
-        pending = list(changes.find({"published": False}).sort([("recorded_at", 1)]).limit(self.batch))
+        """Settle what is pending; returns how many records left the outbox."""
+        outbox = self.db[OUTBOX]
+        pending = list(outbox.find().sort([("recorded_at", 1)]).limit(self.batch))
         settled = 0
         for record in pending:
-            verdict = repair(self.db, record, self.grace)
-            if verdict in ("wait", "void"):
-                settled += verdict == "void"
+            verdict = settle(self.db, record, self.grace)
+            if verdict == "wait":
+                continue
+            if verdict == "void":
+                outbox.delete_one({"_id": record["_id"]})
+                settled += 1
                 continue
             if record["events"]:
                 producer = self._ensure_producer()
                 for envelope in record["events"]:
                     publish(producer, self.settings, envelope)
-            changes.update_one({"_id": record["_id"]}, {"$set": {
-                "published": True, "status": "published", "published_at": datetime.now(timezone.utc)}})
+            self._to_history(record, "published")
             settled += 1
         return settled
 

@@ -23,7 +23,7 @@ from chassis.events.consumer import EventConsumer
 from chassis.events.envelope import EventType
 from chassis.events.relay import OutboxRelay
 from chassis.models import Aggregate
-from chassis.store import CHANGES, AggregateStore
+from chassis.store import CHANGES, OUTBOX, AggregateStore
 from tests import support
 
 
@@ -83,12 +83,13 @@ def test_relay_publishes_pending_events_and_marks_them(store, relay):
     tap = support.ExchangeTap("probe.thing.happened")
     try:
         doc = _new(store)
-        rec = dbmod.database("probe")[CHANGES].find_one({"_id": f"probe:{doc.id}:1"})
-        assert rec["published"] is False and rec["events"][0]["subject_version"] == 1
+        rec = dbmod.database("probe")[OUTBOX].find_one({"_id": f"probe:{doc.id}:1"})
+        assert rec["status"] == "pending" and rec["events"][0]["subject_version"] == 1
         _drain(relay)
         (_, props, env), = tap.wait(lambda e: e["subject"] == doc.id)
         assert env["data"] == {"name": doc.name} and props.delivery_mode == 2
-        assert dbmod.database("probe")[CHANGES].find_one({"_id": rec["_id"]})["published"] is True
+        assert dbmod.database("probe")[OUTBOX].find_one({"_id": rec["_id"]}) is None
+        assert dbmod.database("probe")[CHANGES].find_one({"_id": rec["_id"]})["status"] == "published"
     finally:
         tap.close()
 
@@ -124,20 +125,40 @@ def test_a_stale_version_is_refused_and_changes_nothing(store):
     assert store.get(doc.id).name == "second"
 
 
+def test_a_late_writer_whose_version_is_already_history_loses(store, relay):
+    doc = _new(store)
+    stale = store.get(doc.id)  # read at version 1 ...
+    store.update(doc.id, 1, lambda d: setattr(d, "name", "winner") or [], ACTOR)
+    _drain(relay)  # ... version 2 is applied and moved to history, freeing its outbox id
+    with pytest.raises(Problem) as e:
+        store.update(doc.id, 1, lambda d: setattr(d, "name", "late") or [], ACTOR, current=stale)
+    assert e.value.status == 412
+    assert store.get(doc.id).name == "winner"
+    assert dbmod.database("probe")[OUTBOX].count_documents({"aggregate_id": doc.id}) == 0
+
+
+def test_creating_the_same_id_twice_says_it_exists(store):
+    doc = _new(store)
+    with pytest.raises(Problem) as e:
+        store.create(Probe(id=doc.id, name="again", key=f"other-{doc.id}"), ACTOR, [])
+    assert e.value.status == 409 and e.value.slug == "already-exists"
+
+
 def test_natural_key_clash_is_a_conflict_and_leaves_no_record(store):
     first = _new(store)
     pid = str(uuid.uuid4())
     with pytest.raises(Problem) as e:
         store.create(Probe(id=pid, name="dup", key=first.key), ACTOR, [HAPPENED.new(pid, {"name": "dup"})])
     assert e.value.status == 409
-    assert dbmod.database("probe")[CHANGES].count_documents({"aggregate_id": pid}) == 0
+    for coll in (CHANGES, OUTBOX):
+        assert dbmod.database("probe")[coll].count_documents({"aggregate_id": pid}) == 0
 
 
 def _crashed_write(store, doc, event):
     """What a process that died between the two writes leaves behind: the change record only."""
     record = store._record(doc.id, 1, None, {**doc.to_mongo().to_dict(), "version": 1}, [event],
                            ACTOR, None, None, datetime.now(timezone.utc) - timedelta(seconds=5))
-    dbmod.database("probe")[CHANGES].insert_one(record)
+    dbmod.database("probe")[OUTBOX].insert_one(record)
     return record
 
 
@@ -162,7 +183,9 @@ def test_a_change_that_can_never_apply_is_voided_not_published(store, relay):
         pid = str(uuid.uuid4())
         record = _crashed_write(store, Probe(id=pid, name="clash", key=first.key), HAPPENED.new(pid, {"name": "clash"}))
         _drain(relay)
-        assert dbmod.database("probe")[CHANGES].find_one({"_id": record["_id"]})["status"] == "void"
+        assert dbmod.database("probe")[OUTBOX].find_one({"_id": record["_id"]}) is None
+        assert dbmod.database("probe")[CHANGES].find_one({"_id": record["_id"]}) is None
+        assert store.get(pid) is None
         time.sleep(0.5)
         assert not [m for m in tap.messages() if m[2]["subject"] == pid]
     finally:
@@ -180,8 +203,7 @@ def test_events_written_while_the_broker_is_down_are_published_when_it_is_back(s
         docs = [_new(store) for _ in range(3)]  # the data writes succeed without a broker
         with pytest.raises(Exception):
             relay.run_once()
-        pending = dbmod.database("probe")[CHANGES].count_documents(
-            {"aggregate_id": {"$in": [d.id for d in docs]}, "published": False})
+        pending = dbmod.database("probe")[OUTBOX].count_documents({"aggregate_id": {"$in": [d.id for d in docs]}})
         assert pending == 3
     finally:
         _rabbitmqctl("start_app")
@@ -190,8 +212,8 @@ def test_events_written_while_the_broker_is_down_are_published_when_it_is_back(s
     tap = support.ExchangeTap("probe.thing.happened")
     try:
         ids = {d.id for d in docs}
-        support.wait_for(lambda: _drain(relay) >= 0 and dbmod.database("probe")[CHANGES].count_documents(
-            {"aggregate_id": {"$in": list(ids)}, "published": False}) == 0, timeout=30,
+        support.wait_for(lambda: _drain(relay) >= 0 and dbmod.database("probe")[OUTBOX].count_documents(
+            {"aggregate_id": {"$in": list(ids)}}) == 0, timeout=30,
             what="relay to publish after the broker came back")
         seen = set()
         support.wait_for(lambda: seen.update(m[2]["subject"] for m in tap.messages()) or ids <= seen,
