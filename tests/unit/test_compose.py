@@ -8,8 +8,10 @@ by the code, and no secret is written into the file.
 from __future__ import annotations
 
 import ast
+import fnmatch
 import re
 import shlex
+import tomllib
 from functools import cache
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -20,7 +22,12 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = ROOT / "docker-compose.yml"
 PROCFILE = ROOT / "Procfile"
-CODE_DIRS = ("chassis", "services", "gateway")
+# The top-level packages pyproject.toml installs: the code that runs in the image.
+CODE_DIRS = tuple(
+    pattern.rstrip("*.")
+    for pattern in tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    ["tool"]["setuptools"]["packages"]["find"]["include"]
+)
 
 WEB_PORTS = {"gateway": 8000, "customer": 8001, "engagement": 8002, "feedback": 8003}
 WORKERS = {"customer-worker", "engagement-worker", "feedback-worker"}
@@ -148,6 +155,17 @@ def test_every_process_comes_from_the_one_dockerfile():
         build = services()[name].get("build")
         context = build.get("context") if isinstance(build, dict) else build
         assert context in (".", "./"), f"{name} is not built from the repo's Dockerfile"
+
+
+def test_the_image_ships_every_package_pyproject_installs():
+    dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+    assert re.search(r"^COPY \. \.$", dockerfile, re.M), "the Dockerfile must copy the build context"
+    ignored = [
+        line.strip().rstrip("/") for line in (ROOT / ".dockerignore").read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    for package in CODE_DIRS + ("pyproject.toml",):
+        assert not any(fnmatch.fnmatch(package, pattern) for pattern in ignored), f".dockerignore drops {package}"
 
 
 def test_every_service_has_a_healthcheck_or_is_a_worker():
