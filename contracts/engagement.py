@@ -1,1 +1,143 @@
-"""Events of the engagement context (declared by its owner)."""
+"""Events produced by the engagement service (interactions, visits, care, gifts, activities).
+
+None carries sensitive data: no mobile, ID or account number, and no free-text
+notes (a manager may type anything into a summary), only ids, codes and dates.
+"""
+from marshmallow import Schema, fields
+
+from chassis.events import event_type
+
+PRODUCER = "engagement"
+
+
+class InteractionData(Schema):
+    interaction_id = fields.String(required=True)
+    customer_id = fields.String(required=True)
+    manager_id = fields.String(allow_none=True)
+    channel = fields.String(required=True, metadata={"description": "counter | phone | sms | email | wechat | qq | social | online_banking | mobile_banking | visit"})
+    purpose = fields.String(required=True)
+    occurred_at = fields.DateTime(required=True)
+    follow_up_date = fields.Date(allow_none=True)
+
+
+INTERACTION_LOGGED = event_type(
+    "engagement.interaction.logged", 1, PRODUCER,
+    "A manager logged a contact with a customer on some channel (counts as a contact for cadence).",
+    InteractionData)
+
+
+class VisitData(Schema):
+    visit_id = fields.String(required=True)
+    customer_id = fields.String(required=True)
+    manager_id = fields.String(allow_none=True)
+    status = fields.String(required=True, metadata={"description": "planned | in_progress | recorded | completed | cancelled"})
+    scheduled_at = fields.DateTime(required=True)
+    visited_at = fields.DateTime(allow_none=True)
+    next_appointment_at = fields.DateTime(allow_none=True)
+
+
+VISIT_PLANNED = event_type(
+    "engagement.visit.planned", 1, PRODUCER, "A visit was planned (事前).", VisitData)
+VISIT_RECORDED = event_type(
+    "engagement.visit.recorded", 1, PRODUCER,
+    "What happened during a visit was recorded (事中); next_appointment_at is the customer's commitment.",
+    VisitData)
+VISIT_CANCELLED = event_type(
+    "engagement.visit.cancelled", 1, PRODUCER, "A planned visit was cancelled.", VisitData)
+
+
+class VisitCompletedData(Schema):
+    visit_id = fields.String(required=True)
+    customer_id = fields.String(required=True)
+    manager_id = fields.String(allow_none=True)
+    completed_at = fields.DateTime(required=True)
+    visited_at = fields.DateTime(allow_none=True)
+    rating = fields.Integer(required=True, metadata={"description": "outcome rating 1–5 against the objective"})
+    objective_met = fields.Boolean(required=True)
+
+
+VISIT_COMPLETED = event_type(
+    "engagement.visit.completed", 1, PRODUCER,
+    "A visit was evaluated (事后) and is complete; the feedback service sends a follow-up survey (回访).",
+    VisitCompletedData)
+
+
+class GreetingData(Schema):
+    greeting_id = fields.String(required=True, metadata={"description": "<occasion>:<year>:<customer_id>"})
+    customer_id = fields.String(required=True)
+    manager_id = fields.String(allow_none=True)
+    occasion = fields.String(required=True, metadata={"description": "birthday | holiday_<key> | anniversary_<n>"})
+    kind = fields.String(required=True, metadata={"description": "birthday | holiday | anniversary"})
+    year = fields.Integer(required=True)
+    channel = fields.String(required=True)
+    sent_at = fields.DateTime(required=True)
+
+
+GREETING_SENT = event_type(
+    "engagement.greeting.sent", 1, PRODUCER,
+    "A care greeting was sent; at most one per customer, occasion and year.", GreetingData)
+
+
+class GiftIssuedData(Schema):
+    issue_id = fields.String(required=True)
+    gift_id = fields.String(required=True)
+    customer_id = fields.String(required=True)
+    manager_id = fields.String(allow_none=True)
+    reason = fields.String(required=True)
+    cost_cents = fields.Integer(required=True)
+    budget_id = fields.String(required=True)
+    issued_by = fields.String(required=True)
+    issued_at = fields.DateTime(required=True)
+
+
+GIFT_ISSUED = event_type(
+    "engagement.gift.issued", 1, PRODUCER,
+    "A gift left stock for a customer and its cost was charged to a branch budget.", GiftIssuedData)
+
+
+class ActivityData(Schema):
+    activity_id = fields.String(required=True)
+    name = fields.String(required=True)
+    type = fields.String(required=True)
+    starts_at = fields.DateTime(required=True)
+    capacity = fields.Integer(required=True)
+    status = fields.String(required=True)
+
+
+ACTIVITY_PLANNED = event_type(
+    "engagement.activity.planned", 1, PRODUCER, "A client activity (客户活动) was planned.", ActivityData)
+
+
+class InvitationData(Schema):
+    invitation_id = fields.String(required=True)
+    activity_id = fields.String(required=True)
+    customer_id = fields.String(required=True)
+    manager_id = fields.String(allow_none=True)
+    status = fields.String(required=True, metadata={"description": "invited | accepted | waitlisted | declined"})
+    attended = fields.Boolean(load_default=False)
+
+
+INVITATION_SENT = event_type(
+    "engagement.invitation.sent", 1, PRODUCER, "A customer of the target segment was invited to an activity.",
+    InvitationData)
+INVITATION_ANSWERED = event_type(
+    "engagement.invitation.answered", 1, PRODUCER,
+    "A customer answered an invitation (RSVP): accepted with a seat, waitlisted, or declined.", InvitationData)
+INVITATION_ATTENDED = event_type(
+    "engagement.invitation.attended", 1, PRODUCER,
+    "A customer's attendance at an activity was recorded (feedback may survey attendees).", InvitationData)
+
+
+class ActivityEvaluatedData(Schema):
+    activity_id = fields.String(required=True)
+    invited = fields.Integer(required=True)
+    accepted = fields.Integer(required=True)
+    attended = fields.Integer(required=True)
+    attendance_rate = fields.Float(allow_none=True, metadata={"description": "attended / accepted"})
+    satisfaction = fields.Float(allow_none=True, metadata={"description": "mean survey score, when any"})
+    follow_up_actions = fields.List(fields.String(), load_default=list)
+
+
+ACTIVITY_EVALUATED = event_type(
+    "engagement.activity.evaluated", 1, PRODUCER, "An activity was evaluated after it took place.",
+    ActivityEvaluatedData)

@@ -5,6 +5,6 @@ from . import api
 
 
 def create_app(**overrides):
-    return create_service_app(load_settings("engagement", **overrides), [api.blp],
+    return create_service_app(load_settings("engagement", **overrides), api.BLUEPRINTS,
                               title="Engagement service",
                               description="Interactions, cadence, visits, care, gifts, activities")

@@ -6,7 +6,7 @@ from marshmallow import Schema, fields
 from chassis import identity
 from chassis.errors import not_found
 
-from . import snapshots
+from .. import snapshots
 
 blp = Blueprint("snapshots", __name__, url_prefix="/api/v1/engagement/customers",
                 description="This service's copy of customer data")

@@ -1,0 +1,78 @@
+"""Who may see what, and small conversions shared by the HTTP modules."""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from zoneinfo import ZoneInfo
+
+from chassis import identity
+from chassis.errors import invalid, not_found
+
+from .snapshots import CustomerSnapshot
+
+# The bank's calendar day: greetings and worklists follow Beijing time, not UTC.
+LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def today() -> date:
+    return datetime.now(LOCAL_TZ).date()
+
+
+def utc(dt: datetime | None) -> datetime | None:
+    if dt is None:
+        return None
+    return dt.replace(tzinfo=timezone.utc) if dt.tzinfo is None else dt.astimezone(timezone.utc)
+
+
+def local_date(dt: datetime) -> date:
+    return utc(dt).astimezone(LOCAL_TZ).date()
+
+
+def day_bounds(d: date) -> tuple[datetime, datetime]:
+    """[start, end) of a local calendar day, in UTC."""
+    from datetime import timedelta
+    start = datetime(d.year, d.month, d.day, tzinfo=LOCAL_TZ).astimezone(timezone.utc)
+    return start, start + timedelta(days=1)
+
+
+def customer(customer_id: str) -> dict:
+    """The caller's view of a customer from the snapshot; 404 when absent or not theirs."""
+    who = identity.current()
+    snap = CustomerSnapshot._get_collection().find_one({"_id": customer_id})
+    if snap is None:
+        raise not_found("customer")
+    who.ensure_can_see(snap.get("manager_id"), snap.get("branch"))
+    snap["id"] = snap["_id"]
+    return snap
+
+
+def manager_scope(manager_id: str | None) -> str:
+    """The manager a worklist-like query is about; managers default to themselves."""
+    who = identity.current()
+    if not manager_id:
+        if who.role == identity.MANAGER:
+            return who.user_id
+        raise invalid({"manager_id": ["Missing data for required field."]})
+    who.ensure_can_see(manager_id, None, what="manager")
+    return manager_id
+
+
+def managers_scope(raw: str) -> list[str]:
+    ids = [m.strip() for m in raw.split(",") if m.strip()]
+    if not ids:
+        raise invalid({"manager_ids": ["At least one manager id."]})
+    who = identity.current()
+    for m in ids:
+        who.ensure_can_see(m, None, what="manager")
+    return ids
+
+
+def out(doc) -> dict:
+    """A mongoengine document or raw row as a dict with ``id``."""
+    d = doc if isinstance(doc, dict) else doc.to_mongo().to_dict()
+    d = dict(d)
+    d["id"] = d.pop("_id", d.get("id"))
+    return d

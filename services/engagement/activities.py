@@ -1,0 +1,159 @@
+"""Client activities: invitations from the target segment, RSVP with seats, waitlist, evaluation."""
+from __future__ import annotations
+
+from chassis import identity
+from chassis.errors import Problem, conflict, not_found
+from chassis.store import AggregateStore
+from contracts import engagement as events
+
+from . import access, rules, slots
+from .models import Activity, ActivityResponse, Invitation
+from .snapshots import CustomerSnapshot
+
+activities = AggregateStore(Activity, "activity")
+invitations = AggregateStore(Invitation, "invitation")
+
+
+def invitation_id(activity_id: str, customer_id: str) -> str:
+    return f"{activity_id}:{customer_id}"
+
+
+def inv_data(inv: Invitation) -> dict:
+    return {"invitation_id": inv.id, "activity_id": inv.activity_id, "customer_id": inv.customer_id,
+            "manager_id": inv.manager_id, "status": inv.status, "attended": bool(inv.attended)}
+
+
+def segment_customers(activity: Activity, who: identity.Identity) -> list[dict]:
+    """Resolve the target segment from the snapshots the caller may see."""
+    query: dict = {"status": {"$ne": "archived"}}
+    visible = who.manager_ids_visible()
+    if visible is not None:
+        query["manager_id"] = {"$in": sorted(visible)}
+    elif who.branch:
+        query["branch"] = who.branch
+    seg = activity.segment or {}
+    if seg.get("manager_ids"):
+        query.setdefault("$and", []).append({"manager_id": {"$in": seg["manager_ids"]}})
+    return [s for s in CustomerSnapshot._get_collection().find(query) if rules.in_segment(s, seg)]
+
+
+def invite(activity: Activity, who) -> dict:
+    if activity.status != "planned":
+        raise conflict(f"The activity is {activity.status}; invitations are closed.", slug="activity-closed")
+    targets = segment_customers(activity, who)
+    docs = [Invitation(id=invitation_id(activity.id, s["_id"]), activity_id=activity.id, customer_id=s["_id"],
+                       manager_id=s.get("manager_id")) for s in targets]
+    created, errors = invitations.create_many(
+        docs, who, lambda d: [events.INVITATION_SENT.new(d.id, inv_data(d))])
+    return {"segment_size": len(targets), "invited": len(created), "already_invited": len(errors)}
+
+
+def rsvp(activity: Activity, customer_id: str, answer: str, who) -> Invitation:
+    inv = invitations.get(invitation_id(activity.id, customer_id))
+    if inv is None:
+        raise not_found("invitation")
+    if activity.status != "planned":
+        raise conflict(f"The activity is {activity.status}; answers are closed.", slug="activity-closed")
+    if answer == "accept":
+        if inv.status in ("accepted", "waitlisted"):
+            return inv  # the same answer twice changes nothing
+        seat = slots.claim_seat(activity.id, activity.capacity, inv.id)
+        try:
+            return _answer(inv, "accepted" if seat is not None else "waitlisted", seat, who)
+        except Exception:
+            if seat is not None:
+                slots.release_seat(activity.id, seat, inv.id)
+            raise
+    if inv.status == "declined":
+        return inv
+    inv = _answer(inv, "declined", None, who)
+    seat = slots.seat_of(activity.id, inv.id)
+    if seat is not None:
+        slots.release_seat(activity.id, seat, inv.id)
+        promote_waitlist(activity)
+    return inv
+
+
+def _answer(inv: Invitation, status: str, seat: int | None, who) -> Invitation:
+    now = access.now()
+
+    def change(d: Invitation):
+        d.status, d.seat_no, d.responded_at = status, seat, now
+        d.waitlisted_at = now if status == "waitlisted" else None
+        return [events.INVITATION_ANSWERED.new(d.id, inv_data(d))]
+    return invitations.update(inv.id, inv.version, change, who, current=inv)
+
+
+def promote_waitlist(activity: Activity) -> int:
+    """Give freed seats to the longest-waiting customers; returns how many moved up."""
+    moved = 0
+    system = identity.system("engagement")
+    for row in Invitation._get_collection().find({"activity_id": activity.id, "status": "waitlisted"}).sort(
+            [("waitlisted_at", 1), ("_id", 1)]):
+        seat = slots.claim_seat(activity.id, activity.capacity, row["_id"])
+        if seat is None:
+            break
+        try:
+            def change(d: Invitation, seat=seat):
+                if d.status != "waitlisted":
+                    return []
+                d.status, d.seat_no = "accepted", seat
+                return [events.INVITATION_ANSWERED.new(d.id, inv_data(d))]
+            d = invitations.update_with_retry(row["_id"], change, system)
+            if d.status != "accepted" or d.seat_no != seat:
+                slots.release_seat(activity.id, seat, row["_id"])
+            else:
+                moved += 1
+        except Problem:
+            slots.release_seat(activity.id, seat, row["_id"])
+    return moved
+
+
+def mark_attendance(activity: Activity, customer_ids: list[str], who) -> dict:
+    if activity.status not in ("planned", "held"):
+        raise conflict(f"The activity is {activity.status}.", slug="activity-closed")
+    marked, refused = [], {}
+    for cid in dict.fromkeys(customer_ids):
+        inv = invitations.get(invitation_id(activity.id, cid))
+        if inv is None or inv.status != "accepted":
+            refused[cid] = "not an accepted invitation"
+            continue
+        if not inv.attended:
+            def change(d: Invitation):
+                d.attended = True
+                return [events.INVITATION_ATTENDED.new(d.id, inv_data(d))]
+            invitations.update_with_retry(inv.id, change, who)
+        marked.append(cid)
+    if activity.status == "planned" and marked:
+        activities.update_with_retry(activity.id, lambda a: setattr(a, "status", "held"), who)
+    return {"marked": marked, "refused": refused}
+
+
+def figures(activity_id: str) -> dict:
+    coll = Invitation._get_collection()
+    counts = {"invited": 0, "accepted": 0, "waitlisted": 0, "declined": 0, "attended": 0}
+    for r in coll.find({"activity_id": activity_id}, {"status": 1, "attended": 1}):
+        counts["invited"] += 1
+        counts[r["status"]] = counts.get(r["status"], 0) + 1
+        counts["attended"] += bool(r.get("attended"))
+    scores = [r["score"] for r in ActivityResponse._get_collection().find({"activity_id": activity_id}, {"score": 1})
+              if r.get("score") is not None]
+    return {**counts, "attendance_rate": rules.ratio(counts["attended"], counts["accepted"]),
+            "satisfaction": round(sum(scores) / len(scores), 2) if scores else None, "responses": len(scores)}
+
+
+def evaluate(activity: Activity, data: dict, who) -> Activity:
+    if activity.status not in ("held", "evaluated"):
+        raise conflict(f"Only a held activity can be evaluated; this one is {activity.status}.",
+                       slug="illegal-transition")
+    f = figures(activity.id)
+
+    def change(a: Activity):
+        a.status = "evaluated"
+        a.follow_up_actions = data.get("follow_up_actions", a.follow_up_actions)
+        a.evaluation_notes = data.get("notes", a.evaluation_notes)
+        return [events.ACTIVITY_EVALUATED.new(a.id, {
+            "activity_id": a.id, "invited": f["invited"], "accepted": f["accepted"], "attended": f["attended"],
+            "attendance_rate": f["attendance_rate"], "satisfaction": f["satisfaction"],
+            "follow_up_actions": list(a.follow_up_actions)})]
+    return activities.update(activity.id, activity.version, change, who, current=activity)

@@ -1,0 +1,66 @@
+"""Contact cadence (沟通频率) per tier and class, editable by admins; due/overdue lists."""
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from chassis import identity
+from chassis.errors import invalid
+from chassis.http import etag, if_match_version
+from chassis.store import AggregateStore
+
+from .. import access, book, rules
+from ..models import CadenceRule
+from ..schemas import CadenceIn, CadenceRuleOut, ManagerDateQuery
+
+blp = Blueprint("cadence", __name__, url_prefix="/api/v1/engagement/cadence",
+                description="Contact frequency rules and customers due for contact")
+store = AggregateStore(CadenceRule, "cadence_rule")
+
+
+@blp.route("")
+class Rules(MethodView):
+    @blp.response(200, CadenceRuleOut(many=True))
+    def get(self):
+        identity.current()
+        custom = {r.id: r for r in CadenceRule.objects}
+        keys = sorted(set(rules.DEFAULT_CADENCE) | set(custom))
+        merged = book.cadence_rules()
+        return [{"key": k, "kind": k.split(":", 1)[0], "value": k.split(":", 1)[1], "interval_days": merged[k],
+                 "source": "custom" if k in custom else "default",
+                 "version": custom[k].version if k in custom else None} for k in keys]
+
+
+@blp.route("/<kind>/<value>")
+class Rule(MethodView):
+    @blp.arguments(CadenceIn)
+    @blp.response(200, CadenceRuleOut)
+    def put(self, data, kind, value):
+        """Set the interval; the first change creates it, later ones need If-Match."""
+        who = identity.current()
+        who.ensure_role(identity.ADMIN)
+        if kind not in ("tier", "class"):
+            raise invalid({"kind": ["Must be one of: tier, class."]})
+        if kind == "tier" and value not in rules.TIERS:
+            raise invalid({"value": [f"Must be one of: {', '.join(rules.TIERS)}."]})
+        key = rules.cadence_key(kind, value)
+        existing = store.get(key)
+        if existing is None:
+            doc = store.create(CadenceRule(id=key, kind=kind, value=value, interval_days=data["interval_days"]), who)
+        else:
+            doc = store.update(key, if_match_version(), lambda d: setattr(d, "interval_days", data["interval_days"]),
+                               who, current=existing)
+        return ({"key": key, "kind": kind, "value": value, "interval_days": doc.interval_days, "source": "custom",
+                 "version": doc.version}, 200, {"ETag": etag(doc.version)})
+
+
+@blp.route("/due")
+class Due(MethodView):
+    @blp.arguments(ManagerDateQuery, location="query")
+    def get(self, q):
+        manager_id = access.manager_scope(q.get("manager_id"))
+        due, overdue = book.contact_status(manager_id, q.get("date") or access.today())
+        return {"manager_id": manager_id, "due": _json(due), "overdue": _json(overdue)}
+
+
+def _json(items):
+    return [{**i, "last_contact_at": i["last_contact_at"].isoformat() if i["last_contact_at"] else None}
+            for i in items]

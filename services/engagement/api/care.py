@@ -1,0 +1,76 @@
+"""Care (客户关怀): greetings due, mark sent (once per occasion), the holiday calendar."""
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from pymongo.errors import DuplicateKeyError
+
+from chassis import identity
+from chassis.errors import Problem, conflict, invalid
+from chassis.store import AggregateStore
+from contracts import engagement as events
+
+from .. import access, book, care, holidays, rules
+from ..models import Greeting
+from ..schemas import GreetingIn, GreetingOut, HolidayQuery, ManagerDateQuery
+
+blp = Blueprint("care", __name__, url_prefix="/api/v1/engagement",
+                description="Birthday, holiday and anniversary greetings")
+store = AggregateStore(Greeting, "greeting")
+
+
+@blp.route("/greetings/due")
+class GreetingsDue(MethodView):
+    @blp.arguments(ManagerDateQuery, location="query")
+    def get(self, q):
+        manager_id = access.manager_scope(q.get("manager_id"))
+        day = q.get("date") or access.today()
+        return {"manager_id": manager_id, "date": day.isoformat(),
+                "items": care.due(book.customers_of([manager_id]), day)}
+
+
+@blp.route("/greetings")
+class Greetings(MethodView):
+    @blp.arguments(GreetingIn)
+    @blp.response(201, GreetingOut)
+    def post(self, data):
+        who = identity.current()
+        snap = access.customer(data["customer_id"])
+        occasion = next((o for o in rules.occasions(snap, data["year"]) if o.key == data["occasion"]), None)
+        if occasion is None:
+            raise invalid({"occasion": [f"{data['occasion']} is not an occasion of this customer in {data['year']}."]})
+        gid = rules.greeting_id(occasion.key, data["year"], snap["id"])
+        now = access.now()
+        g = Greeting(id=gid, customer_id=snap["id"], manager_id=snap.get("manager_id"), occasion=occasion.key,
+                     kind=occasion.kind, label=occasion.label, year=data["year"], occasion_date=occasion.date,
+                     channel=data["channel"], sent_at=now, sent_by=who.user_id, note=data.get("note"))
+        try:
+            store.create(g, who, [events.GREETING_SENT.new(gid, {
+                "greeting_id": gid, "customer_id": g.customer_id, "manager_id": g.manager_id,
+                "occasion": g.occasion, "kind": g.kind, "year": g.year, "channel": g.channel, "sent_at": now})],
+                channel=g.channel)
+        except Problem as p:
+            if p.status == 409:
+                raise conflict("This customer was already greeted for this occasion.", slug="already-greeted",
+                               greeting_id=gid) from None
+            raise
+        except DuplicateKeyError:
+            raise conflict("This customer was already greeted for this occasion.", slug="already-greeted") from None
+        return access.out(g), 201
+
+
+@blp.route("/customers/<customer_id>/greetings")
+class CustomerGreetings(MethodView):
+    @blp.response(200, GreetingOut(many=True))
+    def get(self, customer_id):
+        access.customer(customer_id)
+        return [access.out(r) for r in Greeting._get_collection().find({"customer_id": customer_id}).sort(
+            [("sent_at", -1)]).limit(200)]
+
+
+@blp.route("/holidays")
+class Holidays(MethodView):
+    @blp.arguments(HolidayQuery, location="query")
+    def get(self, q):
+        identity.current()
+        return {"year": q["year"], "source": "lunardate (Chinese lunisolar table 1900–2099) + fixed Gregorian dates",
+                "holidays": [{"key": h.key, "name": h.name, "name_en": h.name_en, "date": h.date.isoformat(),
+                              "lunar": h.lunar} for h in holidays.calendar(q["year"])]}

@@ -1,0 +1,177 @@
+"""Gifts (小礼品): catalogue, branch budgets, issuing. Stock and budget are unique-insert slots."""
+import time
+import uuid
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from chassis import identity
+from chassis.errors import conflict, not_found
+from chassis.http import etag, if_match_version
+from chassis.store import AggregateStore
+from contracts import engagement as events
+
+from .. import access, rules, slots
+from ..models import Budget, Gift, GiftIssue
+from ..schemas import BudgetIn, BudgetOut, GiftIn, GiftOut, IssueIn, IssueOut, RestockIn
+
+blp = Blueprint("gifts", __name__, url_prefix="/api/v1/engagement",
+                description="Gift catalogue, budgets per branch and period, issuance log")
+gifts = AggregateStore(Gift, "gift")
+budgets = AggregateStore(Budget, "budget")
+issues = AggregateStore(GiftIssue, "gift_issue")
+
+
+def gift_view(g: Gift) -> dict:
+    used = slots.stock_used(g.id)
+    return {**access.out(g), "issued": used, "available": max(g.stock_total - used, 0)}
+
+
+def budget_view(b: Budget) -> dict:
+    spent = slots.spent(b.id)
+    return {**access.out(b), "spent_cents": spent, "remaining_cents": b.amount_cents - spent}
+
+
+@blp.route("/gifts")
+class Gifts(MethodView):
+    @blp.arguments(GiftIn)
+    @blp.response(201, GiftOut)
+    def post(self, data):
+        who = identity.current()
+        who.ensure_role(identity.ADMIN)
+        g = Gift(id=str(uuid.uuid4()), name=data["name"], cost_cents=data["cost_cents"],
+                 stock_total=data["stock"], tiers=data["tiers"])
+        gifts.create(g, who)
+        return gift_view(g), 201, {"ETag": etag(g.version)}
+
+    @blp.response(200, GiftOut(many=True))
+    def get(self):
+        identity.current()
+        return [gift_view(g) for g in Gift.objects(active=True).order_by("name")]
+
+
+@blp.route("/gifts/<gift_id>")
+class GiftItem(MethodView):
+    @blp.response(200, GiftOut)
+    def get(self, gift_id):
+        identity.current()
+        g = gifts.require(gift_id, "gift")
+        return gift_view(g), 200, {"ETag": etag(g.version)}
+
+
+@blp.route("/gifts/<gift_id>/restock")
+class Restock(MethodView):
+    @blp.arguments(RestockIn)
+    @blp.response(200, GiftOut)
+    def post(self, data, gift_id):
+        who = identity.current()
+        who.ensure_role(identity.ADMIN)
+        # More slots exist afterwards; the claimed ones stay claimed (no counter to race on).
+        g = gifts.update(gift_id, if_match_version(),
+                         lambda d: setattr(d, "stock_total", d.stock_total + data["add"]), who)
+        return gift_view(g), 200, {"ETag": etag(g.version)}
+
+
+@blp.route("/budgets")
+class Budgets(MethodView):
+    @blp.arguments(BudgetIn)
+    @blp.response(201, BudgetOut)
+    def post(self, data):
+        who = identity.current()
+        who.ensure_role(identity.ADMIN)
+        b = Budget(id=f"{data['branch']}:{data['period']}", **data)
+        budgets.create(b, who)
+        return budget_view(b), 201, {"ETag": etag(b.version)}
+
+    @blp.response(200, BudgetOut(many=True))
+    def get(self):
+        who = identity.current()
+        who.ensure_role(identity.ADMIN, identity.SUPERVISOR)
+        q = Budget.objects(branch=who.branch) if who.branch else Budget.objects
+        return [budget_view(b) for b in q.order_by("branch", "period")]
+
+
+def _budget_for(branch: str | None):
+    if not branch:
+        return None
+    for period in rules.period_keys(access.today()):
+        b = budgets.get(f"{branch}:{period}")
+        if b is not None:
+            return b
+    return None
+
+
+def _replay(existing: GiftIssue, gift_id: str, customer_id: str):
+    if existing.gift_id != gift_id or existing.customer_id != customer_id:
+        raise conflict("This request_id was already used for another issue.", slug="request-id-reused")
+    return access.out(existing), 200
+
+
+@blp.route("/gifts/<gift_id>/issues")
+class Issue(MethodView):
+    @blp.arguments(IssueIn)
+    @blp.response(201, IssueOut)
+    @blp.alt_response(200, schema=IssueOut, description="The same request_id was already issued")
+    def post(self, data, gift_id):
+        who = identity.current()
+        snap = access.customer(data["customer_id"])
+        gift = gifts.get(gift_id)
+        if gift is None or not gift.active:
+            raise not_found("gift")
+        if not rules.gift_eligible(gift.tiers, snap.get("tier")):
+            raise conflict(f"This gift is for tiers {', '.join(gift.tiers)} only.", slug="not-eligible")
+        key = data["request_id"]
+        existing = issues.get(key)
+        if existing:
+            return _replay(existing, gift_id, snap["id"])
+        if not slots.take_request(key):
+            # Another call with this key is in flight: answer with its result once it lands.
+            for _ in range(50):
+                time.sleep(0.1)
+                existing = issues.get(key)
+                if existing:
+                    return _replay(existing, gift_id, snap["id"])
+            raise conflict("A request with this request_id is still being processed.", slug="in-progress")
+        branch = snap.get("branch") or who.branch
+        budget = _budget_for(branch)
+        if budget is None:
+            slots.drop_request(key)
+            raise conflict(f"No gift budget for branch {branch or '(none)'} covers today.", slug="no-budget")
+        n = slots.claim_stock(gift.id, gift.stock_total, key)
+        if n is None:
+            slots.drop_request(key)
+            raise conflict("This gift is out of stock.", slug="out-of-stock")
+        try:
+            seq = slots.spend(budget.id, budget.amount_cents, gift.cost_cents, key)
+        except Exception:
+            slots.release_stock(gift.id, n, key)
+            slots.drop_request(key)
+            raise
+        if seq is None:
+            slots.release_stock(gift.id, n, key)
+            slots.drop_request(key)
+            raise conflict("The branch gift budget cannot cover this gift.", slug="budget-exhausted")
+        now = access.now()
+        doc = GiftIssue(id=key, gift_id=gift.id, customer_id=snap["id"], manager_id=snap.get("manager_id"),
+                        branch=branch, reason=data["reason"], issued_by=who.user_id, issued_at=now,
+                        cost_cents=gift.cost_cents, stock_slot=n, budget_id=budget.id, budget_seq=seq)
+        try:
+            issues.create(doc, who, [events.GIFT_ISSUED.new(key, {
+                "issue_id": key, "gift_id": gift.id, "customer_id": doc.customer_id, "manager_id": doc.manager_id,
+                "reason": doc.reason, "cost_cents": doc.cost_cents, "budget_id": budget.id,
+                "issued_by": who.user_id, "issued_at": now})], reason=data["reason"])
+        except Exception:
+            slots.refund(budget.id, gift.cost_cents, key)
+            slots.release_stock(gift.id, n, key)
+            slots.drop_request(key)
+            raise
+        return access.out(doc), 201, {"Location": f"/api/v1/engagement/gift-issues/{key}"}
+
+
+@blp.route("/customers/<customer_id>/gifts")
+class CustomerGifts(MethodView):
+    @blp.response(200, IssueOut(many=True))
+    def get(self, customer_id):
+        access.customer(customer_id)
+        return [access.out(r) for r in GiftIssue._get_collection().find({"customer_id": customer_id}).sort(
+            [("issued_at", -1)]).limit(200)]

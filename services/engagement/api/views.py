@@ -1,0 +1,158 @@
+"""What the gateway composes: customer summary, a manager's worklist, team stats; reminders."""
+from datetime import timedelta
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from chassis import identity
+from chassis.errors import not_found
+
+from .. import access, activities as act, book, care
+from ..models import Activity, GiftIssue, Greeting, Interaction, Reminder, Visit
+from ..schemas import ManagerDateQuery, ReminderDoneIn, StatsQuery
+
+blp = Blueprint("views", __name__, url_prefix="/api/v1/engagement",
+                description="Composed views: customer summary, worklist, team stats, account reminders")
+
+UPCOMING_CARE_DAYS = 30
+
+
+def _iso(v):
+    return v.isoformat() if hasattr(v, "isoformat") else v
+
+
+def _interaction(r):
+    return {"id": r["_id"], "channel": r["channel"], "purpose": r["purpose"], "outcome": r.get("outcome"),
+            "occurred_at": _iso(r["occurred_at"]), "manager_id": r.get("manager_id"),
+            "follow_up_date": _iso(r.get("follow_up_date"))}
+
+
+def _visit(r):
+    return {"id": r["_id"], "status": r["status"], "kind": r.get("kind"), "scheduled_at": _iso(r["scheduled_at"]),
+            "objective": (r.get("plan") or {}).get("objective"), "visited_at": _iso(r.get("visited_at")),
+            "rating": (r.get("evaluation") or {}).get("rating"), "customer_id": r["customer_id"]}
+
+
+def _reminder(r):
+    return {"id": r["_id"], "kind": r["kind"], "customer_id": r["customer_id"], "account_ref": r.get("account_ref"),
+            "details": {k: _iso(v) for k, v in (r.get("details") or {}).items()},
+            "occurred_at": _iso(r.get("occurred_at")), "status": r.get("status")}
+
+
+@blp.route("/customers/<customer_id>/summary")
+class Summary(MethodView):
+    def get(self, customer_id):
+        snap = access.customer(customer_id)
+        inter = Interaction._get_collection().find({"customer_id": customer_id}).sort(
+            [("occurred_at", -1), ("_id", -1)]).limit(5)
+        visits = Visit._get_collection().find({"customer_id": customer_id}).sort(
+            [("scheduled_at", -1), ("_id", -1)]).limit(5)
+        reminders = Reminder._get_collection().find({"customer_id": customer_id, "status": "open"}).sort(
+            [("occurred_at", -1)]).limit(5)
+        return {"customer_id": customer_id, "recent_interactions": [_interaction(r) for r in inter],
+                "recent_visits": [_visit(r) for r in visits],
+                "upcoming_care": care.due([snap], access.today(), UPCOMING_CARE_DAYS),
+                "account_reminders": [_reminder(r) for r in reminders]}
+
+
+@blp.route("/worklist")
+class Worklist(MethodView):
+    @blp.arguments(ManagerDateQuery, location="query")
+    def get(self, q):
+        manager_id = access.manager_scope(q.get("manager_id"))
+        day = q.get("date") or access.today()
+        customers = book.customers_of([manager_id])
+        ids = [c["id"] for c in customers]
+        due, overdue = book.contact_status(manager_id, day)
+        start, end = access.day_bounds(day)
+        visits = Visit._get_collection().find({"manager_id": manager_id, "status": {"$in": ["planned", "in_progress"]},
+                                               "scheduled_at": {"$gte": start, "$lt": end}}).sort([("scheduled_at", 1)])
+        reminders = Reminder._get_collection().find({"customer_id": {"$in": ids}, "status": "open"}).sort(
+            [("occurred_at", -1)]).limit(500)
+        names = {c["id"]: c.get("name") for c in customers}
+        follow_ups = Interaction._get_collection().find(
+            {"customer_id": {"$in": ids}, "follow_up_date": {"$gte": start.replace(hour=0, minute=0) - timedelta(days=1),
+                                                              "$lt": end}})
+        day_dt = day.isoformat()
+        return {"manager_id": manager_id, "date": day_dt,
+                "greetings_due": care.due(customers, day),
+                "contacts_due": [_json(i) for i in due],
+                "contacts_overdue": [_json(i) for i in overdue],
+                "visits_planned": [{**_visit(r), "name": names.get(r["customer_id"])} for r in visits],
+                "account_reminders": [{**_reminder(r), "name": names.get(r["customer_id"])} for r in reminders],
+                "follow_ups_due": [{**_interaction(r), "customer_id": r["customer_id"]} for r in follow_ups
+                                   if r.get("follow_up_date") and r["follow_up_date"].date().isoformat() == day_dt]}
+
+
+def _json(i):
+    return {**i, "last_contact_at": _iso(i["last_contact_at"])}
+
+
+@blp.route("/stats")
+class Stats(MethodView):
+    @blp.arguments(StatsQuery, location="query")
+    def get(self, q):
+        who = identity.current()
+        managers = access.managers_scope(q["manager_ids"])
+        start, end = access.day_bounds(q["from_"])[0], access.day_bounds(q["to"])[1]
+        customers = book.customers_of(managers)
+        owner = {c["id"]: c.get("manager_id") for c in customers}
+        ids = list(owner)
+        per = {m: {"customers": 0, "contacted": 0, "interactions": 0, "visits_completed": 0, "greetings_sent": 0,
+                   "gifts_issued": 0} for m in managers}
+        for cid, m in owner.items():
+            per[m]["customers"] += 1
+        contacted = set()
+        rng = {"$gte": start, "$lt": end}
+        for r in Interaction._get_collection().find({"customer_id": {"$in": ids}, "occurred_at": rng},
+                                                    {"customer_id": 1}):
+            contacted.add(r["customer_id"])
+            per[owner[r["customer_id"]]]["interactions"] += 1
+        for r in Visit._get_collection().find({"customer_id": {"$in": ids}, "visited_at": rng},
+                                              {"customer_id": 1, "status": 1}):
+            contacted.add(r["customer_id"])
+            if r["status"] == "completed":
+                per[owner[r["customer_id"]]]["visits_completed"] += 1
+        for r in Greeting._get_collection().find({"customer_id": {"$in": ids}, "sent_at": rng}, {"customer_id": 1}):
+            per[owner[r["customer_id"]]]["greetings_sent"] += 1
+        for r in GiftIssue._get_collection().find({"customer_id": {"$in": ids}, "issued_at": rng}, {"customer_id": 1}):
+            per[owner[r["customer_id"]]]["gifts_issued"] += 1
+        for cid in contacted:
+            per[owner[cid]]["contacted"] += 1
+        coverage = {m: (round(p["contacted"] / p["customers"], 4) if p["customers"] else None) for m, p in per.items()}
+        aq = {"starts_at": rng}
+        if who.branch:
+            aq["branch"] = who.branch
+        acts = []
+        for a in Activity._get_collection().find(aq).sort([("starts_at", 1)]).limit(200):
+            f = act.figures(a["_id"])
+            acts.append({"id": a["_id"], "name": a["name"], "type": a["type"], "starts_at": _iso(a["starts_at"]),
+                         "status": a.get("status"), **f})
+        return {"manager_ids": managers, "from": q["from_"].isoformat(), "to": q["to"].isoformat(),
+                "contact_coverage": {"overall": round(len(contacted) / len(ids), 4) if ids else None,
+                                     "per_manager": coverage},
+                "activities": acts, "per_manager": per}
+
+
+@blp.route("/reminders")
+class Reminders(MethodView):
+    @blp.arguments(ManagerDateQuery, location="query")
+    def get(self, q):
+        manager_id = access.manager_scope(q.get("manager_id"))
+        ids = [c["id"] for c in book.customers_of([manager_id])]
+        rows = Reminder._get_collection().find({"customer_id": {"$in": ids}, "status": "open"}).sort(
+            [("occurred_at", -1)]).limit(500)
+        return {"manager_id": manager_id, "items": [_reminder(r) for r in rows]}
+
+
+@blp.route("/reminders/<reminder_id>")
+class ReminderItem(MethodView):
+    @blp.arguments(ReminderDoneIn)
+    def patch(self, data, reminder_id):
+        r = Reminder._get_collection().find_one({"_id": reminder_id})
+        if r is None:
+            raise not_found("reminder")
+        access.customer(r["customer_id"])
+        # Setting a status is idempotent, so a plain update is safe even on FerretDB.
+        Reminder._get_collection().update_one({"_id": reminder_id}, {"$set": {"status": data["status"]}})
+        return _reminder({**r, "status": data["status"]})

@@ -1,0 +1,179 @@
+"""Visits (客户拜访): plan before, record during, evaluate after; rolling visits over a book."""
+import uuid
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from chassis import identity
+from chassis.errors import conflict, invalid
+from chassis.http import etag, if_match_version, page
+from chassis.store import AggregateStore
+from contracts import engagement as events
+
+from .. import access, book, rules
+from ..models import Visit
+from ..schemas import (RollingQuery, VisitCancelIn, VisitEvaluateIn, VisitOut, VisitPage, VisitPlanIn, VisitQuery,
+                       VisitRecordIn)
+
+blp = Blueprint("visits", __name__, url_prefix="/api/v1/engagement/visits",
+                description="Visit planning, recording and evaluation")
+store = AggregateStore(Visit, "visit")
+
+
+def _data(v: Visit) -> dict:
+    return {"visit_id": v.id, "customer_id": v.customer_id, "manager_id": v.manager_id, "status": v.status,
+            "scheduled_at": v.scheduled_at, "visited_at": v.visited_at,
+            "next_appointment_at": (v.record or {}).get("next_appointment_at")}
+
+
+def _visible(visit_id: str) -> Visit:
+    v = store.require(visit_id, "visit")
+    identity.current().ensure_can_see(v.manager_id, v.branch, what="visit")
+    return v
+
+
+def _reply(v: Visit, code: int = 200):
+    return access.out(v), code, {"ETag": etag(v.version)}
+
+
+@blp.route("")
+class Visits(MethodView):
+    @blp.arguments(VisitPlanIn)
+    @blp.response(201, VisitOut)
+    def post(self, data):
+        who = identity.current()
+        snap = access.customer(data["customer_id"])
+        vid = str(uuid.uuid4())
+        plan = {k: data[k] for k in ("objective", "materials", "checklist", "opening", "expected_objections") if k in data}
+        v = Visit(id=vid, customer_id=snap["id"], manager_id=snap.get("manager_id"), branch=snap.get("branch"),
+                  kind=data["kind"], status=rules.PLANNED, scheduled_at=access.utc(data["scheduled_at"]), plan=plan)
+        store.create(v, who, [events.VISIT_PLANNED.new(vid, _data(v))])
+        code = _reply(v, 201)
+        return code[0], 201, {**code[2], "Location": f"/api/v1/engagement/visits/{vid}"}
+
+    @blp.arguments(VisitQuery, location="query")
+    @blp.response(200, VisitPage)
+    def get(self, q):
+        who = identity.current()
+        query: dict = {}
+        if q.get("customer_id"):
+            access.customer(q["customer_id"])
+            query["customer_id"] = q["customer_id"]
+        if q.get("manager_id") or who.role == identity.MANAGER:
+            query["manager_id"] = access.manager_scope(q.get("manager_id"))
+        elif not q.get("customer_id"):
+            visible = who.manager_ids_visible()
+            if visible is not None:
+                query["manager_id"] = {"$in": sorted(visible)}
+            elif who.branch:
+                query["branch"] = who.branch
+        if q.get("status"):
+            query["status"] = q["status"]
+        rng = {}
+        if q.get("from_"):
+            rng["$gte"] = access.day_bounds(q["from_"])[0]
+        if q.get("to"):
+            rng["$lt"] = access.day_bounds(q["to"])[1]
+        if rng:
+            query["scheduled_at"] = rng
+        rows, nxt = page(Visit._get_collection(), query, [("scheduled_at", 1), ("_id", 1)], q["limit"], q.get("cursor"))
+        return {"items": [access.out(r) for r in rows], "next_cursor": nxt}
+
+
+@blp.route("/rolling")
+class Rolling(MethodView):
+    @blp.arguments(RollingQuery, location="query")
+    def get(self, q):
+        """Rolling visits: the whole book, least recently visited first (never visited on top)."""
+        manager_id = access.manager_scope(q.get("manager_id"))
+        customers = book.customers_of([manager_id])
+        ids = [c["id"] for c in customers]
+        last, planned = {}, {}
+        for r in Visit._get_collection().find({"customer_id": {"$in": ids}},
+                                              {"customer_id": 1, "visited_at": 1, "status": 1, "scheduled_at": 1}):
+            if r.get("visited_at") and (r["customer_id"] not in last or r["visited_at"] > last[r["customer_id"]]):
+                last[r["customer_id"]] = r["visited_at"]
+            if r["status"] in (rules.PLANNED, rules.IN_PROGRESS):
+                cur = planned.get(r["customer_id"])
+                if cur is None or r["scheduled_at"] < cur["scheduled_at"]:
+                    planned[r["customer_id"]] = {"visit_id": r["_id"], "scheduled_at": r["scheduled_at"]}
+        items = [{"customer_id": c["id"], "name": c.get("name"), "tier": c.get("tier"),
+                  "last_visited_at": last.get(c["id"]).isoformat() if last.get(c["id"]) else None,
+                  "next_planned": ({"visit_id": planned[c["id"]]["visit_id"],
+                                    "scheduled_at": planned[c["id"]]["scheduled_at"].isoformat()}
+                                   if c["id"] in planned else None)} for c in customers]
+        items.sort(key=lambda i: (i["last_visited_at"] is not None, i["last_visited_at"] or "", i["name"] or ""))
+        return {"manager_id": manager_id, "items": items[:q["limit"]], "total": len(items)}
+
+
+@blp.route("/<visit_id>")
+class VisitItem(MethodView):
+    @blp.response(200, VisitOut)
+    def get(self, visit_id):
+        return _reply(_visible(visit_id))
+
+
+def _transition(visit_id: str, action: str, apply, make_events=lambda v: []):
+    who = identity.current()
+    v = _visible(visit_id)
+    expected = if_match_version()
+
+    def change(doc: Visit):
+        try:
+            doc.status = rules.visit_next_state(doc.status, action)
+        except rules.IllegalTransition as exc:
+            raise conflict(str(exc), slug="illegal-transition", state=exc.state, action=action) from None
+        apply(doc)
+        return make_events(doc)
+    v = store.update(visit_id, expected, change, who, current=v)
+    return _reply(v)
+
+
+def _completed(v: Visit) -> list:
+    return [events.VISIT_COMPLETED.new(v.id, {
+        "visit_id": v.id, "customer_id": v.customer_id, "manager_id": v.manager_id,
+        "completed_at": v.completed_at, "visited_at": v.visited_at,
+        "rating": v.evaluation["rating"], "objective_met": v.evaluation["objective_met"]})]
+
+
+@blp.route("/<visit_id>/start")
+class Start(MethodView):
+    @blp.response(200, VisitOut)
+    def post(self, visit_id):
+        return _transition(visit_id, "start", lambda v: setattr(v, "visited_at", access.now()))
+
+
+@blp.route("/<visit_id>/record")
+class Record(MethodView):
+    @blp.arguments(VisitRecordIn)
+    @blp.response(200, VisitOut)
+    def post(self, data, visit_id):
+        visited = access.utc(data.pop("visited_at", None))
+        nxt = access.utc(data.get("next_appointment_at"))
+
+        def apply(v: Visit):
+            v.visited_at = visited or v.visited_at or access.now()
+            if nxt is not None and nxt <= v.visited_at:
+                raise invalid({"next_appointment_at": ["The next appointment must come after this visit."]})
+            v.record = {**data, "next_appointment_at": nxt}
+        return _transition(visit_id, "record", apply, lambda v: [events.VISIT_RECORDED.new(v.id, _data(v))])
+
+
+@blp.route("/<visit_id>/evaluate")
+class Evaluate(MethodView):
+    @blp.arguments(VisitEvaluateIn)
+    @blp.response(200, VisitOut)
+    def post(self, data, visit_id):
+        def apply(v: Visit):
+            v.evaluation = data
+            v.completed_at = access.now()
+        return _transition(visit_id, "evaluate", apply, _completed)
+
+
+@blp.route("/<visit_id>/cancel")
+class Cancel(MethodView):
+    @blp.arguments(VisitCancelIn)
+    @blp.response(200, VisitOut)
+    def post(self, data, visit_id):
+        return _transition(visit_id, "cancel", lambda v: setattr(v, "cancel_reason", data["reason"]),
+                           lambda v: [events.VISIT_CANCELLED.new(v.id, _data(v))])

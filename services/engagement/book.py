@@ -1,0 +1,67 @@
+"""A manager's book of customers and when each was last contacted (reads only)."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from . import rules
+from .access import local_date
+from .models import CadenceRule, Interaction, Visit
+from .snapshots import CustomerSnapshot
+
+
+def customers_of(manager_ids) -> list[dict]:
+    rows = CustomerSnapshot._get_collection().find(
+        {"manager_id": {"$in": list(manager_ids)}, "status": {"$ne": "archived"}})
+    out = []
+    for r in rows:
+        r["id"] = r["_id"]
+        out.append(r)
+    return out
+
+
+def last_contacts(customer_ids, until: datetime | None = None) -> dict[str, datetime]:
+    """Latest interaction or visit per customer ($max is not in FerretDB's $group: done here)."""
+    ids = list(customer_ids)
+    latest: dict[str, datetime] = {}
+    if not ids:
+        return latest
+
+    def bump(cid, at):
+        if at is not None and (until is None or at <= until) and (cid not in latest or at > latest[cid]):
+            latest[cid] = at
+    for r in Interaction._get_collection().find({"customer_id": {"$in": ids}}, {"customer_id": 1, "occurred_at": 1}):
+        bump(r["customer_id"], r.get("occurred_at"))
+    for r in Visit._get_collection().find({"customer_id": {"$in": ids}, "visited_at": {"$ne": None}},
+                                          {"customer_id": 1, "visited_at": 1}):
+        bump(r["customer_id"], r.get("visited_at"))
+    return latest
+
+
+def cadence_rules() -> dict[str, int]:
+    """Defaults overlaid with what admins configured."""
+    merged = dict(rules.DEFAULT_CADENCE)
+    for r in CadenceRule._get_collection().find({}, {"interval_days": 1}):
+        merged[r["_id"]] = r["interval_days"]
+    return merged
+
+
+def contact_status(manager_id: str, day: date) -> tuple[list[dict], list[dict]]:
+    """(due, overdue) customers of one manager on ``day``."""
+    book = customers_of([manager_id])
+    last = last_contacts([c["id"] for c in book])
+    cadence = cadence_rules()
+    due, overdue = [], []
+    for c in book:
+        interval = rules.interval_days(c.get("tier"), c.get("classes"), cadence)
+        lc = last.get(c["id"])
+        st = rules.cadence_status(local_date(lc) if lc else None, interval, day)
+        if st.status == "ok":
+            continue
+        item = {"customer_id": c["id"], "name": c.get("name"), "tier": c.get("tier"),
+                "interval_days": interval, "last_contact_at": lc, "due_on": st.due_on.isoformat(),
+                "days_overdue": st.days_overdue,
+                "channel": rules.pick_channel(c.get("preferred_channels"), "phone")}
+        (overdue if st.status == "overdue" else due).append(item)
+    overdue.sort(key=lambda i: -i["days_overdue"])
+    due.sort(key=lambda i: i["due_on"])
+    return due, overdue

@@ -1,0 +1,39 @@
+"""Care occasions computed on read from the snapshots; sending inserts a greeting once.
+
+Why compute on read instead of a periodic job that precomputes greetings: the
+snapshot may change (birthday corrected, manager reassigned) up to the day
+itself, and a computed list is always current; the once-only guarantee does not
+need a precomputed row, it comes from the greeting's deterministic id.
+"""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from . import rules
+from .models import Greeting
+
+
+def sent_ids(customer_ids, years) -> set[str]:
+    ids = list(customer_ids)
+    if not ids:
+        return set()
+    return {r["_id"] for r in Greeting._get_collection().find(
+        {"customer_id": {"$in": ids}, "year": {"$in": list(years)}}, {"_id": 1})}
+
+
+def due(customers: list[dict], start: date, days: int = 0) -> list[dict]:
+    """Occasions from ``start`` to ``start + days`` not yet greeted, for these customers."""
+    end = start + timedelta(days=days)
+    done = sent_ids([c["id"] for c in customers], range(start.year, end.year + 1))
+    out = []
+    for c in customers:
+        for o in rules.occasions_between(c, start, end):
+            gid = rules.greeting_id(o.key, o.date.year, c["id"])
+            if gid in done:
+                continue
+            out.append({"greeting_id": gid, "customer_id": c["id"], "name": c.get("name"),
+                        "manager_id": c.get("manager_id"), "occasion": o.key, "kind": o.kind, "label": o.label,
+                        "date": o.date.isoformat(), "year": o.date.year,
+                        "channel": rules.pick_channel(c.get("preferred_channels"))})
+    out.sort(key=lambda i: (i["date"], i["customer_id"], i["occasion"]))
+    return out

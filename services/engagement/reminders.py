@@ -1,0 +1,39 @@
+"""Account reminders from core banking events (inbound contract: contracts/core_banking.py)."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from pymongo.errors import DuplicateKeyError
+
+from chassis.events import Envelope
+from chassis.masking import mask_account
+
+from . import snapshots
+from .models import Reminder
+
+KINDS = {"core.account.balance_changed": "balance_changed", "core.deposit.maturing": "deposit_maturing",
+         "core.account.dormant": "account_dormant"}
+DETAIL_FIELDS = ("change_cents", "balance_cents", "currency", "maturity_date", "amount_cents", "dormant_since")
+
+
+def _masked(ref: str | None) -> str | None:
+    # The contract says masked, but never trust an outside system with that: keep the last 4 only.
+    digits = "".join(ch for ch in (ref or "") if ch.isalnum())
+    return mask_account(digits) if digits else None
+
+
+def apply(envelope: Envelope) -> bool:
+    """Insert once per event id; the manager comes from the snapshot (read again at list time)."""
+    data = envelope.data
+    customer_id = data.get("customer_id") or envelope.subject
+    snap = snapshots.get(customer_id)
+    occurred = datetime.fromisoformat(envelope.occurred_at.replace("Z", "+00:00"))
+    doc = {"_id": envelope.id, "kind": KINDS[envelope.type], "customer_id": customer_id,
+           "manager_id": snap.manager_id if snap else None, "account_ref": _masked(data.get("account_ref")),
+           "details": {k: data[k] for k in DETAIL_FIELDS if k in data}, "occurred_at": occurred,
+           "received_at": datetime.now(timezone.utc), "status": "open"}
+    try:
+        Reminder._get_collection().insert_one(doc)
+        return True
+    except DuplicateKeyError:
+        return False
