@@ -23,6 +23,7 @@ collection for any query not by ``_id``, and history only grows.
 from __future__ import annotations
 
 import logging
+from contextvars import ContextVar
 from datetime import datetime, timedelta, timezone
 from typing import Callable, Iterable
 
@@ -71,10 +72,15 @@ def diff(before: dict | None, after: dict) -> list[dict]:
     return out
 
 
+# Set by the consumer while a handler runs, so events caused by an event carry
+# the original request's correlation id across services.
+current_correlation: ContextVar[str | None] = ContextVar("current_correlation", default=None)
+
+
 def _request_context() -> tuple[str | None, str | None]:
     if has_request_context():
         return getattr(g, "correlation_id", None), getattr(g, "request_id", None)
-    return None, None
+    return current_correlation.get(), None
 
 
 class AggregateStore:

@@ -20,6 +20,7 @@ from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
 from ..config import Settings
+from ..store import current_correlation
 from .envelope import Envelope
 from .relay import connection
 from . import topology
@@ -56,7 +57,11 @@ class EventConsumer:
         try:
             if handler is None:
                 raise LookupError(f"no handler for {envelope.type}")
-            handler(envelope)
+            token = current_correlation.set(envelope.correlation_id or envelope.id)
+            try:
+                handler(envelope)
+            finally:
+                current_correlation.reset(token)
         except Exception as exc:
             attempts = int((message.headers or {}).get(ATTEMPTS_HEADER, 0)) + 1
             log.warning("handler failed", extra={"event_id": envelope.id, "event_type": envelope.type,

@@ -41,6 +41,7 @@ class _Data(Schema):
 HAPPENED = EventType("probe.thing.happened", 1, "probe", "test event", _Data)
 BAD = EventType("probe.thing.poisoned", 1, "probe", "always fails", _Data)
 FLAKY = EventType("probe.thing.flaked", 1, "probe", "fails until mended", _Data)
+CHAIN = EventType("probe.thing.chained", 1, "probe", "causes a change with its own event", _Data)
 ACTOR = ident.system("probe")
 
 
@@ -238,6 +239,15 @@ class _Recorder:
 
     broken = True
 
+    def chain(self, env):
+        pid = f"chained-{env.id}"  # deterministic: a redelivery creates nothing twice
+        try:
+            AggregateStore(Probe, "probe").create(Probe(id=pid, name=env.data["name"], key=pid), ACTOR,
+                                                  [HAPPENED.new(pid, {"name": env.data["name"]})])
+        except Problem as p:
+            if p.slug != "already-exists":
+                raise
+
     def flaky(self, env):
         if self.broken:
             raise RuntimeError("not mended yet")
@@ -252,7 +262,7 @@ class _Recorder:
 def consumer(settings):
     rec = _Recorder(dbmod.database("probe"))
     c = EventConsumer(settings, dbmod.database("probe"), {HAPPENED.name: rec.good, BAD.name: rec.bad,
-                                                              FLAKY.name: rec.flaky})
+                                                              FLAKY.name: rec.flaky, CHAIN.name: rec.chain})
     stop = threading.Event()
     t = threading.Thread(target=c.run, args=(stop,), daemon=True)
     t.start()
@@ -364,3 +374,17 @@ def test_dead_letters_can_be_listed_and_replayed_by_the_operator_tool(consumer, 
     support.wait_for(lambda: db["processed_events"].find_one({"_id": env["id"]}), what="the replayed event")
     assert db["effects"].count_documents({"_id": f"effect:{env['id']}"}) == 1
     assert not any(d.get("id") == env["id"] for d in bus.list_dead("probe", **opts))
+
+
+def test_an_event_caused_by_an_event_keeps_the_correlation_id(consumer, relay):
+    tap = support.ExchangeTap("probe.thing.happened")
+    try:
+        cause = CHAIN.new("s-chain", {"name": "chained"}, correlation_id="corr-" + uuid.uuid4().hex).to_dict()
+        _publish(cause)
+        db = dbmod.database("probe")
+        support.wait_for(lambda: db["processed_events"].find_one({"_id": cause["id"]}), what="the cause handled")
+        _drain(relay)
+        (_, _, effect), = tap.wait(lambda e: e["subject"] == f"chained-{cause['id']}")
+        assert effect["correlation_id"] == cause["correlation_id"]
+    finally:
+        tap.close()
