@@ -22,4 +22,4 @@ RUN pip install --no-deps . \
 
 USER crm
 EXPOSE 8000
-CMD ["gunicorn", "-b", "0.0.0.0:8000", "-w", "2", "--access-logfile", "-", "gateway.wsgi:app"]
+CMD ["gunicorn", "-b", "0.0.0.0:8000", "-w", "2", "gateway.wsgi:app"]

@@ -60,9 +60,10 @@ run: venv devstack
 	@echo
 	exec $(BIN)/honcho start -f Procfile
 
-# The tests start the services themselves, on their own ports.
+# The tests start the services themselves, on their own ports. Unit tests first so a
+# broken rule fails in seconds; e2e last, so the log scan reads the logs of the whole run.
 test: venv devstack
-	$(BIN)/pytest tests $(PYTEST_ARGS)
+	$(BIN)/pytest tests/unit tests/integration tests/e2e $(PYTEST_ARGS)
 
 test-unit: venv
 	$(BIN)/pytest tests/unit $(PYTEST_ARGS)

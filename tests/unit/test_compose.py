@@ -262,3 +262,10 @@ def test_procfile_uses_the_virtualenv_and_loopback_ports():
 def test_procfile_and_compose_start_the_same_code():
     for name, command in procfile().items():
         assert entry_points(argv(command)) == entry_points(argv(services()[name]["command"])), name
+
+
+def test_no_gunicorn_access_log_since_query_strings_may_carry_customer_data():
+    # Searches by mobile or ID number put them in the query string; gunicorn's access
+    # log would write them out. The chassis logs each request by path only.
+    for name in ("Procfile", "docker-compose.yml", "Dockerfile"):
+        assert "--access-logfile" not in (ROOT / name).read_text(), name
