@@ -1,9 +1,9 @@
 from chassis.app import create_service_app
 from chassis.config import load_settings
 
-from . import api
+from .api import BLUEPRINTS
 
 
 def create_app(**overrides):
-    return create_service_app(load_settings("customer", **overrides), [api.blp],
+    return create_service_app(load_settings("customer", **overrides), BLUEPRINTS,
                               title="Customer service", description="Customer archive (客户档案)")

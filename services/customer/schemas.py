@@ -1,32 +1,342 @@
-"""marshmallow schemas: validation in, serialisation out."""
-from marshmallow import Schema, fields, validate
+"""marshmallow schemas: validation in, serialisation out.
 
-MOBILE = validate.Regexp(r"^1[3-9]\d{9}$", error="Not a mainland mobile number.")
+One field table serves create (CustomerIn), partial update (CustomerPatch),
+bulk import rows and output (CustomerOut), so every path validates alike.
+Unknown fields are rejected (marshmallow's default RAISE), nested ones too.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from . import risk
+from .rules import CLASSES, TIERS
+from .validators import (ACCOUNT_RE, EMAIL_RE, MOBILE_RE, PHONE_RE, birth_date_from_resident_id,
+                         resident_id_problem, uscc_problem)
+
+KINDS = ("individual", "corporate")
+GENDERS = ("male", "female", "other")
+ID_TYPES = ("resident_id", "passport", "hk_macau_permit", "taiwan_permit", "foreign_permanent_resident", "other")
+CHANNELS = ("counter", "phone", "sms", "email", "wechat", "qq", "social", "online_banking", "mobile_banking", "visit")
+CONTACT_TIMES = ("morning", "noon", "afternoon", "evening", "workday", "weekend")
+INCOME_BANDS = ("under_100k", "100k_300k", "300k_1m", "1m_5m", "over_5m")
+NEEDS = ("savings", "wealth_management", "insurance", "consumer_loan", "mortgage", "pension", "education",
+         "foreign_exchange", "payments", "credit_card", "inheritance", "business_loan")
+INVESTMENT_PREFS = ("deposits", "wealth_products", "funds", "bonds", "stocks", "insurance", "gold",
+                    "trusts", "structured_products", "foreign_currency")
+RISK_TOLERANCE = ("conservative", "moderately_conservative", "balanced", "moderately_aggressive", "aggressive")
+MARITAL = ("single", "married", "divorced", "widowed")
+DATE_KINDS = ("anniversary", "wedding", "child_birthday", "company_founding", "other")
+ACCOUNT_KINDS = ("debit", "credit", "deposit", "loan", "wealth")
+SIZES = ("micro", "small", "medium", "large")
+FINANCING = ("working_capital", "equipment", "trade_finance", "project", "bill_discount", "supply_chain", "other")
+STATUSES = ("active", "archived")
+
+INDIVIDUAL_ONLY = ("gender", "birth_date", "id_type", "id_number", "occupation", "employer", "wechat", "qq",
+                   "family", "investment_preferences", "risk_tolerance")
+CORPORATE_ONLY = ("credit_code", "industry", "size", "legal_representative", "contacts", "financing_needs")
+SENSITIVE = ("id_number", "mobile", "phone", "email", "address", "accounts", "contacts")
 
 
-class CustomerIn(Schema):
-    kind = fields.String(required=True, validate=validate.OneOf(["individual", "corporate"]))
-    name = fields.String(required=True, validate=validate.Length(1, 200))
+def _regexp(rx, message):
+    return validate.Regexp(rx, error=message)
+
+
+MOBILE = _regexp(MOBILE_RE, "Not a mainland mobile number (11 digits starting 13-19).")
+PHONE = _regexp(PHONE_RE, "Not a phone number (e.g. 010-12345678).")
+EMAIL = _regexp(EMAIL_RE, "Not an email address.")
+
+
+def _past_date(d: date):
+    if d > date.today():
+        raise ValidationError("Must not be in the future.")
+    if d < date(1900, 1, 1):
+        raise ValidationError("Must be after 1900-01-01.")
+
+
+def _text(n, **kw):
+    return fields.String(validate=validate.Length(1, n), **kw)
+
+
+def _enum_list(values, n, **kw):
+    return fields.List(fields.String(validate=validate.OneOf(values)), validate=validate.Length(max=n), **kw)
+
+
+class ImportantDate(Schema):
+    kind = fields.String(required=True, validate=validate.OneOf(DATE_KINDS))
+    date = fields.Date(required=True)
+    label = _text(50)
+
+
+class Family(Schema):
+    marital_status = fields.String(validate=validate.OneOf(MARITAL))
+    children = fields.Integer(validate=validate.Range(0, 20))
+    dependents = fields.Integer(validate=validate.Range(0, 30))
+    household_size = fields.Integer(validate=validate.Range(1, 30))
+
+
+class Financial(Schema):
+    aum_cents = fields.Integer(validate=validate.Range(0), metadata={"description": "assets under management, CNY cents"})
+    deposits_cents = fields.Integer(validate=validate.Range(0))
+    loans_cents = fields.Integer(validate=validate.Range(0))
+    annual_income_cents = fields.Integer(validate=validate.Range(0))
+    income_band = fields.String(validate=validate.OneOf(INCOME_BANDS))
+    products_held = fields.Integer(validate=validate.Range(0, 1000))
+
+
+class Account(Schema):
+    number = fields.String(required=True, validate=_regexp(ACCOUNT_RE, "An account number is 12-19 digits."))
+    kind = fields.String(required=True, validate=validate.OneOf(ACCOUNT_KINDS))
+
+
+class ContactPerson(Schema):
+    name = _text(50, required=True)
+    role = _text(50, required=True)
     mobile = fields.String(validate=MOBILE)
-    id_number = fields.String(validate=validate.Regexp(r"^\d{17}[\dX]$"))
-    birth_date = fields.Date()
-    manager_id = fields.String()
-    branch = fields.String()
+    phone = fields.String(validate=PHONE)
+    email = fields.String(validate=EMAIL)
 
 
-class CustomerOut(Schema):
+def _profile_fields() -> dict:
+    """Every editable profile field (fresh field objects on each call)."""
+    opt = {"allow_none": True}
+    return {
+        "name": _text(100, required=True),
+        "manager_id": _text(64, **opt),
+        "branch": _text(64, **opt),
+        # contacts
+        "mobile": fields.String(validate=MOBILE, **opt),
+        "phone": fields.String(validate=PHONE, **opt),
+        "email": fields.String(validate=[EMAIL, validate.Length(max=100)], **opt),
+        "address": _text(200, **opt),
+        "wechat": _text(50, **opt),
+        "qq": fields.String(validate=_regexp(r"^[1-9]\d{4,11}$", "A QQ number is 5-12 digits."), **opt),
+        # individual
+        "gender": fields.String(validate=validate.OneOf(GENDERS), **opt),
+        "birth_date": fields.Date(validate=_past_date, **opt),
+        "id_type": fields.String(validate=validate.OneOf(ID_TYPES), **opt),
+        "id_number": fields.String(validate=validate.Length(5, 20), **opt),
+        "occupation": _text(50, **opt),
+        "employer": _text(100, **opt),
+        "family": fields.Nested(Family, **opt),
+        "investment_preferences": _enum_list(INVESTMENT_PREFS, 10, **opt),
+        "risk_tolerance": fields.String(validate=validate.OneOf(RISK_TOLERANCE), **opt),
+        # corporate
+        "credit_code": fields.String(**opt),
+        "industry": _text(50, **opt),
+        "size": fields.String(validate=validate.OneOf(SIZES), **opt),
+        "legal_representative": _text(50, **opt),
+        "contacts": fields.List(fields.Nested(ContactPerson), validate=validate.Length(max=20), **opt),
+        "financing_needs": _enum_list(FINANCING, 7, **opt),
+        # both
+        "financial": fields.Nested(Financial, **opt),
+        "needs": _enum_list(NEEDS, 12, **opt),
+        "accounts": fields.List(fields.Nested(Account), validate=validate.Length(max=20), **opt),
+        "preferred_channels": _enum_list(CHANNELS, 10, **opt),
+        "contact_times": _enum_list(CONTACT_TIMES, 6, **opt),
+        "important_dates": fields.List(fields.Nested(ImportantDate), validate=validate.Length(max=20), **opt),
+        "classes": _enum_list(CLASSES, 10, **opt),
+        "tags": fields.List(fields.String(validate=validate.Length(1, 30)), validate=validate.Length(max=30), **opt),
+    }
+
+
+def kind_problems(kind: str, data: dict) -> dict:
+    """Cross-field rules, as field errors (used on create, update and import)."""
+    errors: dict = {}
+    wrong = CORPORATE_ONLY if kind == "individual" else INDIVIDUAL_ONLY
+    for f in wrong:
+        if data.get(f) not in (None, [], {}):
+            errors[f] = [f"Not a field of {kind} customers."]
+    if kind == "corporate":
+        code = data.get("credit_code")
+        if not code:
+            errors["credit_code"] = ["Required for corporate customers."]
+        elif (p := uscc_problem(code)):
+            errors["credit_code"] = [p]
+        return errors
+    number, id_type = data.get("id_number"), data.get("id_type")
+    if number and not id_type:
+        errors["id_type"] = ["Required with id_number."]
+    if id_type and not number:
+        errors["id_number"] = ["Required with id_type."]
+    if number and id_type == "resident_id":
+        if (p := resident_id_problem(number)):
+            errors["id_number"] = [p]
+        elif data.get("birth_date") and birth_date_from_resident_id(number) != _as_date(data["birth_date"]):
+            errors["birth_date"] = ["Does not match the birth date in the ID number."]
+    elif number and id_type and not number.isalnum():
+        errors["id_number"] = ["Letters and digits only."]
+    return errors
+
+
+def _as_date(v):
+    return v.date() if hasattr(v, "date") and callable(v.date) else v
+
+
+class _KindRules(Schema):
+    @validates_schema
+    def _kind(self, data, **kwargs):
+        errors = kind_problems(data.get("kind", "individual"), data)
+        if errors:
+            raise ValidationError(errors)
+
+
+CustomerIn = _KindRules.from_dict({
+    "kind": fields.String(required=True, validate=validate.OneOf(KINDS)),
+    "external_id": fields.String(validate=[validate.Length(1, 64),
+                                           _regexp(r"^[A-Za-z0-9_.:-]+$", "Letters, digits and _.:- only.")],
+                                 metadata={"description": "the source system's id: re-imports are idempotent on it"}),
+    **_profile_fields(),
+}, name="CustomerIn")
+
+_patch = _profile_fields()
+_patch["name"] = _text(100)
+CustomerPatch = Schema.from_dict(_patch, name="CustomerPatch")
+
+
+class CustomerOut(Schema.from_dict({**{k: fields.Raw() for k in _profile_fields()}}, name="CustomerOutBase")):
     id = fields.String()
     version = fields.Integer()
     kind = fields.String()
-    name = fields.String()
-    mobile = fields.String(allow_none=True)
-    id_number = fields.String(allow_none=True)
+    external_id = fields.String(allow_none=True)
     birth_date = fields.Date(allow_none=True)
-    manager_id = fields.String(allow_none=True)
-    branch = fields.String(allow_none=True)
+    tier = fields.String(allow_none=True, metadata={"description": ", ".join(TIERS)})
+    status = fields.String()
+    age = fields.Integer(allow_none=True)
+    risk_level = fields.String(allow_none=True)
+    risk_score = fields.Integer(allow_none=True)
+    risk_assessed_at = fields.DateTime(allow_none=True)
+    risk_valid_until = fields.Date(allow_none=True)
+    risk_valid = fields.Boolean()
+    last_confirmed_at = fields.DateTime(allow_none=True)
+    reverification_due = fields.Boolean()
+    masked = fields.Boolean(metadata={"description": "true when sensitive fields are masked"})
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+
+
+class CustomerSummary(Schema):
+    id = fields.String()
+    kind = fields.String()
+    name = fields.String()
     tier = fields.String(allow_none=True)
     classes = fields.List(fields.String())
     tags = fields.List(fields.String())
+    manager_id = fields.String(allow_none=True)
+    branch = fields.String(allow_none=True)
+    mobile = fields.String(allow_none=True)
+    birth_date = fields.Date(allow_none=True)
     status = fields.String()
+    risk_level = fields.String(allow_none=True)
+    risk_valid_until = fields.Date(allow_none=True)
+    last_confirmed_at = fields.DateTime(allow_none=True)
     created_at = fields.DateTime()
-    updated_at = fields.DateTime()
+
+
+class CustomerPage(Schema):
+    items = fields.List(fields.Nested(CustomerSummary))
+    next_cursor = fields.String(allow_none=True)
+
+
+SORTS = {"name": [("name", 1)], "-name": [("name", -1)], "created_at": [("created_at", 1)],
+         "-created_at": [("created_at", -1)], "birthday": [("birth_mmdd", 1)],
+         "last_confirmed_at": [("last_confirmed_at", 1)]}
+
+
+class CustomerQuery(Schema):
+    name = fields.String(validate=validate.Length(1, 100), metadata={"description": "name prefix"})
+    mobile = fields.String(validate=MOBILE)
+    id_number = fields.String(validate=validate.Length(5, 20), metadata={"description": "exact; any document type"})
+    credit_code = fields.String(validate=validate.Length(18, 18))
+    external_id = fields.String(validate=validate.Length(1, 64))
+    tier = fields.String(validate=validate.OneOf(TIERS))
+    class_ = fields.String(data_key="class", validate=validate.OneOf(CLASSES))
+    tag = fields.String(validate=validate.Length(1, 30))
+    manager_id = fields.String(validate=validate.Length(1, 64))
+    status = fields.String(validate=validate.OneOf(STATUSES))
+    birthday_from = fields.Date()
+    birthday_to = fields.Date()
+    reverification_due = fields.Boolean()
+    sort = fields.String(load_default="name", validate=validate.OneOf(list(SORTS)))
+    limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))
+    cursor = fields.String()
+
+    @validates_schema
+    def _window(self, data, **kwargs):
+        a, b = data.get("birthday_from"), data.get("birthday_to")
+        if (a is None) != (b is None):
+            raise ValidationError("Give both birthday_from and birthday_to.", "birthday_to" if a else "birthday_from")
+        if a and b < a:
+            raise ValidationError("Must not be before birthday_from.", "birthday_to")
+
+
+class PageQuery(Schema):
+    limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))
+    cursor = fields.String()
+
+
+class ConfirmIn(Schema):
+    channel = fields.String(load_default="counter", validate=validate.OneOf(CHANNELS))
+    note = _text(200)
+
+
+class ArchiveIn(Schema):
+    reason = _text(200, required=True)
+
+
+class AssignIn(Schema):
+    manager_id = _text(64, required=True)
+    reason = _text(200)
+
+
+class TierRule(Schema):
+    tier = fields.String(required=True, validate=validate.OneOf(TIERS))
+    min_aum_cents = fields.Integer(validate=validate.Range(0), allow_none=True)
+    min_annual_income_cents = fields.Integer(validate=validate.Range(0), allow_none=True)
+    min_products_held = fields.Integer(validate=validate.Range(0), allow_none=True)
+
+
+class TierRulesIn(Schema):
+    rules = fields.List(fields.Nested(TierRule), required=True, validate=validate.Length(1, len(TIERS)))
+
+
+class TierRulesOut(Schema):
+    version = fields.Integer()
+    rules = fields.List(fields.Nested(TierRule))
+    updated_at = fields.DateTime(allow_none=True)
+
+
+class RiskIn(Schema):
+    customer_id = fields.String(required=True)
+    answers = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
+
+    @validates_schema
+    def _answers(self, data, **kwargs):
+        errors = risk.answers_problems(data.get("answers") or {})
+        if errors:
+            raise ValidationError({"answers": errors})
+
+
+class SuitabilityQuery(Schema):
+    customer_id = fields.String(required=True)
+    product_risk = fields.String(required=True, validate=validate.OneOf(risk.PRODUCT_LEVELS))
+
+
+class ExpiringQuery(Schema):
+    within_days = fields.Integer(load_default=30, validate=validate.Range(0, 366))
+    manager_id = fields.String()
+    include_expired = fields.Boolean(load_default=False)
+    limit = fields.Integer(load_default=100, validate=validate.Range(1, 500))
+
+
+class WorklistQuery(Schema):
+    manager_id = fields.String(required=True)
+    date = fields.Date(load_default=date.today)
+    risk_within_days = fields.Integer(load_default=30, validate=validate.Range(0, 366))
+
+
+class StatsQuery(Schema):
+    manager_ids = fields.String(metadata={"description": "comma-separated; default: every manager visible"})
+    from_ = fields.Date(data_key="from")
+    to = fields.Date()

@@ -1,0 +1,4 @@
+"""HTTP entry points, one module per resource; thin translators to service.py."""
+from . import customers, imports, managers, risk, tiers
+
+BLUEPRINTS = [customers.blp, managers.blp, tiers.blp, risk.blp, imports.blp]

@@ -1,0 +1,71 @@
+"""/api/v1/managers: a manager's book and a supervisor's view of the team's books."""
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from chassis import identity
+from chassis.http import page
+
+from .. import queries, service, views
+from ..schemas import SORTS, CustomerPage
+from .customers import LIST_PROJECTION
+
+blp = Blueprint("managers", __name__, url_prefix="/api/v1/managers", description="Relationship managers' books")
+
+
+class BookQuery(Schema):
+    sort = fields.String(load_default="name", validate=validate.OneOf(["name", "-name", "created_at", "-created_at"]))
+    status = fields.String(load_default="active", validate=validate.OneOf(["active", "archived"]))
+    limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))
+    cursor = fields.String()
+
+
+@blp.route("/<manager_id>/customers")
+class Book(MethodView):
+    @blp.arguments(BookQuery, location="query")
+    @blp.response(200, CustomerPage)
+    def get(self, q, manager_id):
+        """A manager's book, paginated (the manager, their supervisor, admins)."""
+        who = identity.current()
+        queries.ensure_manager_visible(who, manager_id)
+        query = {"manager_id": manager_id, "status": q["status"], **queries.visibility(who)}
+        rows, nxt = page(service.store.collection, query, SORTS[q["sort"]], q["limit"], q.get("cursor"),
+                         LIST_PROJECTION)
+        return {"items": [views.summary(r, who) for r in rows], "next_cursor": nxt}
+
+
+class TeamBook(Schema):
+    manager_id = fields.String()
+    customers = fields.Integer()
+    tier_distribution = fields.Dict()
+
+
+class TeamOut(Schema):
+    managers = fields.List(fields.Nested(TeamBook))
+    unassigned = fields.Integer()
+
+
+@blp.route("/team")
+class Team(MethodView):
+    @blp.response(200, TeamOut)
+    def get(self):
+        """A supervisor's view of the team's books: size and tiers per manager
+        (admins: every manager of the branch). Open a book with /managers/{id}/customers."""
+        who = identity.current()
+        who.ensure_role(identity.SUPERVISOR, identity.ADMIN)
+        visible = who.manager_ids_visible()
+        books = {m: {"manager_id": m, "customers": 0, "tier_distribution": {}} for m in sorted(visible or [])}
+        unassigned = 0
+        query = {"status": "active", **queries.visibility(who)}
+        for r in service.store.collection.find(query, {"manager_id": 1, "tier": 1}):
+            m = r.get("manager_id")
+            if not m:
+                unassigned += 1
+                continue
+            b = books.setdefault(m, {"manager_id": m, "customers": 0, "tier_distribution": {}})
+            b["customers"] += 1
+            tier = r.get("tier") or "standard"
+            b["tier_distribution"][tier] = b["tier_distribution"].get(tier, 0) + 1
+        return {"managers": list(books.values()), "unassigned": unassigned}

@@ -1,0 +1,204 @@
+"""Bulk import (信息收集): CSV or JSON lines, streamed in chunks and written in
+batches, so a large file never has to fit in memory.
+
+Every row is validated like a single create. Re-importing is idempotent: a row
+with an external_id gets a customer id derived from it (the change record's
+unique _id refuses a second create), and a row whose external id or ID document
+already exists is reported "skipped: exists" and creates nothing.
+"""
+from __future__ import annotations
+
+import codecs
+import csv
+import json
+import uuid
+from typing import Iterable, Iterator
+
+from marshmallow import ValidationError
+
+from chassis.errors import Problem, bad_request
+from chassis.identity import Identity
+from contracts import customer as events
+
+from . import service
+from .schemas import CustomerIn
+
+BATCH = 500
+CHUNK = 64 * 1024
+NAMESPACE = uuid.UUID("5b0c54f4-2a41-4d1e-9a53-6f0a3b1c2d7e")
+LIST_COLUMNS = ("classes", "tags", "preferred_channels", "needs", "investment_preferences", "contact_times",
+                "financing_needs")
+FINANCIAL_COLUMNS = ("aum_cents", "deposits_cents", "loans_cents", "annual_income_cents", "income_band",
+                     "products_held")
+FAMILY_COLUMNS = ("marital_status", "children", "dependents", "household_size")
+JSON_COLUMNS = ("accounts", "contacts", "important_dates", "family", "financial")
+MAX_REPORTED = 10_000  # rejected/skipped rows listed; counts stay exact beyond it
+
+
+def customer_id_for(external_id: str) -> str:
+    return str(uuid.uuid5(NAMESPACE, external_id))
+
+
+def lines(stream, chunk: int = CHUNK) -> Iterator[str]:
+    """Decoded lines (with their newline) from a byte stream, a chunk at a time."""
+    decoder = codecs.getincrementaldecoder("utf-8-sig")()
+    buf = ""
+    while True:
+        data = stream.read(chunk)
+        if not data:
+            break
+        buf += decoder.decode(data)
+        *complete, buf = buf.split("\n")
+        for line in complete:
+            yield line + "\n"
+    buf += decoder.decode(b"", final=True)
+    if buf:
+        yield buf
+
+
+def csv_rows(text_lines: Iterable[str]) -> Iterator[tuple[int, dict | None, dict | None]]:
+    """(row number, record, errors) per data row; row 1 is the first row after the header."""
+    reader = csv.reader(text_lines)
+    try:
+        header = [h.strip() for h in next(reader)]
+    except StopIteration:
+        return
+    known = set(CustomerIn().fields) | set(FINANCIAL_COLUMNS) | set(FAMILY_COLUMNS)
+    unknown = [h for h in header if h not in known]
+    if unknown:
+        raise bad_request(f"Unknown CSV columns: {', '.join(unknown)}.")
+    for n, cells in enumerate(reader, start=1):
+        if not any(c.strip() for c in cells):
+            continue
+        if len(cells) != len(header):
+            yield n, None, {"_row": [f"Expected {len(header)} cells, got {len(cells)}."]}
+            continue
+        rec: dict = {}
+        errors: dict = {}
+        for col, cell in zip(header, cells):
+            cell = cell.strip()
+            if cell == "":
+                continue
+            if col in LIST_COLUMNS:
+                rec[col] = [x.strip() for x in cell.split("|") if x.strip()]
+            elif col in FINANCIAL_COLUMNS:
+                rec.setdefault("financial", {})[col] = cell
+            elif col in FAMILY_COLUMNS:
+                rec.setdefault("family", {})[col] = cell
+            elif col in JSON_COLUMNS:
+                try:
+                    rec[col] = json.loads(cell)
+                except ValueError:
+                    errors[col] = ["Not valid JSON."]
+            else:
+                rec[col] = cell
+        yield n, rec, errors or None
+
+
+def ndjson_rows(text_lines: Iterable[str]) -> Iterator[tuple[int, dict | None, dict | None]]:
+    for n, line in enumerate(text_lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            rec = json.loads(line)
+        except ValueError:
+            yield n, None, {"_row": ["Not a JSON object."]}
+            continue
+        if not isinstance(rec, dict):
+            yield n, None, {"_row": ["Not a JSON object."]}
+            continue
+        yield n, rec, None
+
+
+class Report:
+    def __init__(self):
+        self.accepted = self.skipped = self.rejected = 0
+        self.rows: list[dict] = []
+
+    def add(self, entry: dict) -> None:
+        if entry["status"] == "skipped":
+            self.skipped += 1
+        else:
+            self.rejected += 1
+        if len(self.rows) < MAX_REPORTED:
+            self.rows.append(entry)
+
+    def to_dict(self) -> dict:
+        return {"accepted": self.accepted, "skipped": self.skipped, "rejected": self.rejected,
+                "rows": self.rows, "rows_truncated": self.skipped + self.rejected > len(self.rows)}
+
+
+def run(rows: Iterable[tuple[int, dict | None, dict | None]], who: Identity, batch_size: int = BATCH) -> dict:
+    report = Report()
+    version, rule_set = service.current_rules()
+    schema = CustomerIn()
+    batch: list = []
+    try:
+        for n, rec, errors in rows:
+            if errors:
+                report.add({"row": n, "status": "rejected", "errors": errors})
+                continue
+            try:
+                data = schema.load(rec)
+                cid = customer_id_for(data["external_id"]) if data.get("external_id") else None
+                doc = service.new_customer(data, who, version, rule_set, customer_id=cid)
+            except ValidationError as exc:
+                report.add({"row": n, "status": "rejected", "errors": exc.messages})
+                continue
+            except Problem as p:
+                report.add({"row": n, "status": "rejected", "errors": {"manager_id": [p.detail]}})
+                continue
+            batch.append((n, doc))
+            if len(batch) >= batch_size:
+                _flush(batch, who, report)
+                batch = []
+        _flush(batch, who, report)
+    except UnicodeDecodeError:
+        _flush(batch, who, report)
+        out = report.to_dict()
+        out["aborted"] = "The body is not valid UTF-8; the rows counted above were processed, the rest were not."
+        return out
+    return report.to_dict()
+
+
+def _flush(batch: list, who: Identity, report: Report) -> None:
+    if not batch:
+        return
+    docs = [d for _, d in batch]
+    created, errors = service.store.create_many(
+        docs, who, lambda d: [events.REGISTERED.new(d.id, service.snapshot(d))], channel="import",
+        reason="bulk import")
+    report.accepted += len(created)
+    if not errors:
+        return
+    clashes = _clashes([docs[i] for i, p in errors.items() if p.slug != "already-exists"])
+    for i in sorted(errors):
+        n, doc = batch[i]
+        if errors[i].slug == "already-exists":  # same external_id: same derived customer id
+            report.add({"row": n, "status": "skipped", "reason": "exists", "existing_id": doc.id})
+            continue
+        field, existing = clashes.get(doc.id, (None, None))
+        if field in ("external_id", "id_number", "credit_code"):
+            report.add({"row": n, "status": "skipped", "reason": "exists", "existing_id": existing})
+        else:
+            report.add({"row": n, "status": "rejected", "existing_id": existing,
+                        "errors": {field or "_row": ["Another customer already has this value."]}})
+
+
+def _clashes(docs: list) -> dict[str, tuple[str, str]]:
+    """Which unique key each refused doc clashed on, in three queries for the batch."""
+    if not docs:
+        return {}
+    coll = service.store.collection
+    ids = {d.id for d in docs}
+    found: dict[str, tuple[str, str]] = {}
+    for key, name in (("external_key", "external_id"), ("id_key", None), ("mobile_key", "mobile")):
+        values = {getattr(d, key): d for d in docs if d.id not in found}
+        if not values:
+            break
+        for row in coll.find({key: {"$in": list(values)}}, {"_id": 1, key: 1}):
+            d = values.get(row[key])
+            if d is not None and row["_id"] not in ids and d.id not in found:
+                field = name or ("id_number" if d.kind == "individual" else "credit_code")
+                found[d.id] = (field, row["_id"])
+    return found

@@ -1,0 +1,65 @@
+"""Mongo filters for listing and search (pure: no I/O, unit-tested)."""
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from chassis import identity
+from chassis.errors import forbidden
+from chassis.identity import Identity
+
+from . import rules
+from .schemas import ID_TYPES
+
+
+def visibility(who: Identity) -> dict:
+    """What part of the archive the caller sees (ownership: managers their book,
+    supervisors their team's, admins their branch)."""
+    visible = who.manager_ids_visible()
+    if visible is None:
+        if who.role == identity.SYSTEM or not who.branch:
+            return {}
+        return {"branch": {"$in": [who.branch, None]}}
+    return {"manager_id": {"$in": sorted(visible)}}
+
+
+def ensure_manager_visible(who: Identity, manager_id: str) -> None:
+    visible = who.manager_ids_visible()
+    if visible is not None and manager_id not in visible:
+        raise forbidden("That manager's customers are not yours to see.")
+
+
+def customer_filter(q: dict, who: Identity, today: date, reverify_months: int) -> dict:
+    """The filter for GET /customers; exact keys go through the unique key fields."""
+    parts = [visibility(who)]
+    if q.get("name"):
+        parts.append({"name": {"$regex": "^" + re.escape(q["name"])}})
+    if q.get("mobile"):
+        parts.append({"mobile_key": q["mobile"]})
+    if q.get("id_number"):
+        n = q["id_number"].upper()
+        parts.append({"id_key": {"$in": [f"{t}:{n}" for t in ID_TYPES]}})
+    if q.get("credit_code"):
+        parts.append({"id_key": "uscc:" + q["credit_code"].upper()})
+    if q.get("external_id"):
+        parts.append({"external_key": "ext:" + q["external_id"]})
+    for param, field in (("tier", "tier"), ("class_", "classes"), ("tag", "tags"), ("status", "status")):
+        if q.get(param):
+            parts.append({field: q[param]})
+    if q.get("manager_id"):
+        ensure_manager_visible(who, q["manager_id"])
+        parts.append({"manager_id": q["manager_id"]})
+    if q.get("birthday_from"):
+        ranges = rules.birthday_ranges(q["birthday_from"], q["birthday_to"])
+        if ranges is None:
+            parts.append({"birth_mmdd": {"$ne": None}})
+        else:
+            parts.append({"$or": [{"birth_mmdd": {"$gte": a, "$lte": b}} for a, b in ranges]})
+    if q.get("reverification_due") is not None:
+        cutoff = rules.reverify_cutoff(today, reverify_months)
+        parts.append({"last_confirmed_at": {"$lt": cutoff}} if q["reverification_due"]
+                     else {"last_confirmed_at": {"$gte": cutoff}})
+    parts = [p for p in parts if p]
+    if not parts:
+        return {}
+    return parts[0] if len(parts) == 1 else {"$and": parts}

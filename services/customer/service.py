@@ -1,0 +1,311 @@
+"""Application layer of the customer archive: turns validated input into
+store writes with their events. The HTTP layer (api/) and the importer call it."""
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime, timezone
+
+from flask import current_app
+
+from chassis import identity
+from chassis.errors import Problem, conflict, forbidden, invalid
+from chassis.identity import Identity
+from chassis.store import AggregateStore
+from contracts import customer as events
+
+from . import risk, rules
+from .models import Customer, TierRules
+from .schemas import CORPORATE_ONLY, INDIVIDUAL_ONLY, kind_problems
+from .validators import birth_date_from_resident_id
+
+store = AggregateStore(Customer, "customer")
+tier_store = AggregateStore(TierRules, "tier_rules")
+RULES_ID = "default"
+
+# Fields a client edits; everything else on the document is derived or bookkept.
+PROFILE_FIELDS = ("name", "manager_id", "branch", "mobile", "phone", "email", "address", "wechat", "qq",
+                  *INDIVIDUAL_ONLY, *CORPORATE_ONLY, "financial", "needs", "accounts", "preferred_channels",
+                  "contact_times", "important_dates", "classes", "tags")
+# Bookkeeping fields never shown in history or in changed_fields.
+INTERNAL = {"mobile_key", "id_key", "external_key", "birth_mmdd", "tier_rules_version", "risk_answers"}
+
+
+def setting_int(name: str) -> int:
+    return int(current_app.config["CRM_SETTINGS"].get(name))
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _midnight(d) -> datetime | None:
+    if d is None:
+        return None
+    if isinstance(d, datetime):
+        return d if d.tzinfo else d.replace(tzinfo=timezone.utc)
+    return datetime(d.year, d.month, d.day, tzinfo=timezone.utc)
+
+
+def as_date(v) -> date | None:
+    if v is None:
+        return None
+    return v.date() if isinstance(v, datetime) else v
+
+
+# -- tier rules ------------------------------------------------------------------
+def current_rules() -> tuple[int, list[dict]]:
+    doc = tier_store.get(RULES_ID)
+    if doc is None:
+        return 0, [dict(r) for r in rules.DEFAULT_TIER_RULES]
+    return doc.version, [dict(r) for r in doc.rules]
+
+
+def save_rules(new_rules: list[dict], expected_version: int, who: Identity) -> TierRules:
+    errors = rules.tier_rules_problems(new_rules)
+    if errors:
+        raise invalid(errors)
+    clean = [{k: v for k, v in r.items() if v is not None} for r in new_rules]
+    if tier_store.get(RULES_ID) is None:
+        if expected_version != 0:
+            from chassis.errors import precondition_failed
+            raise precondition_failed(current_version=0)
+        try:
+            return tier_store.create(TierRules(id=RULES_ID, rules=clean), who, reason="tier rules edited")
+        except Problem as p:  # another admin created them first
+            if p.status == 409:
+                from chassis.errors import precondition_failed
+                raise precondition_failed(current_version=1) from None
+            raise
+
+    def change(doc):
+        doc.rules = clean
+    return tier_store.update(RULES_ID, expected_version, change, who, reason="tier rules edited")
+
+
+# -- snapshot & views ------------------------------------------------------------
+def snapshot(c: Customer) -> dict:
+    return {"customer_id": c.id, "kind": c.kind, "name": c.name, "tier": c.tier,
+            "classes": list(c.classes or []), "tags": list(c.tags or []), "birth_date": as_date(c.birth_date),
+            "important_dates": [dict(d) for d in c.important_dates or []],
+            "manager_id": c.manager_id, "branch": c.branch,
+            "preferred_channels": list(c.preferred_channels or []), "status": c.status,
+            "risk_level": c.risk_level, "risk_valid_until": as_date(c.risk_valid_until)}
+
+
+# -- building documents ----------------------------------------------------------
+def _store_value(field: str, value):
+    if field == "birth_date":
+        return _midnight(value)
+    if field == "important_dates" and value:
+        return [{**d, "date": d["date"].isoformat() if isinstance(d["date"], date) else d["date"]} for d in value]
+    if value is None and field in ("family", "financial"):
+        return {}
+    if value is None and field in ("investment_preferences", "contacts", "financing_needs", "needs", "accounts",
+                                   "preferred_channels", "contact_times", "important_dates", "classes", "tags"):
+        return []
+    return value
+
+
+def apply_profile(doc: Customer, data: dict) -> None:
+    """Set profile fields and everything derived from them (keys, birthday, id)."""
+    for field, value in data.items():
+        if field in PROFILE_FIELDS:
+            setattr(doc, field, _store_value(field, value))
+    if doc.kind == "individual" and doc.id_type == "resident_id" and doc.id_number and not doc.birth_date:
+        doc.birth_date = _midnight(birth_date_from_resident_id(doc.id_number))
+    if doc.kind == "individual":
+        doc.id_key = f"{doc.id_type}:{doc.id_number}" if doc.id_number else f"none:{doc.id}"
+    else:
+        doc.id_key = f"uscc:{doc.credit_code}" if doc.credit_code else f"none:{doc.id}"
+    doc.mobile_key = doc.mobile or f"none:{doc.id}"
+    doc.external_key = f"ext:{doc.external_id}" if doc.external_id else f"none:{doc.id}"
+    doc.birth_mmdd = rules.mmdd(as_date(doc.birth_date))
+
+
+def apply_tier(doc: Customer, rules_version: int, rule_set: list[dict]) -> tuple[str | None, str] | None:
+    """Recompute the tier; (old, new) when it changed."""
+    old = doc.tier
+    doc.tier = rules.compute_tier(doc.financial, rule_set)
+    doc.tier_rules_version = rules_version
+    return (old, doc.tier) if old != doc.tier else None
+
+
+def _owner(data: dict, who: Identity) -> tuple[str | None, str | None]:
+    manager_id = data.get("manager_id")
+    if who.role == identity.MANAGER:
+        if manager_id not in (None, who.user_id):
+            raise forbidden("A manager registers customers into their own book.")
+        manager_id = who.user_id
+    elif who.role == identity.SUPERVISOR:
+        if manager_id and manager_id not in who.manager_ids_visible():
+            raise forbidden("Assign to yourself or a manager of your team.")
+        manager_id = manager_id or who.user_id
+    elif who.role == identity.AUDITOR:
+        raise forbidden("Auditors only read.")
+    return manager_id, data.get("branch") or who.branch or None
+
+
+def new_customer(data: dict, who: Identity, rule_version: int, rule_set: list[dict],
+                 customer_id: str | None = None) -> Customer:
+    cid = customer_id or str(uuid.uuid4())
+    manager_id, branch = _owner(data, who)
+    doc = Customer(id=cid, kind=data["kind"], external_id=data.get("external_id"), status="active",
+                   last_confirmed_at=now())
+    apply_profile(doc, {k: v for k, v in data.items() if v is not None})
+    doc.manager_id, doc.branch = manager_id, branch
+    apply_tier(doc, rule_version, rule_set)
+    return doc
+
+
+def clash(doc: Customer) -> Problem:
+    """After a unique-index refusal, name the key that clashed and who holds it.
+
+    FerretDB's duplicate-key error does not name the index, so look it up."""
+    coll = store.collection
+    for field, key, value in (("id_number" if doc.kind == "individual" else "credit_code", "id_key", doc.id_key),
+                              ("mobile", "mobile_key", doc.mobile_key),
+                              ("external_id", "external_key", doc.external_key)):
+        other = coll.find_one({key: value, "_id": {"$ne": doc.id}}, {"_id": 1})
+        if other:
+            return conflict(f"Another customer already has this {field}.", slug="duplicate-customer",
+                            field=field, existing_id=other["_id"])
+    return conflict("Another customer holds a value that must be unique.", slug="duplicate-customer")
+
+
+def create(data: dict, who: Identity, channel: str | None = None) -> Customer:
+    version, rule_set = current_rules()
+    doc = new_customer(data, who, version, rule_set)
+    try:
+        store.create(doc, who, [events.REGISTERED.new(doc.id, snapshot(doc))], channel=channel)
+    except Problem as p:
+        if p.status == 409:
+            raise clash(doc) from None
+        raise
+    return doc
+
+
+def _public(doc: Customer) -> dict:
+    d = doc.to_mongo().to_dict()
+    return {k: v for k, v in d.items() if k not in INTERNAL and k not in ("_id", "version", "updated_at")}
+
+
+def changed_fields(before: dict, after: dict) -> list[str]:
+    return sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
+
+
+def update(customer_id: str, expected_version: int | None, patch: dict, who: Identity,
+           channel: str | None = None, reason: str | None = None) -> Customer:
+    current = store.require(customer_id, "customer")
+    who.ensure_can_see(current.manager_id, current.branch)
+    if who.role == identity.AUDITOR:
+        raise forbidden("Auditors only read.")
+    if "manager_id" in patch:
+        raise invalid({"manager_id": ["Use PUT /customers/{id}/manager to reassign."]})
+    if "name" in patch and patch["name"] is None:
+        raise invalid({"name": ["Field may not be null."]})
+    merged = {f: getattr(current, f) for f in PROFILE_FIELDS}
+    merged.update(patch)
+    merged["birth_date"] = as_date(merged.get("birth_date"))
+    errors = kind_problems(current.kind, merged)
+    errors = {k: v for k, v in errors.items() if k in patch or k in ("id_type", "id_number", "birth_date")}
+    if errors:
+        raise invalid(errors)
+    version, rule_set = current_rules()
+
+    def change(doc: Customer):
+        before = _public(doc)
+        apply_profile(doc, patch)
+        tier = apply_tier(doc, version, rule_set)
+        names = changed_fields(before, _public(doc))
+        out = []
+        if names:
+            out.append(events.UPDATED.new(doc.id, {**snapshot(doc), "changed_fields": names}))
+        if tier:
+            out.append(events.TIER_CHANGED.new(doc.id, {**snapshot(doc), "old_tier": tier[0], "new_tier": tier[1],
+                                                        "rules_version": version}))
+        return out
+    try:
+        return store.update(customer_id, expected_version, change, who, channel=channel, reason=reason,
+                            current=current)
+    except Problem as p:
+        if p.status == 409:
+            doc = store.get(customer_id)
+            apply_profile(doc, patch)
+            raise clash(doc) from None
+        raise
+
+
+def confirm(customer_id: str, expected_version: int, who: Identity, channel: str, note: str | None) -> Customer:
+    current = store.require(customer_id, "customer")
+    who.ensure_can_see(current.manager_id, current.branch)
+
+    def change(doc):
+        doc.last_confirmed_at = now()
+        return [events.UPDATED.new(doc.id, {**snapshot(doc), "changed_fields": ["last_confirmed_at"]})]
+    return store.update(customer_id, expected_version, change, who, channel=channel,
+                        reason=note or "information confirmed", current=current)
+
+
+def archive(customer_id: str, expected_version: int, who: Identity, reason: str) -> Customer:
+    current = store.require(customer_id, "customer")
+    who.ensure_can_see(current.manager_id, current.branch)
+    who.ensure_role(identity.SUPERVISOR, identity.ADMIN)
+    if current.status == "archived":
+        raise conflict("The customer is already archived.", slug="already-archived")
+
+    def change(doc):
+        doc.status = "archived"
+        return [events.ARCHIVED.new(doc.id, snapshot(doc))]
+    return store.update(customer_id, expected_version, change, who, reason=reason, current=current)
+
+
+def assign(customer_id: str, expected_version: int, manager_id: str, who: Identity, reason: str | None) -> Customer:
+    current = store.require(customer_id, "customer")
+    who.ensure_can_see(current.manager_id, current.branch)
+    who.ensure_role(identity.SUPERVISOR, identity.ADMIN)
+    visible = who.manager_ids_visible()
+    if visible is not None and manager_id not in visible:
+        raise forbidden("Assign to yourself or a manager of your team.")
+    previous = current.manager_id
+
+    def change(doc):
+        doc.manager_id = manager_id
+        if manager_id == previous:
+            return []
+        return [events.MANAGER_ASSIGNED.new(doc.id, {**snapshot(doc), "previous_manager_id": previous,
+                                                     "reason": reason})]
+    return store.update(customer_id, expected_version, change, who, reason=reason or "manager assigned",
+                        current=current)
+
+
+def assess_risk(customer_id: str, answers: dict, who: Identity) -> Customer:
+    current = store.require(customer_id, "customer")
+    who.ensure_can_see(current.manager_id, current.branch)
+    if who.role == identity.AUDITOR:
+        raise forbidden("Auditors only read.")
+    points, level = risk.score(answers)
+    at = now()
+    until = rules.risk_valid_until(at.date(), setting_int("CRM_RISK_VALIDITY_MONTHS"))
+
+    def change(doc):
+        doc.risk_level, doc.risk_score, doc.risk_answers = level, points, dict(answers)
+        doc.risk_assessed_at, doc.risk_valid_until = at, _midnight(until)
+        return [events.RISK_ASSESSED.new(doc.id, {**snapshot(doc), "score": points, "assessed_at": at})]
+    # Concurrent assessments of one customer: re-read and apply; the last one wins, both are in history.
+    return store.update_with_retry(customer_id, change, who, reason="risk assessment")
+
+
+def retier_batch(limit: int = 500) -> int:
+    """Bring customers scored under older tier rules up to date (worker job)."""
+    version, rule_set = current_rules()
+    stale = list(store.collection.find({"tier_rules_version": {"$ne": version}}, {"_id": 1}).limit(limit))
+    who = identity.system("customer")
+    for row in stale:
+        def change(doc):
+            tier = apply_tier(doc, version, rule_set)
+            if not tier:
+                return []
+            return [events.TIER_CHANGED.new(doc.id, {**snapshot(doc), "old_tier": tier[0], "new_tier": tier[1],
+                                                     "rules_version": version})]
+        store.update_with_retry(row["_id"], change, who, reason="tier rules changed")
+    return len(stale)
