@@ -6,7 +6,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from chassis import identity
-from chassis.errors import conflict, not_found
+from chassis.errors import conflict, forbidden, not_found
 from chassis.http import etag, if_match_version
 from chassis.store import AggregateStore
 from contracts import engagement as events
@@ -79,6 +79,8 @@ class Budgets(MethodView):
     def post(self, data):
         who = identity.current()
         who.ensure_role(identity.ADMIN)
+        if who.branch and data["branch"] != who.branch:
+            raise forbidden("Admins set budgets for their own branch only.")
         b = Budget(id=f"{data['branch']}:{data['period']}", **data)
         budgets.create(b, who)
         return budget_view(b), 201, {"ETag": etag(b.version)}
