@@ -57,7 +57,7 @@ class Throttle:
         return [d["at"] for d in self.c.find({"key": key, "at": {"$gte": since}}, {"at": 1})]
 
     def begin(self, username: str, address: str) -> Attempt:
-        """Reserve an attempt, or raise TooManyAttempts (the reservation is then withdrawn)."""
+        """Record an attempt, or raise TooManyAttempts; attempts refused while locked out count too."""
         now = datetime.now(timezone.utc)
         since = now - self.window
         user_key, addr_key = f"user:{username.lower()}", f"addr:{address}"
@@ -68,10 +68,10 @@ class Throttle:
         for key, limit in ((user_key, self.per_user), (addr_key, self.per_address)):
             times = self._times(key, since)
             if len(times) > limit:
-                times = sorted(_aware(t) for t in times)[:-1]   # all but our own reservation
                 waits.append(retry_after(times, limit, now, self.window))
         if waits:
-            self.c.delete_many({"_id": {"$in": ids}})
+            # The refused attempt stays recorded: withdrawing it would let a burst that
+            # inserted together all withdraw together and leave no trace.
             raise TooManyAttempts(max(waits))
         return Attempt(ids=ids, user_key=user_key)
 

@@ -40,7 +40,7 @@ class Missing(Schema):
     part = fields.String()
     service = fields.String()
     reason = fields.String(metadata={"description": "timeout | unavailable | error <status>"})
-    fields_ = fields.List(fields.String(), data_key="fields")
+    fields_ = fields.List(fields.String(), data_key="fields", attribute="fields")
 
 
 class Customer360(Schema):
@@ -114,7 +114,7 @@ class AuditItem(Schema):
     customer_id = fields.String(allow_none=True)
     resource = fields.String()
     resource_id = fields.String()
-    fields_ = fields.List(fields.String(), data_key="fields")
+    fields_ = fields.List(fields.String(), data_key="fields", attribute="fields")
     request_id = fields.String(allow_none=True)
 
 
