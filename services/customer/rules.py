@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta, timezone
 TIERS = ("standard", "gold", "platinum", "diamond", "private_banking")
 TIER_INPUTS = ("aum_cents", "annual_income_cents", "products_held")
 
-# 10k/100k/500k/1M/6M CNY (in cents) — common retail-bank AUM steps; admins edit them.
+# 50k / 500k / 2M / 6M CNY of AUM (in cents): common retail-bank steps; admins edit them.
 DEFAULT_TIER_RULES = [
     {"tier": "standard"},
     {"tier": "gold", "min_aum_cents": 50_000_00},

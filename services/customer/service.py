@@ -6,6 +6,7 @@ import uuid
 from datetime import date, datetime, timezone
 
 from flask import current_app
+from pymongo.errors import OperationFailure
 
 from chassis import identity
 from chassis.errors import Problem, conflict, forbidden, invalid
@@ -229,10 +230,21 @@ def update(customer_id: str, expected_version: int | None, patch: dict, who: Ide
                             current=current)
     except Problem as p:
         if p.status == 409:
-            doc = store.get(customer_id)
-            apply_profile(doc, patch)
-            raise clash(doc) from None
+            raise _clash_after_update(customer_id, patch) from None
         raise
+    except OperationFailure as exc:
+        # FerretDB (SQLite) reports a unique clash on *update* as code 1
+        # "UNIQUE constraint failed", not 11000; the store has already dropped
+        # the outbox record, so only the answer needs fixing here.
+        if "UNIQUE constraint failed" in str(exc):
+            raise _clash_after_update(customer_id, patch) from None
+        raise
+
+
+def _clash_after_update(customer_id: str, patch: dict) -> Problem:
+    doc = store.get(customer_id)
+    apply_profile(doc, patch)
+    return clash(doc)
 
 
 def confirm(customer_id: str, expected_version: int, who: Identity, channel: str, note: str | None) -> Customer:
@@ -293,6 +305,18 @@ def assess_risk(customer_id: str, answers: dict, who: Identity) -> Customer:
         return [events.RISK_ASSESSED.new(doc.id, {**snapshot(doc), "score": points, "assessed_at": at})]
     # Concurrent assessments of one customer: re-read and apply; the last one wins, both are in history.
     return store.update_with_retry(customer_id, change, who, reason="risk assessment")
+
+
+def records(customer_id: str) -> list[dict]:
+    """Full change records (with state) of a customer, oldest first: history plus
+    the outbox records the relay has not moved yet (only versions already applied)."""
+    current = store.collection.find_one({"_id": customer_id}, {"version": 1})
+    if not current:
+        return []
+    q = {"aggregate_type": store.type, "aggregate_id": customer_id, "version": {"$lte": current["version"]},
+         "status": {"$ne": "void"}}
+    found = {r["_id"]: r for coll in (store.changes, store.outbox) for r in coll.find(q)}
+    return sorted(found.values(), key=lambda r: r["version"])
 
 
 def retier_batch(limit: int = 500) -> int:

@@ -59,8 +59,7 @@ class Assessments(MethodView):
         c = service.store.require(q["customer_id"], "customer")
         who.ensure_can_see(c.manager_id, c.branch)
         out = []
-        for rec in service.store.changes.find({"aggregate_type": "customer", "aggregate_id": c.id,
-                                               "status": {"$ne": "void"}}).sort([("version", -1)]):
+        for rec in reversed(service.records(c.id)):
             before = next((d for d in rec.get("diff", []) if d["field"] == "risk_assessed_at"), None)
             if before is None:
                 continue
