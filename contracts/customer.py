@@ -61,25 +61,25 @@ UPDATED = event_type(
     "customer.customer.updated", 1, PRODUCER,
     "A profile changed (edit, information confirmed). Carries the full snapshot after the change "
     "and the names of the changed fields; sensitive values never travel.",
-    UpdatedData)
+    UpdatedData, consumers=("engagement",))
 
 TIER_CHANGED = event_type(
     "customer.tier.changed", 1, PRODUCER,
     "The customer's tier changed because its inputs (AUM, income, products) or the tier rules changed. "
     "Carries the full snapshot after the change.",
-    TierChangedData)
+    TierChangedData, consumers=("engagement",))
 
 MANAGER_ASSIGNED = event_type(
     "customer.manager.assigned", 1, PRODUCER,
     "The customer was assigned or reassigned to a relationship manager. Carries the full snapshot.",
-    ManagerAssignedData)
+    ManagerAssignedData, consumers=("engagement",))
 
 RISK_ASSESSED = event_type(
     "customer.risk.assessed", 1, PRODUCER,
     "A risk questionnaire was scored: level C1–C5 valid until risk_valid_until. Carries the full snapshot.",
-    RiskAssessedData)
+    RiskAssessedData, consumers=("engagement",))
 
 ARCHIVED = event_type(
     "customer.customer.archived", 1, PRODUCER,
     "The customer was archived (no longer served); status is archived in the snapshot.",
-    CustomerSnapshotData)
+    CustomerSnapshotData, consumers=("engagement",))

@@ -124,7 +124,7 @@ SURVEY_RESPONDED = event_type(
     "feedback.survey.responded", 1, PRODUCER,
     "A customer answered a survey invitation (one response per invitation). Engagement may use "
     "it for activity evaluation through context {type: activity, id}.",
-    SurveyRespondedData, consumers=("feedback",))
+    SurveyRespondedData, consumers=("feedback", "engagement"))
 
 SATISFACTION_CHANGED = event_type(
     "feedback.satisfaction.changed", 1, PRODUCER,

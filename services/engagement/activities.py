@@ -157,3 +157,21 @@ def evaluate(activity: Activity, data: dict, who) -> Activity:
             "attendance_rate": f["attendance_rate"], "satisfaction": f["satisfaction"],
             "follow_up_actions": list(a.follow_up_actions)})]
     return activities.update(activity.id, activity.version, change, who, current=activity)
+
+
+def record_response(envelope) -> bool:
+    """feedback.survey.responded about an activity → its satisfaction; once per response id."""
+    from datetime import datetime, timezone
+
+    from pymongo.errors import DuplicateKeyError
+    data = envelope.data
+    ctx = data.get("context") or {}
+    if ctx.get("type") != "activity" or not ctx.get("id"):
+        return False  # surveys about visits or complaints are not ours to count
+    try:
+        ActivityResponse._get_collection().insert_one({
+            "_id": data["response_id"], "activity_id": ctx["id"], "customer_id": data.get("customer_id"),
+            "score": data.get("csat"), "received_at": datetime.now(timezone.utc)})
+        return True
+    except DuplicateKeyError:
+        return False

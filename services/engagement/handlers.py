@@ -1,11 +1,22 @@
-"""Consumers of other services' events: thin, idempotent."""
+"""Consumers of other services' events: thin, idempotent.
+
+Every customer event carries the full non-sensitive snapshot, so all of them
+feed the same order-safe copy (``chassis.copies``: older versions never win).
+"""
 from contracts import core_banking
 from contracts import customer as customer_events
+from contracts import feedback as feedback_events
 
-from . import reminders, snapshots
+from . import activities, reminders, snapshots
 
 HANDLERS = {
     customer_events.REGISTERED.name: snapshots.apply,
+    customer_events.UPDATED.name: snapshots.apply,
+    customer_events.TIER_CHANGED.name: snapshots.apply,
+    customer_events.MANAGER_ASSIGNED.name: snapshots.apply,
+    customer_events.RISK_ASSESSED.name: snapshots.apply,
+    customer_events.ARCHIVED.name: snapshots.apply,
+    feedback_events.SURVEY_RESPONDED.name: activities.record_response,
     core_banking.BALANCE_CHANGED.name: reminders.apply,
     core_banking.DEPOSIT_MATURING.name: reminders.apply,
     core_banking.ACCOUNT_DORMANT.name: reminders.apply,

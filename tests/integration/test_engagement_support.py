@@ -19,6 +19,8 @@ def snapshot(engagement_app, manager_id: str, *, version: int = 1, customer_id: 
             "tier": "gold", "classes": [], "tags": [], "birth_date": None, "important_dates": [],
             "manager_id": manager_id, "branch": "sh", "preferred_channels": ["wechat"], "status": "active",
             **fields}
+    if isinstance(data["birth_date"], str):
+        data["birth_date"] = date.fromisoformat(data["birth_date"])
     env = customer_events.REGISTERED.new(cid, data, subject_version=version)
     with engagement_app.app_context():
         snapshots.apply(env)
