@@ -43,6 +43,7 @@ def open_complaint(data: dict, snapshot, who: Identity, at: datetime | None = No
     at = at or now()
     sla = policies.sla()
     due = rules.deadlines(sla["table"], data["severity"], snapshot.tier, at)
+    data = {k: v for k, v in data.items() if k != "customer_id"}
     c = Complaint(id=str(uuid.uuid4()), customer_id=snapshot.id, manager_id=snapshot.manager_id,
                   branch=snapshot.branch, tier=snapshot.tier, status=rules.OPENED, cycle=1,
                   cycle_started_at=at, response_due=due.response_due, resolution_due=due.resolution_due,

@@ -125,7 +125,6 @@ class HistoryEntry(Schema):
     actor = fields.Dict()
     reason = fields.String(allow_none=True)
     diff = fields.List(fields.Dict())
-    events = fields.List(fields.String())
 
 
 # --- settings -------------------------------------------------------------------------
