@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields
+from marshmallow import RAISE, Schema, fields
 
 from chassis import identity
 from chassis.http import etag, if_match_version, page
@@ -36,7 +36,7 @@ def _visible(customer_id):
 
 @blp.route("")
 class Customers(MethodView):
-    @blp.arguments(CustomerQuery, location="query")
+    @blp.arguments(CustomerQuery, location="query", unknown=RAISE)
     @blp.response(200, CustomerPage)
     def get(self, q):
         """Search and list: name prefix, mobile / ID number (exact), tier, class, tag,
@@ -65,7 +65,7 @@ class WorklistOut(Schema):
 
 @blp.route("/worklist")
 class Worklist(MethodView):
-    @blp.arguments(WorklistQuery, location="query")
+    @blp.arguments(WorklistQuery, location="query", unknown=RAISE)
     @blp.response(200, WorklistOut)
     def get(self, q):
         """A manager's customer-side worklist for a day (the gateway merges it)."""
@@ -99,7 +99,7 @@ class StatsOut(Schema):
 
 @blp.route("/stats")
 class Stats(MethodView):
-    @blp.arguments(StatsQuery, location="query")
+    @blp.arguments(StatsQuery, location="query", unknown=RAISE)
     @blp.response(200, StatsOut)
     def get(self, q):
         """Team dashboard figures: tier distribution, per-manager book size, new customers
@@ -175,7 +175,7 @@ class HistoryPage(Schema):
 
 @blp.route("/<customer_id>/history")
 class History(MethodView):
-    @blp.arguments(PageQuery, location="query")
+    @blp.arguments(PageQuery, location="query", unknown=RAISE)
     @blp.response(200, HistoryPage)
     def get(self, q, customer_id):
         """Every change, newest first: who, when, channel, field, old → new (sensitive values masked)."""
@@ -244,7 +244,7 @@ class Manager(MethodView):
 
 @blp.route("/<customer_id>/manager-history")
 class ManagerHistory(MethodView):
-    @blp.arguments(PageQuery, location="query")
+    @blp.arguments(PageQuery, location="query", unknown=RAISE)
     @blp.response(200, HistoryPage)
     def get(self, q, customer_id):
         """Assignments of this customer, newest first (from the change history)."""

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
+from marshmallow import RAISE, Schema, fields, validate
 
 from chassis import identity
 from chassis.http import page
@@ -24,13 +24,14 @@ class BookQuery(Schema):
 
 @blp.route("/<manager_id>/customers")
 class Book(MethodView):
-    @blp.arguments(BookQuery, location="query")
+    @blp.arguments(BookQuery, location="query", unknown=RAISE)
     @blp.response(200, CustomerPage)
     def get(self, q, manager_id):
         """A manager's book, paginated (the manager, their supervisor, admins)."""
         who = identity.current()
         queries.ensure_manager_visible(who, manager_id)
-        query = {"manager_id": manager_id, "status": q["status"], **queries.visibility(who)}
+        # ensure_manager_visible already limits a manager or supervisor; admins stay in their branch.
+        query = {"$and": [{"manager_id": manager_id, "status": q["status"]}, queries.visibility(who)]}
         rows, nxt = page(service.store.collection, query, SORTS[q["sort"]], q["limit"], q.get("cursor"),
                          LIST_PROJECTION)
         return {"items": [views.summary(r, who) for r in rows], "next_cursor": nxt}

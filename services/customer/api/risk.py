@@ -5,7 +5,7 @@ from datetime import date, timedelta
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields
+from marshmallow import RAISE, Schema, fields
 
 from chassis import identity
 
@@ -51,7 +51,7 @@ class Assessments(MethodView):
         c = service.assess_risk(data["customer_id"], data["answers"], identity.current())
         return _assessment(c), 201
 
-    @blp.arguments(Schema.from_dict({"customer_id": fields.String(required=True)})(), location="query")
+    @blp.arguments(Schema.from_dict({"customer_id": fields.String(required=True)})(), location="query", unknown=RAISE)
     @blp.response(200, AssessmentOut(many=True))
     def get(self, q):
         """A customer's assessments, newest first (from the change history)."""
@@ -74,7 +74,7 @@ class Assessments(MethodView):
 
 @blp.route("/expiring")
 class Expiring(MethodView):
-    @blp.arguments(ExpiringQuery, location="query")
+    @blp.arguments(ExpiringQuery, location="query", unknown=RAISE)
     def get(self, q):
         """Assessments expiring within N days (and, with include_expired, those already expired)."""
         who = identity.current()
@@ -100,7 +100,7 @@ class Expiring(MethodView):
 
 @blp.route("/suitability")
 class Suitability(MethodView):
-    @blp.arguments(SuitabilityQuery, location="query")
+    @blp.arguments(SuitabilityQuery, location="query", unknown=RAISE)
     def get(self, q):
         """May a product of risk level R be offered? Needs level ≥ R and a valid assessment."""
         who = identity.current()
