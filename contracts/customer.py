@@ -61,18 +61,18 @@ UPDATED = event_type(
     "customer.customer.updated", 1, PRODUCER,
     "A profile changed (edit, information confirmed). Carries the full snapshot after the change "
     "and the names of the changed fields; sensitive values never travel.",
-    UpdatedData, consumers=("engagement",))
+    UpdatedData, consumers=("engagement", "feedback"))
 
 TIER_CHANGED = event_type(
     "customer.tier.changed", 1, PRODUCER,
     "The customer's tier changed because its inputs (AUM, income, products) or the tier rules changed. "
     "Carries the full snapshot after the change.",
-    TierChangedData, consumers=("engagement",))
+    TierChangedData, consumers=("engagement", "feedback"))
 
 MANAGER_ASSIGNED = event_type(
     "customer.manager.assigned", 1, PRODUCER,
     "The customer was assigned or reassigned to a relationship manager. Carries the full snapshot.",
-    ManagerAssignedData, consumers=("engagement",))
+    ManagerAssignedData, consumers=("engagement", "feedback"))
 
 RISK_ASSESSED = event_type(
     "customer.risk.assessed", 1, PRODUCER,
@@ -82,4 +82,4 @@ RISK_ASSESSED = event_type(
 ARCHIVED = event_type(
     "customer.customer.archived", 1, PRODUCER,
     "The customer was archived (no longer served); status is archived in the snapshot.",
-    CustomerSnapshotData, consumers=("engagement",))
+    CustomerSnapshotData, consumers=("engagement", "feedback"))

@@ -59,7 +59,7 @@ class VisitCompletedData(Schema):
 VISIT_COMPLETED = event_type(
     "engagement.visit.completed", 1, PRODUCER,
     "A visit was evaluated (事后) and is complete; the feedback service sends a follow-up survey (回访).",
-    VisitCompletedData)
+    VisitCompletedData, consumers=("feedback",))
 
 
 class GreetingData(Schema):
@@ -125,7 +125,8 @@ INVITATION_ANSWERED = event_type(
     "A customer answered an invitation (RSVP): accepted with a seat, waitlisted, or declined.", InvitationData)
 INVITATION_ATTENDED = event_type(
     "engagement.invitation.attended", 1, PRODUCER,
-    "A customer's attendance at an activity was recorded (feedback may survey attendees).", InvitationData)
+    "A customer's attendance at an activity was recorded (feedback may survey attendees).", InvitationData,
+    consumers=("feedback",))
 
 
 class ActivityEvaluatedData(Schema):

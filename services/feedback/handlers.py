@@ -1,15 +1,16 @@
 """Consumers of events (other services' and our own): thin, idempotent.
 
 Follow-up invitations take the trigger event's id as their id, so a redelivery
-creates nothing twice; snapshots and satisfaction are version/time guarded.
+creates nothing twice; snapshots are version guarded, satisfaction time guarded.
 """
 from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from chassis.events import Envelope, catalogue
+from chassis.events import Envelope
 from chassis.identity import system
 from contracts import customer as customer_events
+from contracts import engagement as engagement_events
 from contracts import feedback as feedback_events
 
 from . import snapshots, surveys
@@ -31,11 +32,13 @@ def _follow_up(envelope: Envelope, trigger: str, context_id: str) -> None:
 
 
 def on_visit_completed(envelope: Envelope) -> None:
-    _follow_up(envelope, "visit", envelope.data.get("visit_id") or envelope.subject)
+    _follow_up(envelope, "visit", envelope.data["visit_id"])
 
 
 def on_activity_attended(envelope: Envelope) -> None:
-    _follow_up(envelope, "activity", envelope.data.get("activity_id") or envelope.subject)
+    if envelope.data.get("attended", True) is False:
+        return  # attendance recorded as "did not come": nothing to follow up
+    _follow_up(envelope, "activity", envelope.data["activity_id"])
 
 
 def on_complaint_closed(envelope: Envelope) -> None:
@@ -47,25 +50,14 @@ def on_survey_responded(envelope: Envelope) -> None:
 
 
 HANDLERS = {
+    # every customer event carries the full snapshot: one order-safe handler for all
     customer_events.REGISTERED.name: snapshots.apply,
+    customer_events.UPDATED.name: snapshots.apply,
+    customer_events.TIER_CHANGED.name: snapshots.apply,
+    customer_events.MANAGER_ASSIGNED.name: snapshots.apply,
+    customer_events.ARCHIVED.name: snapshots.apply,
+    engagement_events.VISIT_COMPLETED.name: on_visit_completed,
+    engagement_events.INVITATION_ATTENDED.name: on_activity_attended,
     feedback_events.COMPLAINT_CLOSED.name: on_complaint_closed,
     feedback_events.SURVEY_RESPONDED.name: on_survey_responded,
 }
-
-
-def _declared_for_us(name: str) -> bool:
-    et = catalogue().get(name)
-    return et is not None and "feedback" in et.consumers
-
-
-# Customer changes carry the full snapshot: one order-safe handler for all of them.
-# Registered once their producer declares them with us as consumer (the catalogue is the contract).
-for _name in ("customer.customer.updated", "customer.tier.changed", "customer.manager.assigned",
-              "customer.customer.archived"):
-    if _declared_for_us(_name):
-        HANDLERS[_name] = snapshots.apply
-
-for _name, _fn in (("engagement.visit.completed", on_visit_completed),
-                   ("engagement.activity.attended", on_activity_attended)):
-    if _declared_for_us(_name):
-        HANDLERS[_name] = _fn
