@@ -43,3 +43,22 @@ def supervisor(team):
 def today_local() -> date:
     from services.engagement.access import today
     return today()
+
+
+def wait_for_consumer(service: str = "engagement") -> None:
+    """Until the worker's queue exists (bound), an event published from outside would go unrouted."""
+    import pika
+
+    from tests import support
+
+    def declared():
+        conn = pika.BlockingConnection(support.pika_params())
+        try:
+            q = conn.channel().queue_declare(queue=f"{support.EXCHANGE}.{service}", passive=True)
+            return q.method.consumer_count > 0
+        except pika.exceptions.ChannelClosedByBroker:
+            return False
+        finally:
+            if conn.is_open:
+                conn.close()
+    support.wait_for(declared, what=f"{service} consumer")
