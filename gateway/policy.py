@@ -21,7 +21,7 @@ ALL = READ + WRITE
 
 @dataclass(frozen=True)
 class Rule:
-    prefix: str                     # path prefix, matched on whole segments
+    prefix: str                     # path prefix, matched on whole segments (``*`` = any one)
     methods: tuple[str, ...]
     roles: tuple[str, ...] | str    # role names, or PUBLIC
     why: str = ""
@@ -40,7 +40,7 @@ RULES: tuple[Rule, ...] = (
     # customer service
     Rule("/api/v1/customers", ALL, STAFF),
     Rule("/api/v1/managers", READ, STAFF),
-    Rule("/api/v1/managers", WRITE, (SUPERVISOR, ADMIN), "reassigning books"),
+    Rule("/api/v1/managers/team", READ, (SUPERVISOR, ADMIN), "the team's books"),
     Rule("/api/v1/tiers", READ, STAFF),
     Rule("/api/v1/tiers", WRITE, (ADMIN,), "tier rules are branch configuration"),
     Rule("/api/v1/risk", ALL, STAFF),
@@ -48,14 +48,20 @@ RULES: tuple[Rule, ...] = (
     # engagement service
     Rule("/api/v1/engagement", ALL, STAFF),
     Rule("/api/v1/engagement/gifts", WRITE, (ADMIN,), "gift catalogue and stock"),
+    Rule("/api/v1/engagement/gifts/*/issues", WRITE, STAFF, "managers give gifts to their customers"),
+    Rule("/api/v1/engagement/budgets", READ, (SUPERVISOR, ADMIN)),
     Rule("/api/v1/engagement/budgets", WRITE, (ADMIN,), "gift budgets"),
+    Rule("/api/v1/engagement/cadence", WRITE, (ADMIN,), "contact cadence per tier is branch policy"),
     # feedback service
     Rule("/api/v1/feedback", ALL, STAFF),
+    Rule("/api/v1/feedback/settings", WRITE, (ADMIN,), "SLA and follow-up policy"),
 )
 
 
 def _under(path: str, prefix: str) -> bool:
-    return path == prefix or path.startswith(prefix + "/")
+    """``path`` is ``prefix`` or below it; a ``*`` segment in the prefix matches any one segment."""
+    want, have = prefix.strip("/").split("/"), path.strip("/").split("/")
+    return len(have) >= len(want) and all(w == "*" or w == h for w, h in zip(want, have))
 
 
 def match(method: str, path: str, rules=RULES) -> Rule | None:
@@ -68,7 +74,7 @@ def match(method: str, path: str, rules=RULES) -> Rule | None:
     best = None
     for rule in rules:
         if _under(path, rule.prefix) and method in rule.methods:
-            if best is None or len(rule.prefix) > len(best.prefix):
+            if best is None or rule.prefix.count("/") > best.prefix.count("/"):
                 best = rule
     return best
 

@@ -33,6 +33,12 @@ USER = SimpleNamespace(id="u1", role="manager")
     ("admin", "PUT", "/api/v1/tiers/rules", 0),
     ("manager", "POST", "/api/v1/engagement/gifts", 403),
     ("manager", "GET", "/api/v1/engagement/gifts", 0),      # falls back to the /engagement rule
+    ("manager", "POST", "/api/v1/engagement/gifts/g1/restock", 403),
+    ("manager", "POST", "/api/v1/engagement/gifts/g1/issues", 0),   # a wildcard segment, more specific
+    ("supervisor", "GET", "/api/v1/managers/team", 0),
+    ("manager", "GET", "/api/v1/managers/team", 403),
+    ("manager", "GET", "/api/v1/managers/m1/customers", 0),
+    ("manager", "PUT", "/api/v1/feedback/settings/sla", 403),
     ("manager", "GET", "/api/v1/customersXYZ", 404),         # prefixes match whole segments
     ("admin", "GET", "/api/v1/nowhere", 404),
     ("manager", "DELETE", "/api/v1/me", 405),
