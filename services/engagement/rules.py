@@ -9,14 +9,14 @@ from . import holidays
 
 CHANNELS = ("counter", "phone", "sms", "email", "wechat", "qq", "social", "online_banking",
             "mobile_banking", "visit")
-TIERS = ("standard", "gold", "platinum", "diamond", "private")
+TIERS = ("standard", "gold", "platinum", "diamond", "private_banking")  # the customer service's tiers
 
 # ---------------------------------------------------------------------------- cadence
 # Days between contacts (domain: diamond monthly, gold quarterly). Admins override
 # these per tier or class; a customer gets the shortest interval that applies.
 DEFAULT_CADENCE = {
-    "tier:private": 30, "tier:diamond": 30, "tier:platinum": 60, "tier:gold": 90,
-    "tier:standard": 180, "class:high_net_worth": 30, "class:sme": 60,
+    "tier:private_banking": 30, "tier:diamond": 30, "tier:platinum": 60, "tier:gold": 90,
+    "tier:standard": 180, "class:hnw": 30, "class:private": 30, "class:sme": 60,
 }
 FALLBACK_DAYS = 180
 DUE_WINDOW_DAYS = 7   # "due" = the deadline is within this many days

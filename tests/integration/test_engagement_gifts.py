@@ -108,7 +108,7 @@ def test_eligibility_bad_input_roles_and_no_budget(engagement_app):
     ah = admin(branch)
     mid, h = manager()
     std = snapshot(engagement_app, mid, branch=branch, tier="standard")
-    gift = _gift(client, ah, stock=5, tiers=["diamond", "private"])
+    gift = _gift(client, ah, stock=5, tiers=["diamond", "private_banking"])
     r = client.post(f"/api/v1/engagement/gifts/{gift}/issues", headers=h,
                     json={"customer_id": std, "reason": "x", "request_id": uuid.uuid4().hex})
     assert r.status_code == 409 and r.json["type"].endswith("not-eligible")

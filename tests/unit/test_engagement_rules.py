@@ -8,9 +8,9 @@ from services.engagement import holidays, rules
 
 # --------------------------------------------------------------------------- cadence
 def test_interval_is_the_shortest_rule_that_applies():
-    r = {"tier:gold": 90, "class:high_net_worth": 30}
+    r = {"tier:gold": 90, "class:hnw": 30}
     assert rules.interval_days("gold", [], r) == 90
-    assert rules.interval_days("gold", ["high_net_worth"], r) == 30
+    assert rules.interval_days("gold", ["hnw"], r) == 30
     assert rules.interval_days(None, [], {"tier:standard": 120}) == 120
     assert rules.interval_days("unknown", [], {}) == rules.FALLBACK_DAYS
 
@@ -19,6 +19,8 @@ def test_defaults_follow_the_domain_diamond_monthly_gold_quarterly():
     assert rules.interval_days("diamond", [], rules.DEFAULT_CADENCE) == 30
     assert rules.interval_days("gold", [], rules.DEFAULT_CADENCE) == 90
     assert rules.interval_days("standard", [], rules.DEFAULT_CADENCE) == 180
+    assert rules.interval_days("private_banking", [], rules.DEFAULT_CADENCE) == 30
+    assert rules.interval_days("standard", ["hnw"], rules.DEFAULT_CADENCE) == 30
 
 
 @pytest.mark.parametrize("last,today,status,days", [
