@@ -1,7 +1,7 @@
 """Satisfaction and complaint figures for the dashboard, worklist and 360 views.
 
-Aggregations use only $match and $group with $sum (what FerretDB 1.24 supports, and
-the same on MongoDB); ratios are computed here from the summed 0/1 counters.
+Aggregations use only $match and $group with {"$sum": 1} (what FerretDB 1.24 supports,
+and the same on MongoDB); counters and ratios are computed here from the grouped counts.
 """
 from __future__ import annotations
 
@@ -27,21 +27,32 @@ def range_match(field: str, from_: date | None, to: date | None) -> dict:
     return {field: rng} if rng else {}
 
 
-def satisfaction(match: dict, by: str) -> list[dict]:
-    field = GROUP_FIELDS[by]
-    group = {"_id": f"${field}", "responses": {"$sum": 1}, **{c: {"$sum": f"${c}"} for c in COUNTERS}}
-    rows = Response._get_collection().aggregate([{"$match": match}, {"$group": group}])
-    out = []
+def _grouped(match: dict, field: str | None) -> dict:
+    """{group key: summed counters}. One $group with one {"$sum": 1} accumulator, keyed by the
+    (group, csat, nps) values: FerretDB 1.24 computes only the FIRST accumulator of a $group
+    (every further one comes back 0, measured), so the counters are summed here in Python."""
+    key = {"csat": "$csat", "nps": "$nps"}
+    if field:
+        key["k"] = f"${field}"
+    rows = Response._get_collection().aggregate([{"$match": match}, {"$group": {"_id": key, "n": {"$sum": 1}}}])
+    out: dict = {}
     for row in rows:
-        out.append({"key": row["_id"], **rules.figures(row)})
+        k, n = row["_id"].get("k"), row["n"]
+        sums = out.setdefault(k, {"responses": 0, **{c: 0 for c in COUNTERS}})
+        sums["responses"] += n
+        for c, v in rules.counters(row["_id"].get("csat"), row["_id"].get("nps")).items():
+            sums[c] += v * n
+    return out
+
+
+def satisfaction(match: dict, by: str) -> list[dict]:
+    out = [{"key": k, **rules.figures(sums)} for k, sums in _grouped(match, GROUP_FIELDS[by]).items()]
     out.sort(key=lambda r: (r["key"] is None, str(r["key"])))
     return out
 
 
 def satisfaction_overall(match: dict) -> dict:
-    group = {"_id": None, "responses": {"$sum": 1}, **{c: {"$sum": f"${c}"} for c in COUNTERS}}
-    rows = list(Response._get_collection().aggregate([{"$match": match}, {"$group": group}]))
-    return rules.figures(rows[0] if rows else {})
+    return rules.figures(_grouped(match, None).get(None, {}))
 
 
 def manager_match(manager_ids: set[str] | None) -> dict:
