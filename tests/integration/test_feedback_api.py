@@ -305,3 +305,24 @@ def test_sla_policy_admin_edit_with_versions(client):
                    "confirm_timeout_hours": rules.DEFAULT_CONFIRM_TIMEOUT_HOURS}
         assert client.put("/api/v1/feedback/settings/sla", json=restore,
                           headers={**as_user("a1", "admin"), "If-Match": f'"{v}"'}).status_code == 200
+
+
+def test_lists_never_show_other_managers_records_and_near_deadline_escalates(client, fdb):
+    from services.feedback import complaints
+    mine, other = uid("m"), uid("m")
+    c_other = open_complaint(client, other, seed_customer(other)).get_json()
+    c_mine = open_complaint(client, mine, seed_customer(mine, tier="standard"), severity="high").get_json()
+    got = client.get(f"/api/v1/feedback/complaints?manager_id={other}", headers=as_user(mine)).get_json()
+    assert got["items"] == []
+    got = client.get("/api/v1/feedback/complaints", headers=as_user(mine)).get_json()
+    assert [c["id"] for c in got["items"]] == [c_mine["id"]]
+    sup = as_user(uid("s"), "supervisor", team=(mine, other))
+    ids = {c["id"] for c in client.get("/api/v1/feedback/complaints?limit=200", headers=sup).get_json()["items"]}
+    assert {c_mine["id"], c_other["id"]} <= ids
+
+    # 40h into a 48h window: the resolution deadline is near (response already breached)
+    complaints.escalate_due(ACTOR, at=datetime.now(timezone.utc) + timedelta(hours=40))
+    doc = fdb.complaints.find_one({"_id": c_mine["id"]})
+    assert sorted(doc["escalations"]) == [f"{c_mine['id']}:resolution_near:1", f"{c_mine['id']}:response:1"]
+    near = fdb.sla_breaches.find_one({"_id": f"{c_mine['id']}:resolution_near:1"})
+    assert near["stage"] == "near" and near["done"] is True

@@ -55,10 +55,9 @@ class Complaints(MethodView):
     @blp.response(200, ComplaintPage)
     def get(self, q):
         who = identity.current()
-        query = visible_filter(who)
-        for k in ("status", "customer_id", "manager_id"):
-            if q.get(k):
-                query[k] = q[k]
+        filters = {k: q[k] for k in ("status", "customer_id", "manager_id") if q.get(k)}
+        # AND-ed, so a manager_id filter can only narrow what the caller may see
+        query = {"$and": [visible_filter(who), filters]} if filters else visible_filter(who)
         rows, nxt = page(ops.store.collection, query, [("created_at", -1)], q["limit"], q.get("cursor"))
         return {"items": [view(r) for r in rows], "next_cursor": nxt}
 
