@@ -13,7 +13,7 @@ from contracts import customer as customer_events
 from contracts import engagement as engagement_events
 from contracts import feedback as feedback_events
 
-from . import snapshots, surveys
+from . import complaints, snapshots, surveys
 
 ACTOR = system("feedback")
 
@@ -29,6 +29,23 @@ def _follow_up(envelope: Envelope, trigger: str, context_id: str) -> None:
     data = envelope.data
     surveys.follow_up(envelope.id, data["customer_id"], {"type": trigger, "id": context_id}, trigger,
                       _at(envelope), ACTOR, manager_id=data.get("manager_id"))
+
+
+def on_customer_changed(envelope: Envelope) -> None:
+    """Keep the snapshot; open complaints follow the customer to their current manager.
+
+    Order-safe: complaints take the manager from the snapshot (always the newest version),
+    not from the event, so a late event cannot move them back."""
+    snapshots.apply(envelope)
+    snap = snapshots.get(envelope.subject)
+    if snap is None:
+        return
+    for son in complaints.store.collection.find(
+            {"customer_id": snap.id, "status": {"$ne": "closed"}, "manager_id": {"$ne": snap.manager_id}},
+            {"_id": 1}):
+        def follow(c):
+            c.manager_id, c.branch = snap.manager_id, snap.branch
+        complaints.store.update_with_retry(son["_id"], follow, ACTOR, reason="customer reassigned")
 
 
 def on_visit_completed(envelope: Envelope) -> None:
@@ -54,7 +71,7 @@ HANDLERS = {
     customer_events.REGISTERED.name: snapshots.apply,
     customer_events.UPDATED.name: snapshots.apply,
     customer_events.TIER_CHANGED.name: snapshots.apply,
-    customer_events.MANAGER_ASSIGNED.name: snapshots.apply,
+    customer_events.MANAGER_ASSIGNED.name: on_customer_changed,
     customer_events.ARCHIVED.name: snapshots.apply,
     engagement_events.VISIT_COMPLETED.name: on_visit_completed,
     engagement_events.INVITATION_ATTENDED.name: on_activity_attended,

@@ -74,18 +74,14 @@ def follow_up(invitation_id: str, customer_id: str, context: dict, trigger: str,
     if snap is None and not manager_id:
         # the customer's snapshot has not arrived yet: let the consumer retry later
         raise LookupError(f"customer {customer_id} not known yet")
+    if snap is not None and snap.status == "archived":
+        return _suppress(invitation_id, customer_id, context, at, "customer archived")
     days, count = int(policy["cap_days"]), int(policy["cap_count"])
     recent = [_aware(i["created_at"]) for i in invitations.collection.find(
         {"customer_id": customer_id, "kind": "follow_up", "_id": {"$ne": invitation_id}}, {"created_at": 1})]
     taken = rules.cap_allows(recent, at, days, count) and _take_slot(customer_id, invitation_id, at, days, count)
     if not taken:
-        try:
-            SuppressedFollowUp._get_collection().insert_one({
-                "_id": invitation_id, "customer_id": customer_id, "context": context,
-                "reason": f"cap {count} per {days} days", "at": at})
-        except DuplicateKeyError:
-            pass  # recorded by an earlier delivery
-        return None
+        return _suppress(invitation_id, customer_id, context, at, f"cap {count} per {days} days")
     template = followup_template(trigger, actor)
     inv = Invitation(id=invitation_id, survey_id=template.id, customer_id=customer_id,
                      manager_id=snap.manager_id if snap else manager_id, branch=snap.branch if snap else None,
@@ -96,6 +92,15 @@ def follow_up(invitation_id: str, customer_id: str, context: dict, trigger: str,
         if p.status == 409:
             return invitations.get(invitation_id)
         raise
+
+
+def _suppress(invitation_id: str, customer_id: str, context: dict, at: datetime, reason: str) -> None:
+    try:
+        SuppressedFollowUp._get_collection().insert_one({
+            "_id": invitation_id, "customer_id": customer_id, "context": context, "reason": reason, "at": at})
+    except DuplicateKeyError:
+        pass  # recorded by an earlier delivery
+    return None
 
 
 def _take_slot(customer_id: str, invitation_id: str, at: datetime, days: int, count: int) -> bool:

@@ -334,3 +334,32 @@ def test_csat_nps_figures_by_manager_tier_month_and_stats(client, fdb):
     bad = client.get(f"/api/v1/feedback/stats?from=2026-05-01&to=2026-04-01", headers=sup)
     assert bad.status_code == 422 and "to" in bad.get_json()["errors"]
     del surveys
+
+
+def test_reassigned_customer_takes_open_complaints_along_and_archived_gets_no_follow_up(client, fdb):
+    from services.feedback import handlers, surveys
+    old_mgr, new_mgr = uid("m"), uid("m")
+    cid = seed(old_mgr)
+    r = client.post("/api/v1/feedback/complaints", headers=as_user(old_mgr), json={
+        "customer_id": cid, "severity": "low", "category": "process", "channel": "email", "summary": "手续繁琐"})
+    comp = r.get_json()
+    moved = customer_events.MANAGER_ASSIGNED.new(cid, {**customer_event(cid, 1).data, "tier": "gold",
+                                                        "manager_id": new_mgr, "branch": "b1"})
+    moved.subject_version = 3
+    late = customer_events.MANAGER_ASSIGNED.new(cid, {**customer_event(cid, 1).data, "tier": "gold",
+                                                       "manager_id": old_mgr, "branch": "b1"})
+    late.subject_version = 2
+    handlers.on_customer_changed(moved)
+    handlers.on_customer_changed(late)     # older: changes nothing
+    handlers.on_customer_changed(moved)    # redelivered: changes nothing
+    assert client.get(f"/api/v1/feedback/complaints/{comp['id']}", headers=as_user(new_mgr)).status_code == 200
+    assert client.get(f"/api/v1/feedback/complaints/{comp['id']}", headers=as_user(old_mgr)).status_code == 404
+    assert fdb.complaints.find_one({"_id": comp["id"]})["version"] == 2
+
+    archived = customer_events.ARCHIVED.new(cid, {**customer_event(cid, 1).data, "manager_id": new_mgr,
+                                                   "status": "archived"})
+    archived.subject_version = 4
+    handlers.on_customer_changed(archived)
+    assert surveys.follow_up(str(uuid.uuid4()), cid, {"type": "visit", "id": "v"}, "visit",
+                             datetime.now(timezone.utc), ACTOR) is None
+    assert fdb.invitations.count_documents({"customer_id": cid}) == 0
