@@ -1,12 +1,16 @@
-"""Engagement worker: outbox relay + consumer of customer events."""
+"""Engagement worker: outbox relay, consumer of customer/feedback/core-banking events, claim sweeper."""
 from chassis.config import load_settings
 from chassis.worker import run_worker
 
+from . import jobs
 from .handlers import HANDLERS
+
+SWEEP_INTERVAL_S = 60.0
 
 
 def main(stop=None, **overrides):
-    run_worker(load_settings("engagement", **overrides), HANDLERS, stop=stop)
+    run_worker(load_settings("engagement", **overrides), HANDLERS,
+               periodic={"sweep-claims": (SWEEP_INTERVAL_S, jobs.sweep_claims)}, stop=stop)
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ from chassis.http import etag, if_match_version
 from chassis.store import AggregateStore
 from contracts import engagement as events
 
-from .. import access, rules, slots
+from .. import access, jobs, rules, slots
 from ..models import Budget, Gift, GiftIssue
 from ..schemas import BudgetIn, BudgetOut, GiftIn, GiftOut, IssueIn, IssueOut, RestockIn
 
@@ -163,7 +163,7 @@ class Issue(MethodView):
                 "reason": doc.reason, "cost_cents": doc.cost_cents, "budget_id": budget.id,
                 "issued_by": who.user_id, "issued_at": now})], reason=data["reason"])
         except Exception:
-            slots.refund(budget.id, gift.cost_cents, key)
+            jobs.refund_once(budget.id, gift.cost_cents, key)
             slots.release_stock(gift.id, n, key)
             slots.drop_request(key)
             raise

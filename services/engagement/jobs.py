@@ -1,0 +1,64 @@
+"""Periodic work of the engagement worker.
+
+``sweep_claims`` closes the crash gap of the slot design: a process that died after
+claiming a gift slot, spending budget or taking a seat, but before writing the
+issue or the invitation, leaves a claim nobody holds. After a grace period (far
+longer than any request) such claims are given back. A refund is made once per
+request even with several workers: the ``budget_refunds`` row is a unique insert.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta, timezone
+
+from pymongo.errors import DuplicateKeyError
+
+from . import activities, slots
+from .models import Activity, GiftIssue, Invitation
+
+log = logging.getLogger(__name__)
+GRACE = timedelta(minutes=10)
+
+
+def _old(grace: timedelta) -> dict:
+    return {"at": {"$lt": datetime.now(timezone.utc) - grace}}
+
+
+def refund_once(budget_id: str, cost_cents: int, ref: str) -> bool:
+    try:
+        slots._db()["budget_refunds"].insert_one({"_id": ref, "budget": budget_id, "at": datetime.now(timezone.utc)})
+    except DuplicateKeyError:
+        return False
+    slots.refund(budget_id, cost_cents, ref)
+    return True
+
+
+def sweep_claims(grace: timedelta = GRACE) -> dict:
+    db = slots._db()
+    issued = lambda ref: GiftIssue._get_collection().find_one({"_id": ref}, {"_id": 1}) is not None  # noqa: E731
+    done = {"stock": 0, "budget": 0, "requests": 0, "seats": 0}
+    for s in db[slots.STOCK].find(_old(grace)):
+        if not issued(s["holder"]):
+            slots.release_stock(s["owner"], s["n"], s["holder"])
+            done["stock"] += 1
+    for e in db[slots.LEDGER].find({**_old(grace), "amount": {"$gt": 0}}):
+        if not issued(e["ref"]) and refund_once(e["budget"], e["amount"], e["ref"]):
+            done["budget"] += 1
+    for r in db[slots.REQUESTS].find(_old(grace)):
+        if not issued(r["_id"]):
+            slots.drop_request(r["_id"])
+            done["requests"] += 1
+    freed = set()
+    for s in db[slots.SEATS].find(_old(grace)):
+        inv = Invitation._get_collection().find_one({"_id": s["holder"]}, {"status": 1, "seat_no": 1})
+        if inv is None or inv.get("status") != "accepted" or inv.get("seat_no") != s["n"]:
+            slots.release_seat(s["owner"], s["n"], s["holder"])
+            freed.add(s["owner"])
+            done["seats"] += 1
+    for activity_id in freed:
+        a = Activity.objects(id=activity_id).first()
+        if a is not None and a.status == "planned":
+            activities.promote_waitlist(a)
+    if any(done.values()):
+        log.warning("released claims left by interrupted requests", extra=done)
+    return done
