@@ -35,14 +35,10 @@ def _grouped(match: dict, field: str | None) -> dict:
     if field:
         key["k"] = f"${field}"
     rows = Response._get_collection().aggregate([{"$match": match}, {"$group": {"_id": key, "n": {"$sum": 1}}}])
-    out: dict = {}
+    per_key: dict = {}
     for row in rows:
-        k, n = row["_id"].get("k"), row["n"]
-        sums = out.setdefault(k, {"responses": 0, **{c: 0 for c in COUNTERS}})
-        sums["responses"] += n
-        for c, v in rules.counters(row["_id"].get("csat"), row["_id"].get("nps")).items():
-            sums[c] += v * n
-    return out
+        per_key.setdefault(row["_id"].get("k"), []).append((row["_id"].get("csat"), row["_id"].get("nps"), row["n"]))
+    return {k: rules.sums_from_counts(v) for k, v in per_key.items()}
 
 
 def satisfaction(match: dict, by: str) -> list[dict]:

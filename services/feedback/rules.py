@@ -239,6 +239,16 @@ def counters(csat: int | None, nps: int | None) -> dict[str, int]:
     }
 
 
+def sums_from_counts(rows) -> dict[str, int]:
+    """Counters summed from (csat, nps, number of responses with those values) rows."""
+    sums = {"responses": 0, **{k: 0 for k in counters(None, None)}}
+    for csat_score, nps_score, n in rows:
+        sums["responses"] += n
+        for k, v in counters(csat_score, nps_score).items():
+            sums[k] += v * n
+    return sums
+
+
 def csat(satisfied: int, n: int) -> float | None:
     """Share of 4–5 ratings, 0..1 (None without ratings)."""
     return round(satisfied / n, 4) if n else None

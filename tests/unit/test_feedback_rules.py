@@ -170,6 +170,16 @@ def test_nps_is_promoters_minus_detractors():
     assert rules.nps(0, 4, 4) == -100.0 and rules.nps(3, 0, 3) == 100.0
 
 
+def test_figures_from_grouped_value_counts_match_per_response_arithmetic():
+    # what the $group by (csat, nps) returns: value pairs with their counts
+    rows = [(5, 10, 3), (4, None, 2), (2, 6, 1), (None, 8, 4), (3, 0, 2)]
+    f = rules.figures(rules.sums_from_counts(rows))
+    assert f["responses"] == 12
+    assert f["csat_n"] == 8 and f["csat"] == round(5 / 8, 4)           # 3×5 + 2×4 satisfied of 8
+    assert f["csat_mean"] == round((15 + 8 + 2 + 6) / 8, 2)
+    assert f["nps_n"] == 10 and f["nps"] == round(100 * (3 - 3) / 10, 1)  # 3 promoters, 1+2 detractors
+
+
 def test_no_answers_give_no_figures_not_zero():
     assert rules.csat(0, 0) is None and rules.nps(0, 0, 0) is None
     assert rules.figures({}) ["csat"] is None
