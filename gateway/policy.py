@@ -8,6 +8,7 @@ Anything under /api/v1 with no rule is 404: a route that is not declared does no
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from chassis.identity import ADMIN, AUDITOR, MANAGER, SUPERVISOR
 
@@ -25,6 +26,10 @@ class Rule:
     methods: tuple[str, ...]
     roles: tuple[str, ...] | str    # role names, or PUBLIC
     why: str = ""
+
+    @property
+    def segments(self) -> tuple[str, ...]:
+        return _segments(self.prefix)
 
 
 # Most specific prefix wins (see ``match``); order here is for reading.
@@ -58,9 +63,15 @@ RULES: tuple[Rule, ...] = (
 )
 
 
-def _under(path: str, prefix: str) -> bool:
+@lru_cache(maxsize=256)
+def _segments(prefix: str) -> tuple[str, ...]:
+    return tuple(prefix.strip("/").split("/"))
+
+
+def _under(path: str, prefix: str, have: list[str] | None = None) -> bool:
     """``path`` is ``prefix`` or below it; a ``*`` segment in the prefix matches any one segment."""
-    want, have = prefix.strip("/").split("/"), path.strip("/").split("/")
+    want = _segments(prefix)
+    have = have if have is not None else path.strip("/").split("/")
     return len(have) >= len(want) and all(w == "*" or w == h for w, h in zip(want, have))
 
 
@@ -71,10 +82,11 @@ def match(method: str, path: str, rules=RULES) -> Rule | None:
     (GET /engagement/gifts falls back to the /engagement rule).
     """
     method = "GET" if method == "HEAD" else method
+    have = path.strip("/").split("/")
     best = None
     for rule in rules:
-        if _under(path, rule.prefix) and method in rule.methods:
-            if best is None or rule.prefix.count("/") > best.prefix.count("/"):
+        if method in rule.methods and _under(path, rule.prefix, have):
+            if best is None or len(rule.segments) > len(best.segments):
                 best = rule
     return best
 

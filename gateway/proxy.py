@@ -6,8 +6,10 @@ ways instead of being held in memory.
 """
 from __future__ import annotations
 
-import requests
+from urllib.parse import quote
+
 from flask import Blueprint, Response, request, stream_with_context
+from urllib3.exceptions import HTTPError, TimeoutError as UpstreamTimeout
 
 from chassis.errors import Problem, not_found
 
@@ -24,29 +26,12 @@ CHUNK = 64 * 1024
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 
 
-class _Body:
-    """The incoming body as a sized stream: requests sends it with the client's
-    Content-Length rather than buffering it or switching to chunked encoding."""
-
-    def __init__(self, stream, length: int):
-        self.stream, self.length = stream, length
-
-    def __len__(self):
-        return self.length
-
-    def read(self, n: int = -1) -> bytes:
-        return self.stream.read(CHUNK if n is None or n < 0 else n)
-
-    def __iter__(self):
-        while chunk := self.stream.read(CHUNK):
-            yield chunk
-
-
 def _body(streaming: bool):
+    """Small bodies as bytes; big ones as a stream read in chunks while being sent (with the
+    client's Content-Length when it gave one, else chunked)."""
     if not streaming:
-        return request.get_data()
-    length = request.content_length
-    return _Body(request.stream, length) if length is not None else iter(lambda: request.stream.read(CHUNK), b"")
+        return request.get_data() or None
+    return iter(lambda: request.stream.read(CHUNK), b"")
 
 
 @blp.route("/api/v1/<prefix>", methods=METHODS, defaults={"rest": ""})
@@ -61,27 +46,26 @@ def forward(prefix: str, rest: str):
     bulk = prefix == "imports"
     chunked = "chunked" in request.headers.get("Transfer-Encoding", "").lower()
     streaming = chunked or (request.content_length or 0) > (0 if bulk else STREAM_ABOVE)
+    if streaming and request.content_length is not None:
+        extra["Content-Length"] = str(request.content_length)
+    qs = request.query_string.decode("latin-1")
     try:
-        up = upstreams.call(service, request.method, path, who, params=request.args,
-                            data=_body(streaming), extra_headers=extra,
-                            timeout_s=upstreams.IMPORT_TIMEOUT if bulk else None, stream=bulk)
-    except requests.Timeout:
+        up = upstreams.forward(service, request.method, quote(path) + (f"?{qs}" if qs else ""), who,
+                               body=_body(streaming), extra_headers=extra,
+                               timeout_s=upstreams.IMPORT_TIMEOUT if bulk else None, stream=bulk)
+    except UpstreamTimeout:
         raise Problem(504, "upstream-timeout", "Upstream timeout", f"The {service} service did not answer in time.") from None
-    except requests.ConnectionError:
+    except HTTPError:
         raise Problem(503, "upstream-unavailable", "Upstream unavailable", f"The {service} service is unavailable.") from None
-    if bulk:
-        body = stream_with_context(_relay(up))
-    else:
-        body = up.content
-    resp = Response(body, status=up.status_code)
+    resp = Response(stream_with_context(_relay(up)) if bulk else up.data, status=up.status)
     for h in FORWARD_RESPONSE:
         if h in up.headers:
             resp.headers[h] = up.headers[h]
     return resp
 
 
-def _relay(up: requests.Response):
+def _relay(up):
     try:
-        yield from up.iter_content(CHUNK)
+        yield from up.stream(CHUNK)
     finally:
-        up.close()
+        up.release_conn()

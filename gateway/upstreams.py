@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import requests
+import urllib3
 from flask import current_app, g
 
 from chassis import identity as ident
@@ -26,7 +27,11 @@ SERVICES = ("customer", "engagement", "feedback")
 IMPORT_TIMEOUT = 300.0   # big CSV uploads stream through; the service may take a while
 
 _session = requests.Session()
+_session.trust_env = False   # no proxy or .netrc lookups on every call (they cost ~0.5 ms)
 _session.mount("http://", requests.adapters.HTTPAdapter(pool_connections=8, pool_maxsize=64))
+# The pass-through uses urllib3 directly: requests' extra layer costs ~0.5 ms a call,
+# which is a fifth of the gateway's whole budget on a fast upstream read.
+_http = urllib3.PoolManager(num_pools=8, maxsize=64, block=False, retries=False)
 # Composed views call services from these threads, in parallel.
 _pool = ThreadPoolExecutor(max_workers=32, thread_name_prefix="fanout")
 
@@ -75,6 +80,18 @@ def call(service: str, method: str, path: str, identity: ident.Identity, *, para
     return _session.request(method, base_url(service) + path, params=params, json=json, data=data,
                             headers=headers, timeout=timeout_s or timeout(), allow_redirects=False,
                             stream=stream)
+
+
+def forward(service: str, method: str, path_qs: str, identity: ident.Identity, *, body=None,
+            extra_headers=None, timeout_s: float | None = None, stream: bool = False) -> urllib3.BaseHTTPResponse:
+    """Raw pass-through; raises urllib3.exceptions.TimeoutError or another urllib3 HTTPError."""
+    headers = headers_for(identity)
+    headers.update(extra_headers or {})
+    t = timeout_s or timeout()
+    return _http.request(method, base_url(service) + path_qs, body=body, headers=headers,
+                         timeout=urllib3.Timeout(connect=min(t, 2.0), read=t), redirect=False,
+                         preload_content=not stream, chunked=body is not None and not isinstance(body, bytes)
+                         and "Content-Length" not in headers)
 
 
 # --- fan-out for composed views ------------------------------------------------------
