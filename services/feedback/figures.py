@@ -10,7 +10,6 @@ from datetime import date, datetime, time, timedelta, timezone
 from . import rules
 from .models import Complaint, Response
 
-COUNTERS = ("csat_n", "csat_satisfied", "csat_sum", "nps_n", "nps_promoters", "nps_detractors")
 GROUP_FIELDS = {"month": "month", "manager": "manager_id", "tier": "tier", "survey": "survey_id"}
 
 

@@ -98,13 +98,6 @@ class Response(Aggregate):
     answers = DictField()
     csat = IntField()
     nps = IntField()
-    # 0/1 counters: figures are $sum over them (no $avg on FerretDB)
-    csat_n = IntField(default=0)
-    csat_satisfied = IntField(default=0)
-    csat_sum = IntField(default=0)
-    nps_n = IntField(default=0)
-    nps_promoters = IntField(default=0)
-    nps_detractors = IntField(default=0)
     responded_at = DateTimeField(required=True)
     month = StringField()                       # YYYY-MM, the trend's period
     recorded_by = StringField()

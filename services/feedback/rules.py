@@ -228,7 +228,7 @@ def headline_scores(questions: list[dict], answers: dict) -> dict:
 
 
 def counters(csat: int | None, nps: int | None) -> dict[str, int]:
-    """0/1 counters stored with each response so figures need only $sum (FerretDB has no $avg)."""
+    """0/1 counters of one response; figures sum them (FerretDB has no $avg)."""
     return {
         "csat_n": int(csat is not None),
         "csat_satisfied": int(csat is not None and csat >= 4),

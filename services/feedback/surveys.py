@@ -141,7 +141,7 @@ def respond(inv: Invitation, answers: dict, who: Identity, at: datetime | None =
     r = Response(id=inv.id, invitation_id=inv.id, survey_id=inv.survey_id, customer_id=inv.customer_id,
                  manager_id=inv.manager_id, branch=inv.branch, tier=inv.tier, context=inv.context or {},
                  answers=answers, csat=head["csat"], nps=head["nps"], responded_at=at,
-                 month=rules.period_of(at), recorded_by=who.user_id, **rules.counters(head["csat"], head["nps"]))
+                 month=rules.period_of(at), recorded_by=who.user_id)
     ev = events.SURVEY_RESPONDED.new(inv.customer_id, {
         "response_id": r.id, "invitation_id": inv.id, "survey_id": inv.survey_id,
         "customer_id": inv.customer_id, "manager_id": inv.manager_id, "tier": inv.tier,

@@ -167,12 +167,16 @@ def test_distribution_responses_validated_one_per_invitation_and_satisfaction(cl
             assert ok.get_json()["csat"] == 2 and ok.get_json()["nps"] == 3
             dup = client.post(url, headers=as_user(mgr), json={"answers": {"sat": 5, "rec": 10, "chan": "app"}})
             assert dup.status_code == 409
-            (_, _, ev), = tap.wait(lambda e: e["type"] == "feedback.survey.responded" and e["subject"] == inv["customer_id"])
+            seen = []
+
+            def arrived(kind):
+                seen.extend(m[2] for m in tap.messages())
+                return [e for e in seen if e["type"] == kind and e["subject"] == inv["customer_id"]]
+            ev = support.wait_for(lambda: arrived("feedback.survey.responded"), what="survey.responded")[0]
             assert ev["data"]["scores"] == {"sat": 2, "rec": 3} and "comment" not in json.dumps(ev["data"])
             assert ev["data"]["context"] == {"type": "distribution", "id": did}
             assert ev["data"]["manager_id"] == mgr and ev["data"]["survey_id"] == survey["id"]
-            (_, _, sc), = tap.wait(lambda e: e["type"] == "feedback.satisfaction.changed"
-                                   and e["subject"] == inv["customer_id"])
+            sc = support.wait_for(lambda: arrived("feedback.satisfaction.changed"), what="satisfaction.changed")[0]
             assert sc["data"]["level"] == "dissatisfied" and sc["data"]["previous_level"] is None
     finally:
         tap.close()
