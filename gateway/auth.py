@@ -15,7 +15,7 @@ from chassis.errors import Problem, conflict, unauthorized
 
 from . import tokens
 from .throttle import Throttle
-from .users import User, check_password, hash_password, load_active
+from .users import User, check_password, hash_password, load_active, needs_rehash
 
 REFRESH_TTL = 8 * 3600
 
@@ -90,6 +90,9 @@ class Login(MethodView):
             throttle.failed(attempt)
             raise unauthorized("Wrong username or password.")
         throttle.succeeded(attempt)
+        if needs_rehash(user):   # hashing parameters were raised since this password was set
+            User._get_collection().update_one({"_id": user.id},
+                                              {"$set": {"password_hash": hash_password(data["password"])}})
         return _tokens(user)
 
 

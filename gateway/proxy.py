@@ -9,7 +9,7 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from flask import Blueprint, Response, request, stream_with_context
-from urllib3.exceptions import HTTPError, TimeoutError as UpstreamTimeout
+from urllib3.exceptions import HTTPError, NewConnectionError, TimeoutError as UpstreamTimeout
 
 from chassis.errors import Problem, not_found
 
@@ -53,6 +53,8 @@ def forward(prefix: str, rest: str):
         up = upstreams.forward(service, request.method, quote(path) + (f"?{qs}" if qs else ""), who,
                                body=_body(streaming), extra_headers=extra,
                                timeout_s=upstreams.IMPORT_TIMEOUT if bulk else None, stream=bulk)
+    except NewConnectionError:   # urllib3 derives it from its timeout error; nobody is listening
+        raise Problem(503, "upstream-unavailable", "Upstream unavailable", f"The {service} service is unavailable.") from None
     except UpstreamTimeout:
         raise Problem(504, "upstream-timeout", "Upstream timeout", f"The {service} service did not answer in time.") from None
     except HTTPError:

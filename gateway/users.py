@@ -7,7 +7,7 @@ from mongoengine import BooleanField, DateTimeField, Document, ListField, String
 
 from chassis.identity import ROLES
 
-_hasher = PasswordHasher()
+_hasher = PasswordHasher()   # argon2id, the library's current recommended parameters
 
 
 class User(Document):
@@ -27,6 +27,10 @@ class User(Document):
 
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
+
+
+def needs_rehash(user: User) -> bool:
+    return _hasher.check_needs_rehash(user.password_hash)
 
 
 def check_password(user: User | None, password: str) -> bool:

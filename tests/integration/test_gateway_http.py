@@ -394,3 +394,21 @@ def test_unknown_routes_and_methods_are_problems(gw, admin_h):
     assert r.status_code == 404 and r.content_type == "application/problem+json"
     assert c.delete("/api/v1/me", headers=admin_h).status_code == 405
     assert c.get("/api/v1/customers").status_code == 401
+
+
+def test_pass_through_to_a_slow_or_dead_service_is_a_problem_not_a_hang(gw, ups, admin_h):
+    _, h, _ = make_user(gw, admin_h, "manager")
+    ups["feedback"].answer("/api/v1/feedback/slow", {}, delay=3)
+    c = gw.test_client()
+    t0 = time.monotonic()
+    r = c.get("/api/v1/feedback/slow", headers=h)
+    assert r.status_code == 504 and r.content_type == "application/problem+json"
+    assert time.monotonic() - t0 < TIMEOUT + 0.5
+    settings = gw.config["CRM_SETTINGS"]
+    saved = settings.extra["CRM_FEEDBACK_URL"]
+    settings.extra["CRM_FEEDBACK_URL"] = _dead_url()
+    try:
+        r = c.get("/api/v1/feedback/anything", headers=h)
+    finally:
+        settings.extra["CRM_FEEDBACK_URL"] = saved
+    assert r.status_code == 503 and r.get_json()["type"].endswith("/upstream-unavailable")
