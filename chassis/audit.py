@@ -85,7 +85,7 @@ def query(customer_id=None, actor=None, since=None, until=None, limit=100) -> li
             q[key] = rng
     entries = list(database[AUDIT].find(reads_q).sort([("at", -1)]).limit(limit))
     # History plus what the relay has not moved there yet.
-    changes = {c["_id"]: c for coll in (CHANGES, OUTBOX)
+    changes = {c["_id"]: c for coll in (OUTBOX, CHANGES)
                for c in database[coll].find(changes_q, {"state": 0, "events": 0}).sort([("recorded_at", -1)]).limit(limit)}
     for c in changes.values():
         entries.append({

@@ -123,7 +123,9 @@ class AggregateStore:
             query["version"] = {**query.get("version", {}), "$lte": current["version"]}
         else:
             return []
-        records = {r["_id"]: r for coll in (self.changes, self.outbox)
+        # Outbox first: the relay inserts into history before it deletes from the
+        # outbox, so reading in this order cannot miss a record being moved.
+        records = {r["_id"]: r for coll in (self.outbox, self.changes)
                    for r in coll.find(query, {"state": 0, "events": 0})}
         return sorted(records.values(), key=lambda r: r["version"], reverse=True)[:limit]
 
