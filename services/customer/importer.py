@@ -12,7 +12,10 @@ import codecs
 import csv
 import json
 import uuid
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Iterable, Iterator
+
+from flask import copy_current_request_context, has_request_context
 
 from marshmallow import ValidationError
 
@@ -147,59 +150,78 @@ class Report:
 
 
 def run(rows: Iterable[tuple[int, dict | None, dict | None]], who: Identity, batch_size: int = BATCH) -> dict:
+    """Validate rows and write them in batches. One batch is written (I/O, in a
+    helper thread) while the next is parsed and validated (CPU, here)."""
     report = Report()
     version, rule_set = service.current_rules()
     schema = CustomerIn()
     batch: list = []
-    try:
-        for n, rec, errors in rows:
-            if errors:
-                report.add({"row": n, "status": "rejected", "errors": errors})
-                continue
-            try:
-                data = schema.load(rec)
-                cid = customer_id_for(data["external_id"]) if data.get("external_id") else None
-                doc = service.new_customer(data, who, version, rule_set, customer_id=cid)
-            except ValidationError as exc:
-                report.add({"row": n, "status": "rejected", "errors": exc.messages})
-                continue
-            except Problem as p:
-                report.add({"row": n, "status": "rejected", "errors": {"manager_id": [p.detail]}})
-                continue
-            batch.append((n, doc))
-            if len(batch) >= batch_size:
-                _flush(batch, who, report)
-                batch = []
-        _flush(batch, who, report)
-    except UnicodeDecodeError:
-        _flush(batch, who, report)
-        out = report.to_dict()
-        out["aborted"] = "The body is not valid UTF-8; the rows counted above were processed, the rest were not."
-        return out
+    pending: Future | None = None
+    write = copy_current_request_context(_flush) if has_request_context() else _flush
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="import") as pool:
+        def submit(b):
+            nonlocal pending
+            if pending is not None:
+                _merge(report, pending.result())
+            pending = pool.submit(write, b, who) if b else None
+        try:
+            for n, rec, errors in rows:
+                if errors:
+                    report.add({"row": n, "status": "rejected", "errors": errors})
+                    continue
+                try:
+                    data = schema.load(rec)
+                    cid = customer_id_for(data["external_id"]) if data.get("external_id") else None
+                    doc = service.new_customer(data, who, version, rule_set, customer_id=cid)
+                except ValidationError as exc:
+                    report.add({"row": n, "status": "rejected", "errors": exc.messages})
+                    continue
+                except Problem as p:
+                    report.add({"row": n, "status": "rejected", "errors": {"manager_id": [p.detail]}})
+                    continue
+                batch.append((n, doc))
+                if len(batch) >= batch_size:
+                    submit(batch)
+                    batch = []
+            submit(batch)
+            submit([])
+        except UnicodeDecodeError:
+            submit(batch)
+            submit([])
+            out = report.to_dict()
+            out["aborted"] = "The body is not valid UTF-8; the rows counted above were processed, the rest were not."
+            return out
     return report.to_dict()
 
 
-def _flush(batch: list, who: Identity, report: Report) -> None:
-    if not batch:
-        return
+def _merge(report: Report, result: tuple[int, list[dict]]) -> None:
+    accepted, entries = result
+    report.accepted += accepted
+    for entry in sorted(entries, key=lambda e: e["row"]):
+        report.add(entry)
+
+
+def _flush(batch: list, who: Identity) -> tuple[int, list[dict]]:
+    """Write one batch; returns (accepted, report entries for refused rows)."""
     docs = [d for _, d in batch]
     created, errors = service.store.create_many(
         docs, who, lambda d: [registered(d)], channel="import", reason="bulk import")
-    report.accepted += len(created)
+    entries: list[dict] = []
     if not errors:
-        return
+        return len(created), entries
     clashes = _clashes([docs[i] for i, p in errors.items() if p.slug != "already-exists"])
     for i in sorted(errors):
         n, doc = batch[i]
         if errors[i].slug == "already-exists":  # same external_id: same derived customer id
-            report.add({"row": n, "status": "skipped", "reason": "exists", "existing_id": doc.id})
+            entries.append({"row": n, "status": "skipped", "reason": "exists", "existing_id": doc.id})
             continue
         field, existing = clashes.get(doc.id, (None, None))
         if field in ("external_id", "id_number", "credit_code"):
-            report.add({"row": n, "status": "skipped", "reason": "exists", "existing_id": existing})
+            entries.append({"row": n, "status": "skipped", "reason": "exists", "existing_id": existing})
         else:
-            report.add({"row": n, "status": "rejected", "existing_id": existing,
-                        "errors": {field or "_row": ["Another customer already has this value."]}})
+            entries.append({"row": n, "status": "rejected", "existing_id": existing,
+                            "errors": {field or "_row": ["Another customer already has this value."]}})
+    return len(created), entries
 
 
 def _clashes(docs: list) -> dict[str, tuple[str, str]]:

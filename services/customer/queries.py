@@ -10,6 +10,7 @@ from chassis.identity import Identity
 
 from . import rules
 from .schemas import ID_TYPES
+from .validators import resident_id_problem
 
 
 def visibility(who: Identity) -> dict:
@@ -38,7 +39,11 @@ def customer_filter(q: dict, who: Identity, today: date, reverify_months: int) -
         parts.append({"mobile_key": q["mobile"]})
     if q.get("id_number"):
         n = q["id_number"].upper()
-        parts.append({"id_key": {"$in": [f"{t}:{n}" for t in ID_TYPES]}})
+        # One equality when the type is known (given, or a valid resident ID number):
+        # FerretDB's PostgreSQL backend pushes equality down to SQL, not $in.
+        id_type = q.get("id_type") or ("resident_id" if resident_id_problem(n) is None else None)
+        parts.append({"id_key": f"{id_type}:{n}"} if id_type else
+                     {"id_key": {"$in": [f"{t}:{n}" for t in ID_TYPES]}})
     if q.get("credit_code"):
         parts.append({"id_key": "uscc:" + q["credit_code"].upper()})
     if q.get("external_id"):

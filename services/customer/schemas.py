@@ -248,6 +248,7 @@ class CustomerQuery(Schema):
     name = fields.String(validate=validate.Length(1, 100), metadata={"description": "name prefix"})
     mobile = fields.String(validate=MOBILE)
     id_number = fields.String(validate=validate.Length(5, 20), metadata={"description": "exact; any document type"})
+    id_type = fields.String(validate=validate.OneOf(ID_TYPES), metadata={"description": "narrows id_number"})
     credit_code = fields.String(validate=validate.Length(18, 18))
     external_id = fields.String(validate=validate.Length(1, 64))
     tier = fields.String(validate=validate.OneOf(TIERS))

@@ -160,7 +160,11 @@ def test_customer_filter_uses_the_unique_key_fields():
     f = queries.customer_filter({"mobile": "13800001111"}, who, date(2026, 1, 1), 12)
     assert f == {"mobile_key": "13800001111"}
     f = queries.customer_filter({"id_number": "11010519491231002x"}, who, date(2026, 1, 1), 12)
-    assert "resident_id:11010519491231002X" in f["id_key"]["$in"]
+    assert f == {"id_key": "resident_id:11010519491231002X"}
+    f = queries.customer_filter({"id_number": "E1234567"}, who, date(2026, 1, 1), 12)
+    assert "passport:E1234567" in f["id_key"]["$in"]
+    f = queries.customer_filter({"id_number": "E1234567", "id_type": "passport"}, who, date(2026, 1, 1), 12)
+    assert f == {"id_key": "passport:E1234567"}
     f = queries.customer_filter({"name": "王.", "tier": "gold"}, who, date(2026, 1, 1), 12)
     assert {"name": {"$regex": "^王\\."}} in f["$and"] and {"tier": "gold"} in f["$and"]
 
