@@ -82,11 +82,20 @@ def test_role_route_matrix(cast):
         (("PUT", "/api/v1/tiers/rules"), dict(m1=403, m2=403, sup1=403, sup2=403, auditor=403, anon=401)),
         (("GET", "/api/v1/managers/team"), dict(m1=403, m2=403, sup1=200, sup2=200, admin=200, auditor=403, anon=401)),
         (("GET", "/api/v1/nowhere"), dict(m1=404, auditor=404, anon=404)),
+        # lists whose rows each service filters to the caller's scope
+        (("GET", "/api/v1/feedback/complaints"), dict(m1=200, sup1=200, admin=200, auditor=403, anon=401)),
+        (("GET", "/api/v1/engagement/activities"), dict(m1=200, sup1=200, admin=200, auditor=403, anon=401)),
+        (("GET", "/api/v1/engagement/gifts"), dict(m1=200, sup1=200, admin=200, auditor=403, anon=401)),
+        (("GET", "/api/v1/risk/questionnaire"), dict(m1=200, admin=200, auditor=403, anon=401)),
+        # branch configuration: admins only (an empty body gets as far as validation: 422)
+        (("GET", "/api/v1/engagement/budgets"), dict(m1=403, sup1=200, admin=200, auditor=403, anon=401)),
+        (("POST", "/api/v1/engagement/gifts"), dict(m1=403, sup1=403, admin=422, auditor=403, anon=401)),
+        (("PUT", "/api/v1/feedback/settings/sla"), dict(m1=403, sup1=403, admin=422, auditor=403, anon=401)),
     ]
     wrong = []
     for (method, path), expected in matrix:
         for who, status in expected.items():
-            got = cast[who].request(method, path, json={} if method == "PUT" else None)
+            got = cast[who].request(method, path, json={} if method in ("PUT", "POST") else None)
             if got.status_code != status:
                 wrong.append(f"{who} {method} {path}: {got.status_code} (wanted {status})")
             elif status >= 400:
