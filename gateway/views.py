@@ -20,7 +20,7 @@ from chassis.errors import invalid, not_found
 
 from . import compose
 from .auth import authenticate
-from .upstreams import Call, SERVICES, fan_out
+from .upstreams import SERVICES, Call, Outcome, fan_out
 from .users import User
 
 blp = Blueprint("views", __name__, url_prefix="/api/v1/views",
@@ -209,7 +209,6 @@ class DashboardView(MethodView):
         if start > end:
             raise invalid({"from": ["must not be after 'to'"]})
         names = {u.id: u.username for u in User.objects(id__in=managers).only("id", "username")}
-        outcomes = {}
         if managers:
             params = {"manager_ids": ",".join(managers), "from": start.isoformat(), "to": end.isoformat()}
             outcomes = fan_out([
@@ -218,17 +217,14 @@ class DashboardView(MethodView):
                 Call("feedback", "feedback", "/api/v1/feedback/stats", params),
             ], who)
         else:
-            outcomes = {p: _Empty(p, s) for p, (s, _f) in compose.DASHBOARD_PARTS.items()}
+            outcomes = {p: Outcome(Call(p, s, ""), 200, _EMPTY_FIGURES)
+                        for p, (s, _f) in compose.DASHBOARD_PARTS.items()}
         return compose.team_dashboard(managers, names, start.isoformat(), end.isoformat(), outcomes)
 
 
-class _Empty:
-    """No managers in scope: nothing to ask anyone, every figure is empty."""
-
-    def __init__(self, part, service):
-        self.ok, self.status, self.reason = True, 200, None
-        self.body = {"tier_distribution": {}, "contact_coverage": {"overall": None, "per_manager": {}},
-                     "activities": [], "complaint_sla": {}, "satisfaction_trend": [], "per_manager": {}}
+# No managers in scope: nothing to ask anyone, and every figure is empty rather than unknown.
+_EMPTY_FIGURES = {"tier_distribution": {}, "contact_coverage": {"overall": None, "per_manager": {}},
+                  "activities": [], "complaint_sla": {}, "satisfaction_trend": [], "per_manager": {}}
 
 
 @audit_blp.route("")

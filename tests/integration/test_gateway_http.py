@@ -412,3 +412,13 @@ def test_pass_through_to_a_slow_or_dead_service_is_a_problem_not_a_hang(gw, ups,
     finally:
         settings.extra["CRM_FEEDBACK_URL"] = saved
     assert r.status_code == 503 and r.get_json()["type"].endswith("/upstream-unavailable")
+
+
+def test_team_dashboard_of_an_empty_team_asks_nobody(gw, ups, admin_h):
+    _, sup_h, _ = make_user(gw, admin_h, "supervisor")
+    before = sum(len(u.seen) for u in ups.values())
+    r = gw.test_client().get("/api/v1/views/team-dashboard", headers=sup_h)
+    v = r.get_json()
+    assert r.status_code == 200 and v["manager_ids"] == [] and v["missing"] == []
+    assert v["tier_distribution"] == {} and v["per_manager"] == {}
+    assert sum(len(u.seen) for u in ups.values()) == before
