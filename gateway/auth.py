@@ -1,6 +1,7 @@
 """Login, refresh (single-use, rotated), the caller's identity, and user creation."""
 from __future__ import annotations
 
+import time
 import uuid
 from datetime import datetime, timezone
 
@@ -104,13 +105,15 @@ class Refresh(MethodView):
     def post(self, data):
         """Exchange a refresh token for new tokens (each refresh token works once)"""
         claims = tokens.verify(data["refresh_token"], _secret(), kind="refresh")
+        used = User._get_db()["refresh_used"]
         try:
             # Rotation: a unique insert makes each refresh token single-use, even
             # when two requests race with the same token.
-            User._get_db()["refresh_used"].insert_one(
-                {"_id": claims["jti"], "sub": claims["sub"], "exp": claims["exp"]})
+            used.insert_one({"_id": claims["jti"], "sub": claims["sub"], "exp": claims["exp"]})
         except DuplicateKeyError:
             raise unauthorized("Refresh token already used.") from None
+        # An expired token is refused by its signature check anyway; no TTL index on FerretDB.
+        used.delete_many({"exp": {"$lt": int(time.time())}})
         user = User.objects(id=claims["sub"], active=True).first()
         if user is None:
             raise unauthorized("Unknown user.")
