@@ -9,7 +9,7 @@ from flask import current_app
 from pymongo.errors import OperationFailure
 
 from chassis import identity
-from chassis.errors import Problem, conflict, forbidden, invalid
+from chassis.errors import Problem, conflict, forbidden, invalid, precondition_failed
 from chassis.identity import Identity
 from chassis.store import AggregateStore
 from contracts import customer as events
@@ -68,13 +68,11 @@ def save_rules(new_rules: list[dict], expected_version: int, who: Identity) -> T
     clean = [{k: v for k, v in r.items() if v is not None} for r in new_rules]
     if tier_store.get(RULES_ID) is None:
         if expected_version != 0:
-            from chassis.errors import precondition_failed
             raise precondition_failed(current_version=0)
         try:
             return tier_store.create(TierRules(id=RULES_ID, rules=clean), who, reason="tier rules edited")
         except Problem as p:  # another admin created them first
             if p.status == 409:
-                from chassis.errors import precondition_failed
                 raise precondition_failed(current_version=1) from None
             raise
 
@@ -200,6 +198,8 @@ def update(customer_id: str, expected_version: int | None, patch: dict, who: Ide
     who.ensure_can_see(current.manager_id, current.branch)
     if who.role == identity.AUDITOR:
         raise forbidden("Auditors only read.")
+    if current.status == "archived":
+        raise conflict("An archived customer is read-only.", slug="archived")
     if "manager_id" in patch:
         raise invalid({"manager_id": ["Use PUT /customers/{id}/manager to reassign."]})
     if "name" in patch and patch["name"] is None:

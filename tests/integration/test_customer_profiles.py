@@ -273,5 +273,6 @@ def test_events_carry_the_snapshot_and_never_sensitive_values(customer_app):
     assert c.post(f"{BASE}/{cid}/archive", json={"reason": "x"}, headers={**h, "If-Match": '"3"'}).status_code == 403
     assert c.post(f"{BASE}/{cid}/archive", json={"reason": "x"},
                   headers={**as_user("adm", "admin"), "If-Match": '"3"'}).status_code == 409
-    assert sup  # supervisors of other teams do not see it
+    # archived customers are read-only; supervisors of other teams do not see them
+    assert c.patch(f"{BASE}/{cid}", json={"occupation": "x"}, headers={**h, "If-Match": '"3"'}).status_code == 409
     assert c.get(f"{BASE}/{cid}", headers=sup).status_code == 404

@@ -8,8 +8,8 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, fields
 
-from chassis import identity
-from chassis.http import etag, if_match_version, page
+from chassis import audit, identity
+from chassis.http import decode_cursor, encode_cursor, etag, if_match_version, page
 
 from .. import queries, rules, service, views
 from ..schemas import (SORTS, ArchiveIn, AssignIn, ConfirmIn, CustomerIn, CustomerOut, CustomerPage,
@@ -184,16 +184,13 @@ class History(MethodView):
 
 
 def _history(who, customer_id, q, only_field: str | None = None):
-    from chassis import audit
     before = None
     if q.get("cursor"):
-        from chassis.http import decode_cursor
         before = int(decode_cursor(q["cursor"])[0])
     records = service.store.history(customer_id, limit=q["limit"] + 1, before_version=before)
     nxt = None
     if len(records) > q["limit"]:
         records = records[:q["limit"]]
-        from chassis.http import encode_cursor
         nxt = encode_cursor([records[-1]["version"]])
     items, clear = [], set()
     for rec in records:
