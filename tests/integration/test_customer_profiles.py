@@ -276,3 +276,27 @@ def test_events_carry_the_snapshot_and_never_sensitive_values(customer_app):
     # archived customers are read-only; supervisors of other teams do not see them
     assert c.patch(f"{BASE}/{cid}", json={"occupation": "x"}, headers={**h, "If-Match": '"3"'}).status_code == 409
     assert c.get(f"{BASE}/{cid}", headers=sup).status_code == 404
+
+
+def new_credit_code() -> str:
+    from services.customer.validators import USCC_CHARSET, uscc_check_char
+    first17 = "91" + "".join(random.choices("0123456789", k=6)) + "".join(random.choices(USCC_CHARSET, k=9))
+    return first17 + uscc_check_char(first17)
+
+
+def test_corporate_profile_contacts_masked_and_credit_code_unique(customer_app):
+    c = customer_app.test_client()
+    h = manager_headers()
+    code = new_credit_code()
+    body = {"kind": "corporate", "name": "某某贸易有限公司", "credit_code": code, "industry": "wholesale",
+            "size": "small", "contacts": [{"name": "王五", "role": "财务总监", "mobile": new_mobile()}],
+            "financing_needs": ["working_capital"], "classes": ["sme"]}
+    r = c.post(BASE, json=body, headers=h)
+    assert r.status_code == 201, r.get_json()
+    got = r.get_json()
+    assert got["contacts"][0]["role"] == "财务总监" and got["contacts"][0]["mobile"] != body["contacts"][0]["mobile"]
+    dup = c.post(BASE, json={**body, "contacts": []}, headers=manager_headers())
+    assert dup.status_code == 409 and dup.get_json()["field"] == "credit_code"
+    assert dup.get_json()["existing_id"] == got["id"]
+    wrong = c.post(BASE, json={**body, "credit_code": new_credit_code(), "gender": "male"}, headers=h)
+    assert wrong.status_code == 422 and "gender" in wrong.get_json()["errors"]
