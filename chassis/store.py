@@ -51,7 +51,15 @@ def _now() -> datetime:
 def _is_duplicate(exc: Exception) -> bool:
     if isinstance(exc, DuplicateKeyError):
         return True
-    return isinstance(exc, OperationFailure) and exc.code == DUPLICATE_KEY
+    if not isinstance(exc, OperationFailure):
+        return False
+    if exc.code == DUPLICATE_KEY:
+        return True
+    # FerretDB 1.24 reports a unique clash on *update* as InternalError (code 1)
+    # carrying the backend's message (SQLite; PostgreSQL's SQLSTATE 23505).
+    text = str(exc)
+    return exc.code == 1 and ("UNIQUE constraint failed" in text or "23505" in text
+                              or "duplicate key value" in text)
 
 
 def change_id(aggregate_type: str, aggregate_id: str, version: int) -> str:

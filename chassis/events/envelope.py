@@ -25,13 +25,26 @@ class EventType:
 
     def new(self, subject: str, data: dict, *, source: str | None = None,
             correlation_id: str | None = None, subject_version: int | None = None) -> "Envelope":
-        errors = self.schema().validate(data)
+        schema = _schema(self.schema)
+        errors = schema.validate(data)
         if errors:
             # A programming error, not bad input: the producer broke its own contract.
             raise ValueError(f"{self.name} v{self.version}: data does not match the catalogue: {errors}")
         return Envelope(type=self.name, version=self.version, source=source or self.producer,
-                        subject=str(subject), data=self.schema().dump(data),
+                        subject=str(subject), data=schema.dump(data),
                         correlation_id=correlation_id, subject_version=subject_version)
+
+
+_SCHEMAS: dict[type, Schema] = {}
+
+
+def _schema(cls: type[Schema]) -> Schema:
+    # Building a marshmallow schema is costly (ms); one instance per class serves
+    # every event, since validate() and dump() keep no state between calls.
+    inst = _SCHEMAS.get(cls)
+    if inst is None:
+        inst = _SCHEMAS[cls] = cls()
+    return inst
 
 
 _CATALOGUE: dict[str, EventType] = {}

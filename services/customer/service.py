@@ -6,7 +6,6 @@ import uuid
 from datetime import date, datetime, timezone
 
 from flask import current_app
-from pymongo.errors import OperationFailure
 
 from chassis import identity
 from chassis.errors import Problem, conflict, forbidden, invalid, precondition_failed
@@ -230,13 +229,6 @@ def update(customer_id: str, expected_version: int | None, patch: dict, who: Ide
                             current=current)
     except Problem as p:
         if p.status == 409:
-            raise _clash_after_update(customer_id, patch) from None
-        raise
-    except OperationFailure as exc:
-        # FerretDB (SQLite) reports a unique clash on *update* as code 1
-        # "UNIQUE constraint failed", not 11000; the store has already dropped
-        # the outbox record, so only the answer needs fixing here.
-        if "UNIQUE constraint failed" in str(exc):
             raise _clash_after_update(customer_id, patch) from None
         raise
 
