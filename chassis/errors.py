@@ -14,12 +14,14 @@ MEDIA_TYPE = "application/problem+json"
 
 
 class Problem(Exception):
-    def __init__(self, status: int, slug: str, title: str, detail: str = "", **extra: Any):
+    def __init__(self, status: int, slug: str, title: str, detail: str = "", *,
+                 headers: dict | None = None, **extra: Any):
         super().__init__(detail or title)
         self.status = status
         self.slug = slug
         self.title = title
         self.detail = detail
+        self.headers = headers or {}  # e.g. Retry-After on a 429
         self.extra = extra
 
     def to_dict(self) -> dict:
@@ -32,7 +34,7 @@ class Problem(Exception):
 
 def problem_response(problem: Problem, headers: dict | None = None) -> Response:
     resp = Response(json.dumps(problem.to_dict()), status=problem.status, mimetype=MEDIA_TYPE)
-    for k, v in (headers or {}).items():
+    for k, v in {**problem.headers, **(headers or {})}.items():
         resp.headers[k] = v
     return resp
 

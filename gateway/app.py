@@ -8,10 +8,9 @@ from flask_smorest import Api
 from chassis import db as dbmod, logs
 from chassis.app import CORRELATION_ID, REQUEST_ID, install_common
 from chassis.config import DEV_SECRET, load_settings
-from chassis.errors import Problem, forbidden, not_found, problem_response
+from chassis.errors import Problem, forbidden, not_found
 
 from . import auth, openapi, policy, proxy, useradmin, views
-from .throttle import TooManyAttempts
 
 EXPOSED = ["ETag", "Location", "Retry-After", REQUEST_ID, CORRELATION_ID]
 ALLOWED = ["Authorization", "Content-Type", "If-Match", "If-None-Match", "X-Unmask-Purpose",
@@ -43,10 +42,6 @@ def create_app(**overrides) -> Flask:
     # The gateway verifies users itself; it does not accept X-Identity from outside.
     install_common(app, settings, verify_identity=False)
     _enforce_policy(app)
-
-    @app.errorhandler(TooManyAttempts)
-    def _throttled(p: TooManyAttempts):
-        return problem_response(p, headers={"Retry-After": str(p.retry_after)})
 
     origins = [o.strip() for o in (settings.get("CRM_CORS_ORIGINS") or "").split(",") if o.strip()]
     if origins:

@@ -20,11 +20,12 @@ PER_ADDRESS = 100  # failures per client address in WINDOW (password spraying)
 
 
 class TooManyAttempts(Problem):
-    """429 with a Retry-After header (the app registers a handler that sets it)."""
+    """429 with a Retry-After header."""
 
     def __init__(self, retry_after: int):
         super().__init__(429, "too-many-requests", "Too many failed logins",
-                         "Too many failed attempts; try again later.", retry_after=retry_after)
+                         "Too many failed attempts; try again later.", retry_after=retry_after,
+                         headers={"Retry-After": str(retry_after)})
         self.retry_after = retry_after
 
 
