@@ -289,3 +289,15 @@ def new_user(admin: Client, role: str, **kw) -> Client:
     r = admin.post("/api/v1/users", json={"username": username, "password": password, "role": role, **kw})
     assert r.status_code == 201, r.text
     return login(admin.base, username, password)
+
+
+def register_customer(client: Client, wait_for_copy: str | None = None, **extra) -> str:
+    """Create a customer through the gateway; with ``wait_for_copy`` (a path with {id}),
+    wait until the service that keeps a copy of it from events answers 200 there."""
+    r = client.post("/api/v1/customers", json={"kind": "individual", "name": f"客户{uuid.uuid4().hex[:6]}", **extra})
+    assert r.status_code == 201, r.text
+    cid = r.json()["id"]
+    if wait_for_copy:
+        path = wait_for_copy.format(id=cid)
+        wait_for(lambda: client.get(path).status_code == 200, timeout=20, what=f"{path} to exist")
+    return cid

@@ -17,12 +17,7 @@ E = "/api/v1/engagement"
 
 
 def register(client, **extra) -> str:
-    r = client.post("/api/v1/customers", json={"kind": "individual", "name": f"客户{uuid.uuid4().hex[:6]}", **extra})
-    assert r.status_code == 201, r.text
-    cid = r.json()["id"]
-    support.wait_for(lambda: client.get(f"{E}/customers/{cid}/snapshot").status_code == 200, timeout=20,
-                     what="engagement snapshot")
-    return cid
+    return support.register_customer(client, f"{E}/customers/{{id}}/snapshot", **extra)
 
 
 def _birthday_today() -> str:

@@ -13,12 +13,7 @@ E = "/api/v1/engagement"
 
 
 def register(client, **extra) -> str:
-    r = client.post("/api/v1/customers", json={"kind": "individual", "name": f"客户{uuid.uuid4().hex[:6]}", **extra})
-    assert r.status_code == 201, r.text
-    cid = r.json()["id"]
-    support.wait_for(lambda: client.get(f"{F}/customers/{cid}/summary").status_code == 200, timeout=20,
-                     what="feedback snapshot")
-    return cid
+    return support.register_customer(client, f"{F}/customers/{{id}}/summary", **extra)
 
 
 def test_visit_completed_in_engagement_sends_a_follow_up_survey(manager):
