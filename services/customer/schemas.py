@@ -10,6 +10,8 @@ from datetime import date
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from chassis.schemas import PageQuery  # noqa: F401  (re-exported for the api modules)
+
 from . import risk
 from .rules import CLASSES, TIERS
 from .validators import (ACCOUNT_RE, EMAIL_RE, MOBILE_RE, PHONE_RE, birth_date_from_resident_id,
@@ -244,7 +246,7 @@ SORTS = {"name": [("name", 1)], "-name": [("name", -1)], "created_at": [("create
          "last_confirmed_at": [("last_confirmed_at", 1)]}
 
 
-class CustomerQuery(Schema):
+class CustomerQuery(PageQuery):
     name = fields.String(validate=validate.Length(1, 100), metadata={"description": "name prefix"})
     mobile = fields.String(validate=MOBILE)
     id_number = fields.String(validate=validate.Length(5, 20), metadata={"description": "exact; any document type"})
@@ -260,8 +262,6 @@ class CustomerQuery(Schema):
     birthday_to = fields.Date()
     reverification_due = fields.Boolean()
     sort = fields.String(load_default="name", validate=validate.OneOf(list(SORTS)))
-    limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))
-    cursor = fields.String()
 
     @validates_schema
     def _window(self, data, **kwargs):
@@ -272,9 +272,6 @@ class CustomerQuery(Schema):
             raise ValidationError("Must not be before birthday_from.", "birthday_to")
 
 
-class PageQuery(Schema):
-    limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))
-    cursor = fields.String()
 
 
 class ConfirmIn(Schema):

@@ -3,6 +3,8 @@ from datetime import timezone
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from chassis.schemas import PageQuery  # noqa: F401  (re-exported for the api modules)
+
 from . import rules
 
 ID = validate.Length(1, 100)
@@ -27,9 +29,6 @@ class PlainDict(fields.Dict):
         return None if value is None else conv(dict(value))
 
 
-class PageQuery(Schema):
-    limit = fields.Integer(load_default=20, validate=validate.Range(1, 100))
-    cursor = fields.String()
 
 
 class ManagerDateQuery(Schema):
@@ -112,14 +111,12 @@ class VisitCancelIn(Schema):
     reason = fields.String(required=True, validate=SHORT)
 
 
-class VisitQuery(Schema):
+class VisitQuery(PageQuery):
     manager_id = fields.String(validate=ID)
     customer_id = fields.String(validate=ID)
     status = fields.String(validate=validate.OneOf(rules.VISIT_STATES))
     from_ = fields.Date(data_key="from")
     to = fields.Date()
-    limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))
-    cursor = fields.String()
 
 
 class VisitOut(Schema):

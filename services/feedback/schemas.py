@@ -1,14 +1,14 @@
 """marshmallow schemas: validation in, serialisation out."""
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from chassis.schemas import PageQuery
+
 from . import rules
 
 KEY = validate.Regexp(r"^[a-z][a-z0-9_]{0,39}$", error="lower-case letters, digits and _ (no dots).")
 
 
-class Query(Schema):
-    limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))
-    cursor = fields.String()
+Query = PageQuery  # list queries below add their filters to the shared paging fields
 
 
 # --- feedback -------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from marshmallow import RAISE, Schema, fields, validate
 
 from chassis import identity
 from chassis.http import page
+from chassis.schemas import PageQuery
 
 from .. import queries, service, views
 from ..schemas import SORTS, CustomerPage
@@ -15,11 +16,9 @@ from .customers import LIST_PROJECTION
 blp = Blueprint("managers", __name__, url_prefix="/api/v1/managers", description="Relationship managers' books")
 
 
-class BookQuery(Schema):
+class BookQuery(PageQuery):
     sort = fields.String(load_default="name", validate=validate.OneOf(["name", "-name", "created_at", "-created_at"]))
     status = fields.String(load_default="active", validate=validate.OneOf(["active", "archived"]))
-    limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))
-    cursor = fields.String()
 
 
 @blp.route("/<manager_id>/customers")
