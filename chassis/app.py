@@ -47,7 +47,9 @@ def _http_problem(exc: HTTPException):
              415: "unsupported-media-type", 428: "version-required", 429: "too-many-requests"}
     problem = Problem(exc.code or 500, slugs.get(exc.code, "http-error"), exc.name,
                       (data.get("message") if isinstance(data, dict) else None) or exc.description or "")
-    return problem_response(problem, headers=dict(exc.get_headers()) if exc.code == 405 else None)
+    # Keep Allow (405) but not werkzeug's text/html Content-Type.
+    allow = {k: v for k, v in exc.get_headers() if k.lower() == "allow"}
+    return problem_response(problem, headers=allow)
 
 
 def install_common(app: Flask, settings: Settings, *, verify_identity: bool = True) -> None:
