@@ -32,6 +32,3 @@ def mask_email(v):
 def mask_address(v):       # keep the city-level prefix only
     return mask_middle(v, 6, 0)
 
-
-def mask_text(v):
-    return mask_middle(v, 1, 0)
