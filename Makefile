@@ -46,8 +46,10 @@ $(VENV_STAMP): pyproject.toml
 devstack:
 	bash devstack/up.sh
 
-# Local-only bootstrap admin so the gateway can be used at once; the secrets fall back
-# to development values in chassis/config.py when unset.
+# Local-only bootstrap admin so the gateway can be used at once. CRM_DEV_MODE lets the
+# secrets fall back to development values (chassis/config.py); without it every process
+# refuses to start on a missing or development secret.
+run: export CRM_DEV_MODE ?= 1
 run: export CRM_ADMIN_USERNAME ?= admin
 run: export CRM_ADMIN_PASSWORD ?= admin-dev-password
 run: export PYTHONUNBUFFERED := 1

@@ -26,8 +26,12 @@ from datetime import date, timedelta
 
 import pymongo
 
+import secrets
+
 from chassis import identity as ident
-from chassis.config import DEV_SECRET, env
+from chassis.config import env
+
+SECRET = secrets.token_hex(32)
 
 PAGE = 50
 
@@ -65,10 +69,10 @@ def main() -> None:
     from services.customer import importer, service
     from services.customer.app import create_app
     from services.customer.queries import customer_filter
-    app = create_app(db_prefix=prefix, internal_secret=DEV_SECRET, log_level="WARNING")
+    app = create_app(db_prefix=prefix, internal_secret=SECRET, log_level="WARNING")
     client = app.test_client()
     admin = ident.Identity(user_id="bench-admin", role=ident.ADMIN)
-    headers = {ident.HEADER: ident.issue(admin, DEV_SECRET, ttl=3600)}
+    headers = {ident.HEADER: ident.issue(admin, SECRET, ttl=3600)}
     db = pymongo.MongoClient(mongo_url, tz_aware=True)[f"{prefix}_customer"]
     importer.BATCH = args.batch
     rows = list(people(args.n))

@@ -6,6 +6,7 @@ table can be checked against it by a test.
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass, field, replace
 
 # name -> (default, description). Secrets have no default on purpose.
@@ -16,6 +17,7 @@ VARIABLES: dict[str, tuple[str | None, str]] = {
     "CRM_EXCHANGE": ("crm.events", "Durable topic exchange for domain events"),
     "CRM_INTERNAL_SECRET": (None, "HMAC secret the gateway signs caller identities with; services verify it"),
     "CRM_JWT_SECRET": (None, "HMAC secret for the gateway's access and refresh tokens"),
+    "CRM_DEV_MODE": ("", "1 on a developer's machine only: missing secrets fall back to public development values"),
     "CRM_CUSTOMER_URL": ("http://127.0.0.1:8001", "Gateway: base URL of the customer service"),
     "CRM_ENGAGEMENT_URL": ("http://127.0.0.1:8002", "Gateway: base URL of the engagement service"),
     "CRM_FEEDBACK_URL": ("http://127.0.0.1:8003", "Gateway: base URL of the feedback service"),
@@ -33,6 +35,40 @@ VARIABLES: dict[str, tuple[str | None, str]] = {
 }
 
 DEV_SECRET = "dev-only-not-a-secret-change-me-in-any-deployment"
+MIN_SECRET_LENGTH = 32
+
+
+class ConfigError(RuntimeError):
+    """A process must not start with this configuration; the message is one line saying why."""
+
+
+def dev_mode(environ: dict | None = None) -> bool:
+    # Explicit opt-in: `make run` sets it; nothing else does, so a deployment that
+    # forgets a secret stops instead of running on a value published in this repo.
+    return env("CRM_DEV_MODE", environ) in ("1", "true", "yes")
+
+
+def secret(name: str, value: str | None = None, environ: dict | None = None) -> str:
+    """A signing secret: given, or from the environment; development values only in dev mode."""
+    value = value or env(name, environ)
+    development = dev_mode(environ)
+    if value is None:
+        if development:
+            return DEV_SECRET + ("-jwt" if name == "CRM_JWT_SECRET" else "")
+        raise ConfigError(f"{name} is not set: give it a random value of {MIN_SECRET_LENGTH}+ characters "
+                          f"(CRM_DEV_MODE=1 allows a development value on a developer's machine only)")
+    if not development and (value.startswith(DEV_SECRET) or len(value) < MIN_SECRET_LENGTH):
+        raise ConfigError(f"{name} is a development value or shorter than {MIN_SECRET_LENGTH} characters")
+    return value
+
+
+def or_exit(start, *args, **kwargs):
+    """Run a process's start-up; a configuration error ends it with its one-line reason."""
+    try:
+        return start(*args, **kwargs)
+    except ConfigError as exc:
+        print(f"crm: refusing to start: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
 
 
 def env(name: str, environ: dict | None = None) -> str | None:
@@ -79,17 +115,14 @@ class Settings:
 
 
 def load_settings(service: str, **overrides) -> Settings:
-    secret = env("CRM_INTERNAL_SECRET")
-    if secret is None:
-        # Local development only; docker-compose requires a real secret.
-        secret = DEV_SECRET
+    internal = secret("CRM_INTERNAL_SECRET", overrides.pop("internal_secret", None))
     base = Settings(
         service=service,
         mongo_url=env("CRM_MONGO_URL"),
         db_prefix=env("CRM_DB_PREFIX"),
         amqp_url=env("CRM_AMQP_URL"),
         exchange=env("CRM_EXCHANGE"),
-        internal_secret=secret,
+        internal_secret=internal,
         log_level=env("CRM_LOG_LEVEL"),
         relay_interval=float(env("CRM_RELAY_INTERVAL")),
         max_delivery_attempts=int(env("CRM_MAX_DELIVERY_ATTEMPTS")),

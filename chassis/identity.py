@@ -77,12 +77,13 @@ def issue(identity: Identity, secret: str, ttl: int = 60) -> str:
     return jwt.encode(claims, secret, algorithm=ALGORITHM)
 
 
-def verify(token: str, secret: str) -> Identity:
+def verify(token: str, secret: str, *, allow_system: bool = False) -> Identity:
     try:
         c = jwt.decode(token, secret, algorithms=[ALGORITHM], audience=AUDIENCE)
     except jwt.PyJWTError as exc:
         raise unauthorized(f"Invalid caller identity: {exc.__class__.__name__}.") from None
-    if c.get("role") not in (*ROLES, SYSTEM):
+    # Workers act as SYSTEM in-process; no HTTP caller may claim it, even with a valid signature.
+    if c.get("role") not in ((*ROLES, SYSTEM) if allow_system else ROLES):
         raise unauthorized("Unknown role.")
     return Identity(
         user_id=str(c["user_id"]), role=c["role"], branch=c.get("branch", ""),

@@ -7,7 +7,7 @@ from flask_smorest import Api
 
 from chassis import db as dbmod, logs
 from chassis.app import CORRELATION_ID, REQUEST_ID, install_common
-from chassis.config import DEV_SECRET, load_settings
+from chassis.config import ConfigError, load_settings, secret
 from chassis.errors import Problem, forbidden, not_found
 
 from . import auth, openapi, policy, proxy, useradmin, views
@@ -22,11 +22,15 @@ def create_app(**overrides) -> Flask:
     settings = load_settings("gateway", **overrides)
     if extra:
         settings = settings.with_(extra={**settings.extra, **extra})
+    jwt_secret = secret("CRM_JWT_SECRET", settings.extra.get("CRM_JWT_SECRET"))
+    if jwt_secret == settings.internal_secret:
+        # One leaked value must not let anyone both sign in as a user and speak to services.
+        raise ConfigError("CRM_JWT_SECRET and CRM_INTERNAL_SECRET must differ")
     logs.configure("gateway", settings.log_level)
     app = Flask("gateway")
     app.config.update(
         CRM_SETTINGS=settings,
-        CRM_JWT_SECRET=settings.get("CRM_JWT_SECRET") or DEV_SECRET + "-jwt",
+        CRM_JWT_SECRET=jwt_secret,
         API_TITLE="Bank CRM API", API_VERSION="v1", OPENAPI_VERSION="3.0.3",
         # The spec is served merged with the services' (openapi.py), not by flask-smorest.
         OPENAPI_URL_PREFIX=None,

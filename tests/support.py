@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -22,7 +23,6 @@ import pymongo
 import requests
 
 from chassis import identity as ident
-from chassis.config import DEV_SECRET
 
 ROOT = Path(__file__).resolve().parent.parent
 MONGO_URL = os.environ.get("CRM_MONGO_URL", "mongodb://127.0.0.1:27017")
@@ -30,7 +30,9 @@ AMQP_URL = os.environ.get("CRM_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672//")
 RUN_ID = os.environ.get("CRM_TEST_RUN_ID") or uuid.uuid4().hex[:8]
 DB_PREFIX = f"t{RUN_ID}"
 EXCHANGE = f"t{RUN_ID}.events"
-SECRET = DEV_SECRET
+# A real random secret per run: the suite starts as a deployment would, without
+# CRM_DEV_MODE, so the refusal of development secrets is exercised by every run.
+SECRET = secrets.token_hex(32)
 
 
 def pika_params() -> pika.URLParameters:

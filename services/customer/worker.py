@@ -1,5 +1,5 @@
 """Customer worker: the outbox relay and the re-tiering job (it consumes no events)."""
-from chassis.config import load_settings
+from chassis.config import load_settings, or_exit
 from chassis.worker import run_worker
 
 from . import jobs
@@ -10,4 +10,4 @@ def main(stop=None, **overrides):
 
 
 if __name__ == "__main__":
-    main()
+    or_exit(main)

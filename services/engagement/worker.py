@@ -1,5 +1,5 @@
 """Engagement worker: outbox relay, consumer of customer/feedback/core-banking events, claim sweeper."""
-from chassis.config import load_settings
+from chassis.config import load_settings, or_exit
 from chassis.worker import run_worker
 
 from . import jobs
@@ -14,4 +14,4 @@ def main(stop=None, **overrides):
 
 
 if __name__ == "__main__":
-    main()
+    or_exit(main)

@@ -1,5 +1,5 @@
 """Feedback worker: outbox relay, event consumer, SLA watch and confirmation timeout."""
-from chassis.config import load_settings
+from chassis.config import load_settings, or_exit
 from chassis.worker import run_worker
 
 from . import jobs
@@ -18,4 +18,4 @@ def main(stop=None, sla_interval: float = SLA_INTERVAL, confirm_interval: float 
 
 
 if __name__ == "__main__":
-    main()
+    or_exit(main)
