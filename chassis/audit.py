@@ -25,14 +25,15 @@ blueprint = Blueprint("audit", __name__, url_prefix="/api/v1/audit",
 
 
 def record_read(customer_id: str, fields_: list[str], resource: str = "customer",
-                resource_id: str | None = None) -> None:
+                resource_id: str | None = None, branch: str | None = None) -> None:
     """Record that the caller saw ``fields_`` of a customer in clear."""
     from flask import g
     who = ident.current()
     dbmod.database()[AUDIT].insert_one({
         "_id": str(uuid.uuid4()), "at": datetime.now(timezone.utc), "action": "read_unmasked",
         "actor": {"user_id": who.user_id, "role": who.role}, "purpose": who.purpose,
-        "customer_id": customer_id, "resource": resource, "resource_id": resource_id or customer_id,
+        "customer_id": customer_id, "branch": branch or None,
+        "resource": resource, "resource_id": resource_id or customer_id,
         "fields": sorted(fields_), "request_id": getattr(g, "request_id", None),
     })
 
@@ -62,16 +63,20 @@ class AuditTrail(MethodView):
     @blueprint.arguments(AuditQuery, location="query")
     @blueprint.response(200, AuditEntry(many=True))
     def get(self, q):
-        ident.current().ensure_role(ident.AUDITOR, ident.ADMIN)
-        return query(**q)
+        who = ident.current()
+        who.ensure_role(ident.AUDITOR, ident.ADMIN)
+        # Auditors and admins read the trail of their branch; bank-wide ones all of it.
+        return query(**q, branch=who.branch or None)
 
 
-def query(customer_id=None, actor=None, since=None, until=None, limit=100) -> list[dict]:
+def query(customer_id=None, actor=None, since=None, until=None, limit=100, branch=None) -> list[dict]:
     database = dbmod.database()
     reads_q, changes_q = {}, {}
+    if branch:
+        reads_q["branch"] = changes_q["branch"] = branch
     if customer_id:
-        reads_q["customer_id"] = customer_id
-        changes_q["aggregate_id"] = customer_id
+        # Every record about the customer: the profile and visits, complaints, gifts...
+        reads_q["customer_id"] = changes_q["customer_id"] = customer_id
     if actor:
         reads_q["actor.user_id"] = actor
         changes_q["actor.user_id"] = actor
@@ -91,7 +96,7 @@ def query(customer_id=None, actor=None, since=None, until=None, limit=100) -> li
         entries.append({
             "at": c["recorded_at"], "action": "create" if c["version"] == 1 else "update",
             "actor": c.get("actor"), "purpose": c.get("reason"),
-            "customer_id": c["aggregate_id"] if c["aggregate_type"] == "customer" else None,
+            "customer_id": c.get("customer_id"),
             "resource": c["aggregate_type"], "resource_id": c["aggregate_id"],
             "fields": [d["field"] for d in c.get("diff", [])], "request_id": c.get("request_id"),
         })

@@ -6,6 +6,9 @@ models ever resolving to another service's database.
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 import mongoengine
 from flask import current_app, has_app_context
 from pymongo.database import Database
@@ -26,10 +29,27 @@ def connect(settings: Settings) -> Database:
     return mongoengine.get_db(alias)
 
 
+# Set by the worker while a handler or job runs, so chassis code shared by every
+# service (the staff directory, audit) finds the service's database outside a request.
+_worker_db: ContextVar[Database | None] = ContextVar("worker_db", default=None)
+
+
+@contextmanager
+def using(db: Database):
+    token = _worker_db.set(db)
+    try:
+        yield db
+    finally:
+        _worker_db.reset(token)
+
+
 def database(alias: str | None = None) -> Database:
-    """The current service's database (inside a request, the app's own)."""
+    """The current service's database (inside a request, the app's own; in a worker, its own)."""
     if alias is None:
-        if not has_app_context():
-            raise RuntimeError("database() outside an app needs the service alias")
-        return current_app.extensions["crm_db"]
+        if has_app_context():
+            return current_app.extensions["crm_db"]
+        db = _worker_db.get()
+        if db is None:
+            raise RuntimeError("database() outside an app or worker needs the service alias")
+        return db
     return mongoengine.get_db(alias)

@@ -35,9 +35,12 @@ class Identity:
     unmask: bool = False      # holds the right to see sensitive fields in clear
     purpose: str = ""         # stated purpose for unmasking, audited
 
-    # --- ownership rules, one place for every service -------------------
+    # --- who may see what: the one rule every service and the gateway use ------
+    # Managers see their book, supervisors their team's books, admins their branch
+    # (an admin without a branch is bank-wide), auditors no customer records; what a
+    # caller may not see does not exist for them (404, never 403).
     def manager_ids_visible(self) -> set[str] | None:
-        """Managers whose customers this caller sees; None means the whole branch."""
+        """Managers whose customers this caller sees; None means "by branch" (admins, system)."""
         if self.role == MANAGER:
             return {self.user_id}
         if self.role == SUPERVISOR:
@@ -46,16 +49,45 @@ class Identity:
             return None
         return set()
 
+    @property
+    def bank_wide(self) -> bool:
+        return self.role == SYSTEM or (self.role == ADMIN and not self.branch)
+
     def can_see(self, manager_id: str | None, branch: str | None = None) -> bool:
+        """May this caller see a record owned by ``manager_id`` in ``branch``?"""
         visible = self.manager_ids_visible()
-        if visible is None:
-            return self.role == SYSTEM or not self.branch or not branch or branch == self.branch
-        return manager_id in visible
+        if visible is not None:
+            return manager_id is not None and manager_id in visible
+        # A record without a branch belongs to no branch admin: only bank-wide staff see it.
+        return self.bank_wide or (branch or "") == self.branch
+
+    def scope_filter(self, manager_field: str = "manager_id", branch_field: str = "branch") -> dict:
+        """The same rule as ``can_see``, as a Mongo filter for lists and figures."""
+        visible = self.manager_ids_visible()
+        if visible is not None:
+            return {manager_field: {"$in": sorted(visible)}}
+        return {} if self.bank_wide else {branch_field: self.branch}
+
+    def can_see_manager(self, manager_id: str | None, branch_of) -> bool:
+        """May this caller see ``manager_id``'s book? ``branch_of(id)`` gives a user's branch
+        (None when unknown), asked only for branch admins (chassis.directory.branch_of)."""
+        visible = self.manager_ids_visible()
+        if visible is not None:
+            return manager_id is not None and manager_id in visible
+        if self.bank_wide:
+            return True
+        branch = branch_of(manager_id) if manager_id else None
+        return branch is not None and branch == self.branch
 
     def ensure_can_see(self, manager_id: str | None, branch: str | None = None, what: str = "customer"):
-        # 404 rather than 403: a caller must not learn that someone else's record exists.
         if not self.can_see(manager_id, branch):
             raise not_found(what)
+
+    def ensure_can_see_manager(self, manager_id: str | None, branch_of=None) -> None:
+        if branch_of is None:
+            from .directory import branch_of
+        if not self.can_see_manager(manager_id, branch_of):
+            raise not_found("manager")
 
     def ensure_role(self, *roles: str):
         if self.role not in roles:

@@ -260,6 +260,10 @@ class AggregateStore:
             "version": version,
             "recorded_at": now,
             "actor": {"user_id": actor.user_id, "role": actor.role},
+            # Whose record this is, so the audit trail can be filtered by customer and
+            # limited to the caller's branch for any kind of aggregate.
+            "customer_id": after.get("customer_id") or (aggregate_id if self.type == "customer" else None),
+            "branch": after.get("branch") or None,
             "channel": channel,
             "reason": reason,
             "request_id": request_id,

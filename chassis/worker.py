@@ -19,10 +19,12 @@ from .events.relay import OutboxRelay
 log = logging.getLogger(__name__)
 
 
-def _periodic(name: str, interval: float, job: Callable[[], object], stop: threading.Event) -> None:
+def _periodic(name: str, interval: float, job: Callable[[], object], stop: threading.Event,
+              database=None) -> None:
     while not stop.is_set():
         try:
-            job()
+            with dbmod.using(database):
+                job()
         except Exception as exc:  # a failing job is retried next round, never kills the worker
             log.exception("periodic job failed", extra={"job": name, "error": repr(exc)[:300]})
         stop.wait(interval)
@@ -42,7 +44,7 @@ def run_worker(settings: Settings, handlers: dict[str, Handler] | None = None,
         threads.append(threading.Thread(target=EventConsumer(settings, database, handlers).run,
                                         args=(stop,), name="consumer"))
     for name, (interval, job) in (periodic or {}).items():
-        threads.append(threading.Thread(target=_periodic, args=(name, interval, job, stop), name=name))
+        threads.append(threading.Thread(target=_periodic, args=(name, interval, job, stop, database), name=name))
     for t in threads:
         t.daemon = True
         t.start()

@@ -25,4 +25,4 @@ USER_CHANGED = event_type(
     "gateway.user.changed", 1, PRODUCER,
     "A staff user was created or changed (role, branch, team, active). Carries the full non-secret "
     "snapshot after the change; consumers keep it order-safe on subject_version.",
-    StaffMemberData, consumers=())
+    StaffMemberData, consumers=("customer", "engagement", "feedback"))

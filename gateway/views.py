@@ -138,21 +138,18 @@ class Customer360View(MethodView):
         return compose.customer_360(customer_id, outcomes)
 
 
-def _manager(user_id: str) -> User | None:
-    return User.objects(id=user_id, role=ident.MANAGER).first()
+def manager_branch(user_id: str) -> str | None:
+    """The branch of a manager ("" for none); None when there is no such manager."""
+    m = User.objects(id=user_id, role=ident.MANAGER).only("branch").first()
+    return None if m is None else (m.branch or "")
 
 
 def worklist_manager(who: ident.Identity, asked: str | None) -> str:
-    """Whose worklist the caller may see: their own, a team member's, a branch manager's."""
+    """Whose worklist the caller may see: the identity's one rule (own, team, branch)."""
     if not asked or asked == who.user_id:
         return who.user_id
-    if who.role == ident.SUPERVISOR and asked in who.team:
-        return asked
-    if who.role == ident.ADMIN:
-        m = _manager(asked)
-        if m is not None and (not who.branch or m.branch == who.branch):
-            return asked
-    raise not_found("manager")
+    who.ensure_can_see_manager(asked, manager_branch)
+    return asked
 
 
 @blp.route("/worklist")

@@ -303,3 +303,16 @@ def register_customer(client: Client, wait_for_copy: str | None = None, **extra)
         path = wait_for_copy.format(id=cid)
         wait_for(lambda: client.get(path).status_code == 200, timeout=20, what=f"{path} to exist")
     return cid
+
+
+def known_staff(user_id: str, role: str = "manager", branch: str = "", team=(), active: bool = True,
+                version: int = 1, services=("customer", "engagement", "feedback")) -> None:
+    """Put a user into the services' staff directories exactly as their consumers do
+    with the gateway's gateway.user.changed event (for in-process integration tests)."""
+    from chassis import db as dbmod, directory
+    from contracts import staff
+    envelope = staff.USER_CHANGED.new(user_id, {"user_id": user_id, "role": role, "branch": branch or None,
+                                                "team": list(team), "active": active}, subject_version=version)
+    for service in services:
+        with dbmod.using(db(service)):
+            directory.apply(envelope)

@@ -19,6 +19,7 @@ from kombu.message import Message
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
+from .. import db as dbmod
 from ..config import Settings
 from ..store import current_correlation
 from .envelope import Envelope
@@ -59,7 +60,8 @@ class EventConsumer:
                 raise LookupError(f"no handler for {envelope.type}")
             token = current_correlation.set(envelope.correlation_id or envelope.id)
             try:
-                handler(envelope)
+                with dbmod.using(self.db):
+                    handler(envelope)
             finally:
                 current_correlation.reset(token)
         except Exception as exc:

@@ -210,7 +210,16 @@ def _flush(batch: list, who: Identity) -> tuple[int, list[dict]]:
         else:
             entries.append({"row": n, "status": "rejected", "existing_id": existing,
                             "errors": {field or "_row": ["Another customer already has this value."]}})
-    return len(created), entries
+    return len(created), _hide_unseen(entries, who)
+
+
+def _hide_unseen(entries: list[dict], who: Identity) -> list[dict]:
+    """The report names an existing customer only to a caller who may see it."""
+    seen = service.visible_ids(who, {e.get("existing_id") for e in entries})
+    for e in entries:
+        if e.get("existing_id") not in seen:
+            e.pop("existing_id", None)
+    return entries
 
 
 def _clashes(docs: list) -> dict[str, tuple[str, str]]:

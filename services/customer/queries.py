@@ -4,8 +4,6 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from chassis import identity
-from chassis.errors import forbidden
 from chassis.identity import Identity
 
 from . import rules
@@ -14,20 +12,8 @@ from .validators import resident_id_problem
 
 
 def visibility(who: Identity) -> dict:
-    """What part of the archive the caller sees (ownership: managers their book,
-    supervisors their team's, admins their branch)."""
-    visible = who.manager_ids_visible()
-    if visible is None:
-        if who.role == identity.SYSTEM or not who.branch:
-            return {}
-        return {"branch": {"$in": [who.branch, None]}}
-    return {"manager_id": {"$in": sorted(visible)}}
-
-
-def ensure_manager_visible(who: Identity, manager_id: str) -> None:
-    visible = who.manager_ids_visible()
-    if visible is not None and manager_id not in visible:
-        raise forbidden("That manager's customers are not yours to see.")
+    """What part of the archive the caller sees: the one rule on the identity."""
+    return who.scope_filter()
 
 
 def customer_filter(q: dict, who: Identity, today: date, reverify_months: int) -> dict:
@@ -52,7 +38,7 @@ def customer_filter(q: dict, who: Identity, today: date, reverify_months: int) -
         if q.get(param):
             parts.append({field: q[param]})
     if q.get("manager_id"):
-        ensure_manager_visible(who, q["manager_id"])
+        # ANDed with visibility(who) above, so the filter can only narrow what the caller sees.
         parts.append({"manager_id": q["manager_id"]})
     if q.get("birthday_from"):
         ranges = rules.birthday_ranges(q["birthday_from"], q["birthday_to"])

@@ -106,7 +106,7 @@ def _profile_fields() -> dict:
     return {
         "name": _text(100, required=True),
         "manager_id": _text(64, **opt),
-        "branch": _text(64, **opt),
+        # No "branch": it follows the manager (service._owner), so a client cannot set it.
         # contacts
         "mobile": fields.String(validate=MOBILE, **opt),
         "phone": fields.String(validate=PHONE, **opt),
@@ -201,6 +201,7 @@ class CustomerOut(Schema.from_dict({**{k: fields.Raw() for k in _profile_fields(
     id = fields.String()
     version = fields.Integer()
     kind = fields.String()
+    branch = fields.String(allow_none=True, metadata={"description": "the manager's branch; set by the system"})
     external_id = fields.String(allow_none=True)
     birth_date = fields.Date(allow_none=True)
     tier = fields.String(allow_none=True, metadata={"description": ", ".join(TIERS)})

@@ -7,8 +7,9 @@ from datetime import date, datetime, timezone
 
 from flask import current_app
 
-from chassis import identity
+from chassis import directory, identity
 from chassis.errors import Problem, conflict, forbidden, invalid, precondition_failed
+from chassis.filters import all_of
 from chassis.identity import Identity
 from chassis.store import AggregateStore
 from contracts import customer as events
@@ -23,7 +24,7 @@ tier_store = AggregateStore(TierRules, "tier_rules")
 RULES_ID = "default"
 
 # Fields a client edits; everything else on the document is derived or bookkept.
-PROFILE_FIELDS = ("name", "manager_id", "branch", "mobile", "phone", "email", "address", "wechat", "qq",
+PROFILE_FIELDS = ("name", "manager_id", "mobile", "phone", "email", "address", "wechat", "qq",
                   *INDIVIDUAL_ONLY, *CORPORATE_ONLY, "financial", "needs", "accounts", "preferred_channels",
                   "contact_times", "important_dates", "classes", "tags")
 # Bookkeeping fields never shown in history or in changed_fields.
@@ -129,18 +130,24 @@ def apply_tier(doc: Customer, rules_version: int, rule_set: list[dict]) -> tuple
 
 
 def _owner(data: dict, who: Identity) -> tuple[str | None, str | None]:
+    """The customer's manager and, from that manager, its branch: a client never sets
+    the branch, so nobody can move a customer out of their admin's sight or bill another
+    branch's budget."""
+    if who.role == identity.AUDITOR:
+        raise forbidden("Auditors only read.")
     manager_id = data.get("manager_id")
     if who.role == identity.MANAGER:
         if manager_id not in (None, who.user_id):
             raise forbidden("A manager registers customers into their own book.")
-        manager_id = who.user_id
-    elif who.role == identity.SUPERVISOR:
-        if manager_id and manager_id not in who.manager_ids_visible():
-            raise forbidden("Assign to yourself or a manager of your team.")
-        manager_id = manager_id or who.user_id
-    elif who.role == identity.AUDITOR:
-        raise forbidden("Auditors only read.")
-    return manager_id, data.get("branch") or who.branch or None
+        return who.user_id, who.branch or None
+    if not manager_id:
+        # Supervisors keep a customer registered without a manager in their own book;
+        # an admin's stays unassigned in the admin's branch.
+        return (who.user_id if who.role == identity.SUPERVISOR else None), who.branch or None
+    if manager_id == who.user_id:
+        return manager_id, who.branch or None
+    member = directory.assignable(who, manager_id, (identity.MANAGER, identity.SUPERVISOR), "manager_id")
+    return manager_id, member.branch or None
 
 
 def new_customer(data: dict, who: Identity, rule_version: int, rule_set: list[dict],
@@ -155,19 +162,29 @@ def new_customer(data: dict, who: Identity, rule_version: int, rule_set: list[di
     return doc
 
 
-def clash(doc: Customer) -> Problem:
-    """After a unique-index refusal, name the key that clashed and who holds it.
+def clash(doc: Customer, who: Identity) -> Problem:
+    """After a unique-index refusal, name the key that clashed, and the customer holding
+    it only to a caller who may see that customer (the duplicate is refused either way).
 
     FerretDB's duplicate-key error does not name the index, so look it up."""
     coll = store.collection
     for field, key, value in (("id_number" if doc.kind == "individual" else "credit_code", "id_key", doc.id_key),
                               ("mobile", "mobile_key", doc.mobile_key),
                               ("external_id", "external_key", doc.external_key)):
-        other = coll.find_one({key: value, "_id": {"$ne": doc.id}}, {"_id": 1})
+        other = coll.find_one({key: value, "_id": {"$ne": doc.id}}, {"_id": 1, "manager_id": 1, "branch": 1})
         if other:
+            seen = {"existing_id": other["_id"]} if who.can_see(other.get("manager_id"), other.get("branch")) else {}
             return conflict(f"Another customer already has this {field}.", slug="duplicate-customer",
-                            field=field, existing_id=other["_id"])
+                            field=field, **seen)
     return conflict("Another customer holds a value that must be unique.", slug="duplicate-customer")
+
+
+def visible_ids(who: Identity, ids) -> set[str]:
+    """Which of these customer ids the caller may see (one query)."""
+    ids = [i for i in ids if i]
+    if not ids:
+        return set()
+    return {r["_id"] for r in store.collection.find(all_of({"_id": {"$in": ids}}, who.scope_filter()), {"_id": 1})}
 
 
 def create(data: dict, who: Identity, channel: str | None = None) -> Customer:
@@ -177,7 +194,7 @@ def create(data: dict, who: Identity, channel: str | None = None) -> Customer:
         store.create(doc, who, [events.REGISTERED.new(doc.id, snapshot(doc))], channel=channel)
     except Problem as p:
         if p.status == 409:
-            raise clash(doc) from None
+            raise clash(doc, who) from None
         raise
     return doc
 
@@ -229,14 +246,14 @@ def update(customer_id: str, expected_version: int | None, patch: dict, who: Ide
                             current=current)
     except Problem as p:
         if p.status == 409:
-            raise _clash_after_update(customer_id, patch) from None
+            raise _clash_after_update(customer_id, patch, who) from None
         raise
 
 
-def _clash_after_update(customer_id: str, patch: dict) -> Problem:
+def _clash_after_update(customer_id: str, patch: dict, who: Identity) -> Problem:
     doc = store.get(customer_id)
     apply_profile(doc, patch)
-    return clash(doc)
+    return clash(doc, who)
 
 
 def confirm(customer_id: str, expected_version: int, who: Identity, channel: str, note: str | None) -> Customer:
@@ -267,13 +284,11 @@ def assign(customer_id: str, expected_version: int, manager_id: str, who: Identi
     current = store.require(customer_id, "customer")
     who.ensure_can_see(current.manager_id, current.branch)
     who.ensure_role(identity.SUPERVISOR, identity.ADMIN)
-    visible = who.manager_ids_visible()
-    if visible is not None and manager_id not in visible:
-        raise forbidden("Assign to yourself or a manager of your team.")
+    new_manager, branch = _owner({"manager_id": manager_id}, who)
     previous = current.manager_id
 
     def change(doc):
-        doc.manager_id = manager_id
+        doc.manager_id, doc.branch = new_manager, branch
         if manager_id == previous:
             return []
         return [events.MANAGER_ASSIGNED.new(doc.id, {**snapshot(doc), "previous_manager_id": previous,

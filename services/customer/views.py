@@ -55,7 +55,7 @@ def profile(c: Customer, who: Identity, today: date | None = None) -> dict:
     unmask = who.may_unmask
     shown = present_sensitive(d)
     if unmask and shown:
-        audit.record_read(c.id, shown)
+        audit.record_read(c.id, shown, branch=c.branch)
     elif not unmask:
         for f in shown:
             d[f] = _mask_value(f, d[f])

@@ -1,12 +1,13 @@
-"""Customer worker: the outbox relay and the re-tiering job (it consumes no events)."""
+"""Customer worker: the outbox relay, the staff directory consumer and the re-tiering job."""
 from chassis.config import load_settings, or_exit
 from chassis.worker import run_worker
 
 from . import jobs
+from .handlers import HANDLERS
 
 
 def main(stop=None, **overrides):
-    run_worker(load_settings("customer", **overrides), periodic={"retier": (5.0, jobs.retier)}, stop=stop)
+    run_worker(load_settings("customer", **overrides), HANDLERS, periodic={"retier": (5.0, jobs.retier)}, stop=stop)
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 from chassis import identity
 from chassis.errors import invalid, not_found
+from chassis.filters import all_of
 
 from .snapshots import CustomerSnapshot
 
@@ -38,15 +39,29 @@ def day_bounds(d: date) -> tuple[datetime, datetime]:
     return start, start + timedelta(days=1)
 
 
-def customer(customer_id: str) -> dict:
-    """The caller's view of a customer from the snapshot; 404 when absent or not theirs."""
+def customer(customer_id: str, what: str = "customer") -> dict:
+    """The caller's view of a customer from the snapshot; 404 when absent or not theirs.
+    Records about a customer (visits, invitations, reminders) are checked through it,
+    so they follow the customer's *current* book, not the one they were made in."""
     who = identity.current()
     snap = CustomerSnapshot._get_collection().find_one({"_id": customer_id})
     if snap is None:
-        raise not_found("customer")
-    who.ensure_can_see(snap.get("manager_id"), snap.get("branch"))
+        raise not_found(what)
+    who.ensure_can_see(snap.get("manager_id"), snap.get("branch"), what=what)
     snap["id"] = snap["_id"]
     return snap
+
+
+def visible_customer_ids(manager_id: str | None = None) -> list[str] | None:
+    """Ids of the customers the caller sees now (of one manager, when given);
+    None means no restriction (bank-wide callers, no manager named)."""
+    who = identity.current()
+    if manager_id:
+        who.ensure_can_see_manager(manager_id)
+    query = all_of(who.scope_filter(), {"manager_id": manager_id} if manager_id else {})
+    if not query:
+        return None
+    return [s["_id"] for s in CustomerSnapshot._get_collection().find(query, {"_id": 1})]
 
 
 def manager_scope(manager_id: str | None) -> str:
@@ -56,7 +71,7 @@ def manager_scope(manager_id: str | None) -> str:
         if who.role == identity.MANAGER:
             return who.user_id
         raise invalid({"manager_id": ["Missing data for required field."]})
-    who.ensure_can_see(manager_id, None, what="manager")
+    who.ensure_can_see_manager(manager_id)
     return manager_id
 
 
@@ -66,7 +81,7 @@ def managers_scope(raw: str) -> list[str]:
         raise invalid({"manager_ids": ["At least one manager id."]})
     who = identity.current()
     for m in ids:
-        who.ensure_can_see(m, None, what="manager")
+        who.ensure_can_see_manager(m)
     return ids
 
 

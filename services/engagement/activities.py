@@ -3,12 +3,15 @@ from __future__ import annotations
 
 from chassis import identity
 from chassis.errors import Problem, conflict, not_found
+from chassis.filters import all_of
 from chassis.store import AggregateStore
 from contracts import engagement as events
 
 from . import access, rules, slots
 from .models import Activity, ActivityResponse, Invitation
 from .snapshots import CustomerSnapshot
+
+ORGANISERS = (identity.ADMIN, identity.SUPERVISOR)   # plan, close and evaluate activities
 
 activities = AggregateStore(Activity, "activity")
 invitations = AggregateStore(Invitation, "invitation")
@@ -25,12 +28,7 @@ def inv_data(inv: Invitation) -> dict:
 
 def segment_customers(activity: Activity, who: identity.Identity) -> list[dict]:
     """Resolve the target segment from the snapshots the caller may see."""
-    query: dict = {"status": {"$ne": "archived"}}
-    visible = who.manager_ids_visible()
-    if visible is not None:
-        query["manager_id"] = {"$in": sorted(visible)}
-    elif who.branch:
-        query["branch"] = who.branch
+    query: dict = {"status": {"$ne": "archived"}, **who.scope_filter()}
     seg = activity.segment or {}
     if seg.get("manager_ids"):
         query.setdefault("$and", []).append({"manager_id": {"$in": seg["manager_ids"]}})
@@ -113,9 +111,12 @@ def mark_attendance(activity: Activity, customer_ids: list[str], who) -> dict:
     if activity.status not in ("planned", "held"):
         raise conflict(f"The activity is {activity.status}.", slug="activity-closed")
     marked, refused = [], {}
+    visible = {s["_id"] for s in CustomerSnapshot._get_collection().find(
+        all_of({"_id": {"$in": list(customer_ids)}}, who.scope_filter()), {"_id": 1})}
     for cid in dict.fromkeys(customer_ids):
         inv = invitations.get(invitation_id(activity.id, cid))
-        if inv is None or inv.status != "accepted":
+        # Someone else's customer gets the same answer as no invitation: nothing to learn.
+        if cid not in visible or inv is None or inv.status != "accepted":
             refused[cid] = "not an accepted invitation"
             continue
         if not inv.attended:
@@ -124,7 +125,9 @@ def mark_attendance(activity: Activity, customer_ids: list[str], who) -> dict:
                 return [events.INVITATION_ATTENDED.new(d.id, inv_data(d))]
             invitations.update_with_retry(inv.id, change, who)
         marked.append(cid)
-    if activity.status == "planned" and marked:
+    # Only an organiser closes the activity for everyone; a manager marking their own
+    # customers does not end it for the other managers' customers.
+    if activity.status == "planned" and marked and who.role in ORGANISERS:
         activities.update_with_retry(activity.id, lambda a: setattr(a, "status", "held"), who)
     return {"marked": marked, "refused": refused}
 

@@ -3,13 +3,16 @@
 Every customer event carries the full non-sensitive snapshot, so all of them
 feed the same order-safe copy (``chassis.copies``: older versions never win).
 """
+from chassis import directory
 from contracts import core_banking
 from contracts import customer as customer_events
 from contracts import feedback as feedback_events
+from contracts import staff
 
 from . import activities, reminders, snapshots
 
 HANDLERS = {
+    staff.USER_CHANGED.name: directory.apply,
     customer_events.REGISTERED.name: snapshots.apply,
     customer_events.UPDATED.name: snapshots.apply,
     customer_events.TIER_CHANGED.name: snapshots.apply,

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta, timezone
 
 from pymongo.errors import DuplicateKeyError
 
+from chassis import directory, identity
 from chassis.errors import Problem, conflict, invalid
 from chassis.identity import Identity
 from chassis.store import AggregateStore
@@ -72,6 +73,10 @@ def act(complaint_id: str, expected_version: int | None, action: str, payload: d
         who: Identity, current: Complaint | None = None, at: datetime | None = None) -> Complaint:
     """Apply one workflow action; illegal transitions are 409, missing inputs 422."""
     at = at or now()
+    if action == "assign":
+        # Only an active member of staff within the caller's team or branch takes a complaint.
+        directory.assignable(who, payload["assignee_id"], (identity.MANAGER, identity.SUPERVISOR, identity.ADMIN),
+                             "assignee_id")
 
     def change(c: Complaint):
         if action == "confirm" and payload.get("confirmed") is False:

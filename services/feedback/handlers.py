@@ -7,13 +7,15 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+from chassis import directory
 from chassis.events import Envelope
 from chassis.identity import system
 from contracts import customer as customer_events
 from contracts import engagement as engagement_events
 from contracts import feedback as feedback_events
+from contracts import staff
 
-from . import complaints, snapshots, surveys
+from . import books, snapshots, surveys
 
 ACTOR = system("feedback")
 
@@ -32,20 +34,11 @@ def _follow_up(envelope: Envelope, trigger: str, context_id: str) -> None:
 
 
 def on_customer_changed(envelope: Envelope) -> None:
-    """Keep the snapshot; open complaints follow the customer to their current manager.
-
-    Order-safe: complaints take the manager from the snapshot (always the newest version),
-    not from the event, so a late event cannot move them back."""
+    """Keep the snapshot; the customer's records follow them to their current manager."""
     snapshots.apply(envelope)
     snap = snapshots.get(envelope.subject)
-    if snap is None:
-        return
-    for son in complaints.store.collection.find(
-            {"customer_id": snap.id, "status": {"$ne": "closed"}, "manager_id": {"$ne": snap.manager_id}},
-            {"_id": 1}):
-        def follow(c):
-            c.manager_id, c.branch = snap.manager_id, snap.branch
-        complaints.store.update_with_retry(son["_id"], follow, ACTOR, reason="customer reassigned")
+    if snap is not None:
+        books.follow(snap.id, snap.manager_id, snap.branch, ACTOR)
 
 
 def on_visit_completed(envelope: Envelope) -> None:
@@ -67,6 +60,7 @@ def on_survey_responded(envelope: Envelope) -> None:
 
 
 HANDLERS = {
+    staff.USER_CHANGED.name: directory.apply,
     # every customer event carries the full snapshot: one order-safe handler for all
     customer_events.REGISTERED.name: snapshots.apply,
     customer_events.UPDATED.name: snapshots.apply,

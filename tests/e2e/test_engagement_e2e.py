@@ -98,9 +98,10 @@ def test_birthday_greeting_due_sent_once(manager):
     assert {"spring_festival": "2026-02-17", "mid_autumn": "2026-09-25"}.items() <= {h["key"]: h["date"] for h in cal}.items()
 
 
-def test_gift_issue_concurrent_retries_once_and_stock_holds(admin, manager):
+def test_gift_issue_concurrent_retries_once_and_stock_holds(admin):
     branch = "e2e" + uuid.uuid4().hex[:6]
-    cid = register(manager, branch=branch)
+    manager = support.new_user(admin, "manager", branch=branch)   # the customer's branch is the manager's
+    cid = register(manager)
     g = admin.post(f"{E}/gifts", json={"name": "定制台历", "cost_cents": 3000, "stock": 2})
     assert g.status_code == 201, g.text
     gid = g.json()["id"]

@@ -152,21 +152,26 @@ def test_concurrent_updates_with_the_same_if_match_exactly_one_wins(customer_app
     assert [r["version"] for r in change_records(cid)] == [1, 2]
 
 
-def test_duplicate_mobile_or_id_document_is_409_pointing_at_the_existing_customer(customer_app):
+def test_duplicate_is_refused_for_all_and_named_only_to_who_may_see_it(customer_app):
+    """Issue #9 item 6: the 409 names the existing customer to its own manager only."""
     c = customer_app.test_client()
     first = person()
-    cid = c.post(BASE, json=first, headers=manager_headers()).get_json()["id"]
+    owner = manager_headers()
+    cid = c.post(BASE, json=first, headers=owner).get_json()["id"]
     other = manager_headers()
     r = c.post(BASE, json=person(mobile=first["mobile"]), headers=other)
-    assert r.status_code == 409 and r.get_json()["existing_id"] == cid and r.get_json()["field"] == "mobile"
+    assert r.status_code == 409 and r.get_json()["field"] == "mobile" and "existing_id" not in r.get_json()
     r = c.post(BASE, json=person(id_number=first["id_number"]), headers=other)
-    assert r.status_code == 409 and r.get_json()["existing_id"] == cid and r.get_json()["field"] == "id_number"
+    assert r.status_code == 409 and r.get_json()["field"] == "id_number" and "existing_id" not in r.get_json()
+    assert cid not in r.get_data(as_text=True)
+    r = c.post(BASE, json=person(mobile=first["mobile"]), headers=owner)
+    assert r.status_code == 409 and r.get_json()["existing_id"] == cid
     assert count_customers(mobile=first["mobile"]) == 1
     # an update onto someone else's mobile is refused the same way
     h2 = manager_headers()
     c2 = create(c, h2)
     r = c.patch(f"{BASE}/{c2['id']}", json={"mobile": first["mobile"]}, headers={**h2, "If-Match": '"1"'})
-    assert r.status_code == 409 and r.get_json()["existing_id"] == cid
+    assert r.status_code == 409 and r.get_json()["field"] == "mobile" and "existing_id" not in r.get_json()
     assert support.db("customer").customers.find_one({"_id": c2["id"]})["version"] == 1
 
 
@@ -188,7 +193,7 @@ def test_concurrent_registrations_of_one_mobile_create_exactly_one(customer_app)
     codes = sorted(s for s, _ in results)
     assert codes == [201] + [409] * 7, codes
     winner = next(b["id"] for s, b in results if s == 201)
-    assert all(b["existing_id"] == winner for s, b in results if s == 409)
+    assert winner and all("existing_id" not in b for s, b in results if s == 409)   # other managers' record
     assert count_customers(mobile=mobile) == 1
 
 
@@ -297,6 +302,7 @@ def test_corporate_profile_contacts_masked_and_credit_code_unique(customer_app):
     assert got["contacts"][0]["role"] == "财务总监" and got["contacts"][0]["mobile"] != body["contacts"][0]["mobile"]
     dup = c.post(BASE, json={**body, "contacts": []}, headers=manager_headers())
     assert dup.status_code == 409 and dup.get_json()["field"] == "credit_code"
-    assert dup.get_json()["existing_id"] == got["id"]
+    assert "existing_id" not in dup.get_json()
+    assert c.post(BASE, json={**body, "contacts": []}, headers=h).get_json()["existing_id"] == got["id"]
     wrong = c.post(BASE, json={**body, "credit_code": new_credit_code(), "gender": "male"}, headers=h)
     assert wrong.status_code == 422 and "gender" in wrong.get_json()["errors"]

@@ -70,16 +70,16 @@ class Worklist(MethodView):
     def get(self, q):
         """A manager's customer-side worklist for a day (the gateway merges it)."""
         who = identity.current()
-        queries.ensure_manager_visible(who, q["manager_id"])
+        who.ensure_can_see_manager(q["manager_id"])
         coll = service.store.collection
         day = q["date"]
         horizon = service._midnight(day + timedelta(days=q["risk_within_days"]))
-        base = {"manager_id": q["manager_id"], "status": "active"}
-        risk_rows = coll.find({**base, "risk_valid_until": {"$ne": None, "$lte": horizon}},
+        base = {"$and": [{"manager_id": q["manager_id"], "status": "active"}, queries.visibility(who)]}
+        risk_rows = coll.find({"$and": [base, {"risk_valid_until": {"$ne": None, "$lte": horizon}}]},
                               {"name": 1, "tier": 1, "risk_level": 1, "risk_valid_until": 1}
                               ).sort([("risk_valid_until", 1)]).limit(200)
         cutoff = rules.reverify_cutoff(day, service.setting_int("CRM_REVERIFY_MONTHS"))
-        reverify_rows = coll.find({**base, "last_confirmed_at": {"$lt": cutoff}},
+        reverify_rows = coll.find({"$and": [base, {"last_confirmed_at": {"$lt": cutoff}}]},
                                   {"name": 1, "tier": 1, "last_confirmed_at": 1}
                                   ).sort([("last_confirmed_at", 1)]).limit(200)
         return {
@@ -107,8 +107,8 @@ class Stats(MethodView):
         who = identity.current()
         ids = [m for m in (q.get("manager_ids") or "").split(",") if m]
         for m in ids:
-            queries.ensure_manager_visible(who, m)
-        query = {"status": "active", **({"manager_id": {"$in": ids}} if ids else queries.visibility(who))}
+            who.ensure_can_see_manager(m)
+        query = {"$and": [{"status": "active"}, queries.visibility(who), *([{"manager_id": {"$in": ids}}] if ids else [])]}
         today = date.today()
         cutoff = rules.reverify_cutoff(today, service.setting_int("CRM_REVERIFY_MONTHS"))
         start = service._midnight(q.get("from_")) if q.get("from_") else None
@@ -180,10 +180,11 @@ class History(MethodView):
     def get(self, q, customer_id):
         """Every change, newest first: who, when, channel, field, old → new (sensitive values masked)."""
         who, c = _visible(customer_id)
-        return _history(who, customer_id, q)
+        return _history(who, c, q)
 
 
-def _history(who, customer_id, q, only_field: str | None = None):
+def _history(who, c, q, only_field: str | None = None):
+    customer_id = c.id
     before = None
     if q.get("cursor"):
         before = int(decode_cursor(q["cursor"])[0])
@@ -202,7 +203,7 @@ def _history(who, customer_id, q, only_field: str | None = None):
         clear.update(shown)
         items.append(entry)
     if clear and not only_field:
-        audit.record_read(customer_id, sorted(clear), resource="customer_history")
+        audit.record_read(customer_id, sorted(clear), resource="customer_history", branch=c.branch)
     return {"items": items, "next_cursor": nxt}
 
 
@@ -245,6 +246,6 @@ class ManagerHistory(MethodView):
     @blp.response(200, HistoryPage)
     def get(self, q, customer_id):
         """Assignments of this customer, newest first (from the change history)."""
-        who, _ = _visible(customer_id)
-        return _history(who, customer_id, {**q, "limit": 500}, only_field="manager_id")
+        who, c = _visible(customer_id)
+        return _history(who, c, {**q, "limit": 500}, only_field="manager_id")
 

@@ -28,8 +28,7 @@ class Book(MethodView):
     def get(self, q, manager_id):
         """A manager's book, paginated (the manager, their supervisor, admins)."""
         who = identity.current()
-        queries.ensure_manager_visible(who, manager_id)
-        # ensure_manager_visible already limits a manager or supervisor; admins stay in their branch.
+        who.ensure_can_see_manager(manager_id)
         query = {"$and": [{"manager_id": manager_id, "status": q["status"]}, queries.visibility(who)]}
         rows, nxt = page(service.store.collection, query, SORTS[q["sort"]], q["limit"], q.get("cursor"),
                          LIST_PROJECTION)

@@ -84,7 +84,7 @@ class Expiring(MethodView):
             rng["$gte"] = service._midnight(today)
         parts = [{"status": "active", "risk_valid_until": {"$ne": None}}, {"risk_valid_until": rng}]
         if q.get("manager_id"):
-            queries.ensure_manager_visible(who, q["manager_id"])
+            who.ensure_can_see_manager(q["manager_id"])
             parts.append({"manager_id": q["manager_id"]})
         vis = queries.visibility(who)
         if vis:

@@ -15,7 +15,7 @@ from ..schemas import ActivityIn, ActivityOut, AttendanceIn, EvaluationIn, Invit
 
 blp = Blueprint("activities", __name__, url_prefix="/api/v1/engagement/activities",
                 description="Client activities: segment, capacity, budget, invitations, RSVP, evaluation")
-ORGANISERS = (identity.ADMIN, identity.SUPERVISOR)
+ORGANISERS = act.ORGANISERS
 
 
 def view(a: Activity) -> dict:
@@ -25,7 +25,8 @@ def view(a: Activity) -> dict:
 def _visible(activity_id: str) -> Activity:
     a = act.activities.require(activity_id, "activity")
     who = identity.current()
-    if who.role != identity.SYSTEM and who.branch and a.branch and a.branch != who.branch:
+    # An activity belongs to its branch: bank-wide staff see all, everyone else their branch's.
+    if not who.bank_wide and (a.branch or "") != who.branch:
         raise not_found("activity")
     return a
 
@@ -48,7 +49,7 @@ class Activities(MethodView):
     @blp.response(200, ActivityOut(many=True))
     def get(self):
         who = identity.current()
-        q = Activity.objects(branch=who.branch) if who.branch else Activity.objects
+        q = Activity.objects if who.bank_wide else Activity.objects(branch=who.branch or None)
         return [view(a) for a in q.order_by("-starts_at").limit(200)]
 
 
@@ -70,12 +71,11 @@ class Invitations(MethodView):
 
     @blp.response(200, InvitationOut(many=True))
     def get(self, activity_id):
-        who = identity.current()
         _visible(activity_id)
         query: dict = {"activity_id": activity_id}
-        visible = who.manager_ids_visible()
-        if visible is not None:
-            query["manager_id"] = {"$in": sorted(visible)}
+        ids = access.visible_customer_ids()   # invitations follow the customers' current books
+        if ids is not None:
+            query["customer_id"] = {"$in": ids}
         return [access.out(r) for r in Invitation._get_collection().find(query).sort([("_id", 1)]).limit(5000)]
 
 

@@ -65,7 +65,8 @@ class Worklist(MethodView):
         ids = [c["id"] for c in customers]
         due, overdue = book.contact_status(manager_id, day)
         start, end = access.day_bounds(day)
-        visits = Visit._get_collection().find({"manager_id": manager_id, "status": {"$in": ["planned", "in_progress"]},
+        # Visits follow the customer's current book, whoever planned them.
+        visits = Visit._get_collection().find({"customer_id": {"$in": ids}, "status": {"$in": ["planned", "in_progress"]},
                                                "scheduled_at": {"$gte": start, "$lt": end}}).sort([("scheduled_at", 1)])
         reminders = Reminder._get_collection().find({"customer_id": {"$in": ids}, "status": "open"}).sort(
             [("occurred_at", -1)]).limit(500)

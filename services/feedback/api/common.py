@@ -1,7 +1,6 @@
 """Helpers the resource modules share: visibility filters, customer lookup."""
 from __future__ import annotations
 
-from chassis import identity
 from chassis.errors import invalid
 from chassis.identity import Identity
 
@@ -9,13 +8,8 @@ from .. import snapshots
 
 
 def visible_filter(who: Identity, field: str = "manager_id") -> dict:
-    """Mongo filter for the records this caller may list."""
-    ids = who.manager_ids_visible()
-    if ids is None:
-        if who.role == identity.SYSTEM or not who.branch:
-            return {}
-        return {"$or": [{"branch": who.branch}, {"branch": None}]}
-    return {field: {"$in": sorted(ids)}}
+    """Mongo filter for the records this caller may list: the one rule on the identity."""
+    return who.scope_filter(manager_field=field)
 
 
 def customer_for_write(customer_id: str, who: Identity, field: str = "customer_id"):
@@ -38,5 +32,5 @@ def requested_managers(who: Identity, raw: str | None) -> set[str] | None:
         return visible
     ids = {m.strip() for m in raw.split(",") if m.strip()}
     for m in ids:
-        who.ensure_can_see(m, None, "manager")
+        who.ensure_can_see_manager(m)
     return ids

@@ -18,7 +18,9 @@ blp = Blueprint("complaints", __name__, url_prefix="/api/v1/feedback/complaints"
 
 
 def can_see(who, c: Complaint) -> bool:
-    return who.can_see(c.manager_id, c.branch) or (c.assignee_id is not None and c.assignee_id == who.user_id)
+    # The assignee works on it while it is open; afterwards it belongs to the customer's book only.
+    return who.can_see(c.manager_id, c.branch) or (
+        c.assignee_id is not None and c.assignee_id == who.user_id and c.status != "closed")
 
 
 def require(cid: str, who) -> Complaint:

@@ -6,16 +6,16 @@ from flask_smorest import Blueprint
 
 from chassis import identity
 from chassis.http import etag, page
-from chassis.store import AggregateStore
 from contracts import feedback as events
 
+from .. import books
 from ..models import Feedback
 from ..schemas import FeedbackIn, FeedbackOut, FeedbackPage, FeedbackQuery
 from .common import customer_for_write, visible_filter
 
 blp = Blueprint("feedback", __name__, url_prefix="/api/v1/feedback/feedback",
                 description="Feedback (客户反馈) from any channel")
-store = AggregateStore(Feedback, "feedback")
+store = books.feedback
 
 
 def _view(doc):

@@ -73,7 +73,7 @@ class Distributions(MethodView):
             query["tags"] = {"$in": seg["tags"]}
         if seg["manager_ids"]:
             for m in seg["manager_ids"]:
-                who.ensure_can_see(m, None, "manager")
+                who.ensure_can_see_manager(m)
             query = {"$and": [query, {"manager_id": {"$in": seg["manager_ids"]}}]}
         customers = list(CustomerSnapshot.objects(__raw__=query))
         did = data.get("distribution_id") or uuid.uuid4().hex

@@ -69,7 +69,7 @@ class Worklist(MethodView):
         (the current time of day on that date; UTC)."""
         who = identity.current()
         mid = q["manager_id"]
-        who.ensure_can_see(mid, None, "manager")
+        who.ensure_can_see_manager(mid)
         now = cops.now()
         at = datetime.combine(q["date"], now.timetz())
         fraction = float(policies.sla()["near_fraction"])
