@@ -281,3 +281,35 @@ def test_a_reused_refresh_token_ends_its_whole_family(gw, admin_h):
     # another sign-in of the same user is another family
     assert c.get("/api/v1/me", headers=bearer(other["access_token"])).status_code == 200
     assert sessions.is_revoked(jwt.decode(stolen, options={"verify_signature": False})["fam"], cached=False)
+
+
+# --- (D) user administration in the merged audit ------------------------------------------
+
+def test_audit_includes_user_administration_for_auditors_and_branch_admins(gw, admin_h):
+    c = gw.test_client()
+    branch = "b-" + uuid.uuid4().hex[:6]
+    branch_admin, ba_pw = make_user(gw, admin_h, "admin", branch=branch)
+    ba_h = bearer(post_login(gw, branch_admin["username"], ba_pw).get_json()["access_token"])
+    mine, _ = make_user(gw, ba_h, "manager")
+    c.put(f"/api/v1/users/{mine['id']}/unmask", json={"can_unmask": True, "reason": "branch KYC"}, headers=ba_h)
+    outsider, _ = make_user(gw, admin_h, "manager", branch="elsewhere-" + branch)
+    auditor, a_pw = make_user(gw, admin_h, "auditor")
+    aud_h = bearer(post_login(gw, auditor["username"], a_pw).get_json()["access_token"])
+
+    r = c.get("/api/v1/audit?limit=500", headers=aud_h)
+    assert r.status_code == 200
+    body = r.get_json()
+    gw_items = [e for e in body["items"] if e["service"] == "gateway"]
+    ids = {e["resource_id"] for e in gw_items}
+    assert {mine["id"], outsider["id"]} <= ids
+    grant = next(e for e in gw_items if e["resource_id"] == mine["id"] and e["action"] == "update")
+    assert grant["fields"] == ["can_unmask"] and grant["purpose"] == "unmask right granted: branch KYC"
+    assert grant["actor"]["user_id"] == branch_admin["id"] and grant["resource"] == "user"
+    assert {m["service"] for m in body["missing"]} == {"customer", "engagement", "feedback"}   # all down here
+
+    scoped = c.get("/api/v1/audit?limit=500", headers=ba_h).get_json()["items"]
+    assert mine["id"] in {e["resource_id"] for e in scoped}
+    assert {e["resource_id"] for e in scoped if e["service"] == "gateway"} <= {mine["id"], branch_admin["id"]}
+    by_actor = c.get(f"/api/v1/audit?actor={branch_admin['id']}", headers=aud_h).get_json()["items"]
+    assert {e["resource_id"] for e in by_actor} == {mine["id"]}
+    assert c.get("/api/v1/audit?customer_id=c1", headers=aud_h).get_json()["items"] == []
