@@ -190,6 +190,7 @@ class Suite:
             "CRM_JWT_SECRET": SECRET + "-jwt", "CRM_RELAY_INTERVAL": "0.1", "CRM_RETRY_DELAY_MS": "200",
             "CRM_ADMIN_USERNAME": ADMIN[0], "CRM_ADMIN_PASSWORD": ADMIN[1],
             "CRM_LOG_LEVEL": "INFO", "PYTHONUNBUFFERED": "1",
+            "CRM_TRUSTED_PROXIES": "127.0.0.1",   # the tests play the proxy (X-Forwarded-For)
             **{f"CRM_{s.upper()}_URL": f"http://127.0.0.1:{self.ports[s]}" for s in ("customer", "engagement", "feedback")},
         }
 
