@@ -95,7 +95,10 @@ def verify_password(user_id: str | None, password: str) -> dict | None:
         return None
     if _hasher.check_needs_rehash(cred["password_hash"]):
         # Hashing parameters were raised since this password was set; the stamp stays.
-        credentials().update_one({"_id": user_id}, {"$set": {"password_hash": hash_password(password)}})
+        # Filtered on the stamp so it does not undo a password change made meanwhile
+        # (atomic on MongoDB; on FerretDB only a same-instant race remains).
+        credentials().update_one({"_id": user_id, "stamp": cred["stamp"]},
+                                 {"$set": {"password_hash": hash_password(password)}})
     return cred
 
 
