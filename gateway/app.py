@@ -10,7 +10,8 @@ from chassis.app import CORRELATION_ID, REQUEST_ID, install_common
 from chassis.config import ConfigError, load_settings, secret
 from chassis.errors import Problem, forbidden, not_found
 
-from . import auth, openapi, policy, proxy, useradmin, views
+from . import auth, openapi, policy, proxy, useradmin, users, views
+from .clientaddr import TrustedProxies, parse_networks
 
 EXPOSED = ["ETag", "Location", "Retry-After", REQUEST_ID, CORRELATION_ID]
 ALLOWED = ["Authorization", "Content-Type", "If-Match", "If-None-Match", "X-Unmask-Purpose",
@@ -56,7 +57,10 @@ def create_app(**overrides) -> Flask:
     def healthz():
         return {"status": "ok", "service": "gateway"}
 
+    users.adopt_legacy_users()
     auth.ensure_bootstrap_admin(settings.get("CRM_ADMIN_USERNAME"), settings.get("CRM_ADMIN_PASSWORD"))
+    # The login throttle counts by client address: X-Forwarded-For only from our proxies.
+    app.wsgi_app = TrustedProxies(app.wsgi_app, parse_networks(settings.get("CRM_TRUSTED_PROXIES")))
     return app
 
 

@@ -1,9 +1,8 @@
-"""Login, refresh (single-use, rotated), the caller's identity, and user creation."""
+"""Login, refresh (single-use, rotated), logout, password change and the caller's identity."""
 from __future__ import annotations
 
 import time
 import uuid
-from datetime import datetime, timezone
 
 from flask import current_app, g, request
 from flask.views import MethodView
@@ -12,13 +11,13 @@ from marshmallow import Schema, fields, validate
 from pymongo.errors import DuplicateKeyError
 
 from chassis import identity as ident
-from chassis.errors import Problem, conflict, unauthorized
+from chassis.errors import Problem, invalid, unauthorized
 
-from . import tokens
+from . import sessions, tokens
+from .sessions import REFRESH_TTL
 from .throttle import Throttle
-from .users import User, check_password, hash_password, load_active, needs_rehash
-
-REFRESH_TTL = 8 * 3600
+from .users import (User, bootstrap_id, create_user, forget, load_session, set_password,
+                    verify_password)
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1", description="Authentication and users")
 
@@ -66,13 +65,27 @@ def _ttl() -> int:
     return int(current_app.config["CRM_SETTINGS"].get("CRM_ACCESS_TOKEN_TTL"))
 
 
+class PasswordIn(Schema):
+    current_password = fields.String(required=True, validate=validate.Length(1, 200), load_only=True)
+    new_password = fields.String(required=True, validate=validate.Length(12, 200), load_only=True)
+
+
 def _throttle() -> Throttle:
-    return Throttle(User._get_db()["login_failures"])
+    db = User._get_db()
+    return Throttle(db["login_failures"], db["login_known"])
 
 
-def _tokens(user: User) -> dict:
-    return {"access_token": tokens.issue(user, _secret(), _ttl()),
-            "refresh_token": tokens.issue(user, _secret(), REFRESH_TTL, kind="refresh"),
+def _address() -> str:
+    # The client's address (gateway/clientaddr.py believes X-Forwarded-For only from
+    # CRM_TRUSTED_PROXIES).
+    return request.remote_addr or "?"
+
+
+def _tokens(user: User, stamp: str, family: str | None = None) -> dict:
+    family = family or str(uuid.uuid4())   # a login starts a new session
+    return {"access_token": tokens.issue(user, _secret(), _ttl(), family=family, stamp=stamp),
+            "refresh_token": tokens.issue(user, _secret(), REFRESH_TTL, kind="refresh",
+                                          family=family, stamp=stamp),
             "token_type": "Bearer", "expires_in": _ttl()}
 
 
@@ -85,39 +98,48 @@ class Login(MethodView):
     def post(self, data):
         """Sign in: a short-lived access token and a refresh token"""
         throttle = _throttle()
-        attempt = throttle.begin(data["username"], request.remote_addr or "?")
+        attempt = throttle.begin(data["username"], _address())
         user = User.objects(username=data["username"], active=True).first()
-        if not check_password(user, data["password"]):
+        cred = verify_password(user.id if user else None, data["password"])
+        if cred is None:
             throttle.failed(attempt)
             raise unauthorized("Wrong username or password.")
         throttle.succeeded(attempt)
-        if needs_rehash(user):   # hashing parameters were raised since this password was set
-            User._get_collection().update_one({"_id": user.id},
-                                              {"$set": {"password_hash": hash_password(data["password"])}})
-        return _tokens(user)
+        return _tokens(user, cred["stamp"])
 
 
 @blp.route("/auth/refresh")
 class Refresh(MethodView):
     @blp.arguments(RefreshIn)
     @blp.response(200, TokensOut)
-    @blp.alt_response(401, description="Invalid, expired or already used refresh token")
+    @blp.alt_response(401, description="Invalid, expired, already used or ended refresh token")
     def post(self, data):
-        """Exchange a refresh token for new tokens (each refresh token works once)"""
+        """Exchange a refresh token for new tokens (each works once; reusing one ends its session)"""
         claims = tokens.verify(data["refresh_token"], _secret(), kind="refresh")
+        family = claims.get("fam")
+        if not family:
+            raise unauthorized("Session ended.")   # issued before sessions existed: sign in again
         used = User._get_db()["refresh_used"]
         try:
             # Rotation: a unique insert makes each refresh token single-use, even
             # when two requests race with the same token.
-            used.insert_one({"_id": claims["jti"], "sub": claims["sub"], "exp": claims["exp"]})
+            used.insert_one({"_id": claims["jti"], "sub": claims["sub"], "exp": claims["exp"], "fam": family})
         except DuplicateKeyError:
-            raise unauthorized("Refresh token already used.") from None
+            # A used token coming back means two parties hold the chain (a stolen token,
+            # or the owner after the thief): end the whole session (OAuth 2.0 security BCP).
+            sessions.revoke(family, claims["sub"], "refresh token reused")
+            raise unauthorized("Refresh token already used; the session has been ended.") from None
         # An expired token is refused by its signature check anyway; no TTL index on FerretDB.
         used.delete_many({"exp": {"$lt": int(time.time())}})
-        user = User.objects(id=claims["sub"], active=True).first()
+        if sessions.is_revoked(family, cached=False):
+            raise unauthorized("Session ended.")
+        forget(claims["sub"])   # refresh always reads the database
+        user, stamp = load_session(claims["sub"])
         if user is None:
             raise unauthorized("Unknown user.")
-        return _tokens(user)
+        if claims.get("stm") != stamp:
+            raise unauthorized("Session ended.")   # the password changed since
+        return _tokens(user, stamp, family)
 
 
 def authenticate() -> ident.Identity:
@@ -128,9 +150,14 @@ def authenticate() -> ident.Identity:
     if not header.startswith("Bearer "):
         raise unauthorized()
     claims = tokens.verify(header[7:], _secret())
-    user = load_active(claims["sub"])
+    user, stamp = load_session(claims["sub"])
     if user is None:
         raise unauthorized("Unknown user.")
+    # Logout ends the token's session and a password change every session of the user:
+    # both take effect on access tokens too, not only when they next refresh.
+    if claims.get("stm") != stamp or not claims.get("fam") or sessions.is_revoked(claims["fam"]):
+        raise unauthorized("Session ended.")
+    g.token_claims = claims
     purpose = (request.headers.get("X-Unmask-Purpose") or "").strip()[:200]
     g.identity = ident.Identity(user_id=user.id, role=user.role, branch=user.branch or "",
                                 team=tuple(user.team or ()), unmask=bool(user.can_unmask and purpose),
@@ -146,14 +173,37 @@ class Me(MethodView):
         return User.objects(id=authenticate().user_id).first()
 
 
-def create_user(username: str, password: str, role: str, branch: str = "", team=(), can_unmask=False) -> User:
-    user = User(id=str(uuid.uuid4()), username=username, password_hash=hash_password(password), role=role,
-                branch=branch, team=list(team), can_unmask=can_unmask, created_at=datetime.now(timezone.utc))
-    try:
-        User._get_collection().insert_one(user.to_mongo().to_dict())
-    except DuplicateKeyError:
-        raise conflict("That username is taken.", slug="username-taken") from None
-    return user
+@blp.route("/auth/logout")
+class Logout(MethodView):
+    @blp.response(204)
+    def post(self):
+        """Sign out: this session's refresh and access tokens stop working"""
+        who = authenticate()
+        sessions.revoke(g.token_claims["fam"], who.user_id, "logout")
+
+
+@blp.route("/auth/password")
+class Password(MethodView):
+    @blp.arguments(PasswordIn)
+    @blp.response(200, TokensOut)
+    @blp.alt_response(422, description="The current password is wrong, or the new one is too short or the same")
+    @blp.alt_response(429, description="Too many failed attempts (Retry-After says how long to wait)")
+    def post(self, data):
+        """Change your password: every session ends; the answer holds tokens for a new one"""
+        who = authenticate()
+        user = User.objects(id=who.user_id).first()
+        # A stolen access token must not become an unthrottled password oracle.
+        throttle = _throttle()
+        attempt = throttle.begin(user.username, _address())
+        if verify_password(user.id, data["current_password"]) is None:
+            throttle.failed(attempt)
+            raise invalid({"current_password": ["Wrong password."]})
+        throttle.succeeded(attempt)
+        if data["new_password"] == data["current_password"]:
+            raise invalid({"new_password": ["Must differ from the current password."]})
+        stamp = set_password(user.id, data["new_password"])   # a new stamp ends every session
+        sessions.revoke(g.token_claims["fam"], user.id, "password changed")
+        return _tokens(user, stamp)
 
 
 def ensure_bootstrap_admin(username: str | None, password: str | None) -> None:
@@ -161,8 +211,11 @@ def ensure_bootstrap_admin(username: str | None, password: str | None) -> None:
         return
     if not password or len(password) < 12:
         raise RuntimeError("CRM_ADMIN_PASSWORD (12+ characters) is required with CRM_ADMIN_USERNAME")
-    if User.objects(username=username).first() is None:
-        try:
-            create_user(username, password, ident.ADMIN, can_unmask=False)
-        except Problem:
-            pass  # another gateway worker created it first
+    if User.objects(username=username).first() is not None:
+        return
+    try:
+        create_user(ident.system("gateway"), username, password, ident.ADMIN, user_id=bootstrap_id(username),
+                    reason="bootstrap admin (CRM_ADMIN_USERNAME)")
+    except Problem as p:
+        if p.status != 409:
+            raise   # 409: another gateway worker created it first

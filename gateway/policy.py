@@ -36,6 +36,8 @@ class Rule:
 RULES: tuple[Rule, ...] = (
     Rule("/api/v1/auth/login", ("POST",), PUBLIC, "sign in"),
     Rule("/api/v1/auth/refresh", ("POST",), PUBLIC, "refresh token is the credential"),
+    Rule("/api/v1/auth/logout", ("POST",), ANY, "end this session"),
+    Rule("/api/v1/auth/password", ("POST",), ANY, "change your own password (ends every session)"),
     Rule("/api/v1/me", READ, ANY, "who am I"),
     Rule("/api/v1/users", ALL, (ADMIN,), "branch admins manage users"),
     Rule("/api/v1/audit", READ, (AUDITOR, ADMIN), "audit trail, merged from all services"),

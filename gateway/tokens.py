@@ -12,10 +12,19 @@ ALGORITHM = "HS256"
 AUDIENCE = "crm-clients"
 
 
-def issue(user, secret: str, ttl: int, kind: str = "access") -> str:
+def issue(user, secret: str, ttl: int, kind: str = "access", *, family: str | None = None,
+          stamp: str | None = None) -> str:
+    """``family``: the sign-in session (one per login, kept by every refresh), so logout and
+    refresh-token reuse can end it; ``stamp``: the user's credential stamp, so a password
+    change ends every session."""
     now = int(time.time())
-    return jwt.encode({"sub": user.id, "role": user.role, "typ": kind, "aud": AUDIENCE,
-                       "iat": now, "exp": now + ttl, "jti": str(uuid.uuid4())}, secret, algorithm=ALGORITHM)
+    claims = {"sub": user.id, "role": user.role, "typ": kind, "aud": AUDIENCE,
+              "iat": now, "exp": now + ttl, "jti": str(uuid.uuid4())}
+    if family:
+        claims["fam"] = family
+    if stamp:
+        claims["stm"] = stamp
+    return jwt.encode(claims, secret, algorithm=ALGORITHM)
 
 
 def verify(token: str, secret: str, kind: str = "access") -> dict:

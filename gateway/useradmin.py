@@ -1,7 +1,10 @@
-"""User administration for branch admins: create, list, deactivate, set a supervisor's team.
+"""User administration for branch admins: create, list, deactivate, set a supervisor's team,
+grant or revoke the right to unmask.
 
 An admin manages the users of their own branch (an admin without a branch, like the
-bootstrap admin, manages all); users of other branches are 404, as everywhere.
+bootstrap admin, manages all); users of other branches are 404, as everywhere. Every
+change goes through the versioned store (gateway/users.py): its change record is the
+audit of user administration and its event keeps the services' staff directory.
 """
 from __future__ import annotations
 
@@ -13,8 +16,8 @@ from chassis import identity as ident
 from chassis.errors import conflict, forbidden, invalid, not_found
 from chassis.http import page
 
-from .auth import UserIn, UserOut, authenticate, create_user
-from .users import User, forget
+from .auth import UserIn, UserOut, authenticate
+from .users import User, change, create_user
 
 blp = Blueprint("users", __name__, url_prefix="/api/v1/users", description="User administration (admins)")
 
@@ -29,6 +32,12 @@ class UserQuery(Schema):
 class UserPage(Schema):
     items = fields.List(fields.Nested(UserOut))
     next_cursor = fields.String(allow_none=True)
+
+
+class UnmaskIn(Schema):
+    can_unmask = fields.Boolean(required=True)
+    reason = fields.String(required=True, validate=validate.Length(3, 500),
+                           metadata={"description": "why the right is granted or revoked (audited)"})
 
 
 class TeamIn(Schema):
@@ -62,8 +71,7 @@ class Users(MethodView):
         query = {k: q[k] for k in ("role", "active") if k in q}
         if who.branch:
             query["branch"] = who.branch
-        rows, nxt = page(User._get_collection(), query, [("username", 1)], q["limit"], q.get("cursor"),
-                         projection={"password_hash": 0})
+        rows, nxt = page(User._get_collection(), query, [("username", 1)], q["limit"], q.get("cursor"))
         return {"items": [_row(r) for r in rows], "next_cursor": nxt}
 
     @blp.arguments(UserIn)
@@ -78,7 +86,7 @@ class Users(MethodView):
             if data["role"] != ident.SUPERVISOR:
                 raise invalid({"team": ["Only supervisors have a team."]})
             _check_team(who, data["team"])
-        return create_user(**data)
+        return create_user(who, **data)
 
 
 @blp.route("/<user_id>")
@@ -109,10 +117,23 @@ class Team(MethodView):
             raise conflict("Only supervisors have a team.", slug="not-a-supervisor")
         team = list(dict.fromkeys(data["team"]))
         _check_team(who, team)
-        User._get_collection().update_one({"_id": user.id}, {"$set": {"team": team}})
-        forget(user.id)
-        user.team = team
-        return user
+        return change(user.id, lambda u: setattr(u, "team", team), who, reason="team set")
+
+
+@blp.route("/<user_id>/unmask")
+class Unmask(MethodView):
+    @blp.arguments(UnmaskIn)
+    @blp.response(200, UserOut)
+    def put(self, data, user_id):
+        """Grant or revoke the right to see sensitive fields in clear (audited, with the reason)"""
+        who = _admin()
+        user = _in_scope(who, User.objects(id=user_id).first())
+        if user.id == who.user_id:
+            # Separation of duties: nobody widens their own access to customer data.
+            raise conflict("You cannot change your own unmask right.", slug="self-grant")
+        verb = "granted" if data["can_unmask"] else "revoked"
+        return change(user.id, lambda u: setattr(u, "can_unmask", data["can_unmask"]), who,
+                      reason=f"unmask right {verb}: {data['reason']}")
 
 
 def _set_active(user_id: str, active: bool) -> User:
@@ -120,10 +141,8 @@ def _set_active(user_id: str, active: bool) -> User:
     user = _in_scope(who, User.objects(id=user_id).first())
     if user.id == who.user_id and not active:
         raise conflict("You cannot deactivate yourself.", slug="self-deactivation")
-    User._get_collection().update_one({"_id": user.id}, {"$set": {"active": active}})
-    forget(user.id)
-    user.active = active
-    return user
+    return change(user.id, lambda u: setattr(u, "active", active), who,
+                  reason="activated" if active else "deactivated")
 
 
 @blp.route("/<user_id>/deactivate")

@@ -18,7 +18,7 @@ from chassis import identity as ident
 from chassis.audit import AuditQuery
 from chassis.errors import invalid, not_found
 
-from . import compose
+from . import compose, useraudit
 from .auth import authenticate
 from .upstreams import SERVICES, Call, Outcome, fan_out
 from .users import User
@@ -229,10 +229,12 @@ class AuditView(MethodView):
     @audit_blp.arguments(AuditQuery, location="query")
     @audit_blp.response(200, AuditPage)
     def get(self, q):
-        """Who read (unmasked) or changed which customer, when and why — from every service, newest first"""
+        """Who read (unmasked) or changed which customer, and who administered which user — newest first"""
         who = authenticate()
         who.ensure_role(ident.AUDITOR, ident.ADMIN)
         params = {k: request.args[k] for k in ("customer_id", "actor", "since", "until") if k in request.args}
         params["limit"] = q["limit"]
         outcomes = fan_out([Call(s, s, "/api/v1/audit", params) for s in SERVICES], who)
+        # The gateway's own part: the administration of users (their change records).
+        outcomes["gateway"] = Outcome(Call("gateway", "gateway", ""), 200, useraudit.entries(who, q))
         return compose.audit(outcomes, q["limit"])

@@ -92,7 +92,7 @@ def wait_for(predicate, timeout: float = 15.0, interval: float = 0.1, what: str 
 def running_worker(service: str, **extra):
     """Run a service's worker (relay, consumer, jobs) in a thread of this process."""
     import importlib
-    module = importlib.import_module(f"services.{service}.worker")
+    module = importlib.import_module("gateway.worker" if service == "gateway" else f"services.{service}.worker")
     stop = threading.Event()
     t = threading.Thread(target=module.main, kwargs={**overrides(**extra), "stop": stop}, daemon=True)
     t.start()
@@ -192,6 +192,7 @@ class Suite:
             "CRM_JWT_SECRET": SECRET + "-jwt", "CRM_RELAY_INTERVAL": "0.1", "CRM_RETRY_DELAY_MS": "200",
             "CRM_ADMIN_USERNAME": ADMIN[0], "CRM_ADMIN_PASSWORD": ADMIN[1],
             "CRM_LOG_LEVEL": "INFO", "PYTHONUNBUFFERED": "1",
+            "CRM_TRUSTED_PROXIES": "127.0.0.1",   # the tests play the proxy (X-Forwarded-For)
             **{f"CRM_{s.upper()}_URL": f"http://127.0.0.1:{self.ports[s]}" for s in ("customer", "engagement", "feedback")},
         }
 
@@ -201,7 +202,8 @@ class Suite:
     def start(self, name: str) -> None:
         bin_dir = Path(sys.executable).parent
         if name.endswith("-worker"):
-            cmd = [sys.executable, "-m", f"services.{name[:-7]}.worker"]
+            owner = name[:-7]
+            cmd = [sys.executable, "-m", "gateway.worker" if owner == "gateway" else f"services.{owner}.worker"]
         else:
             module = "gateway.wsgi:app" if name == "gateway" else f"services.{name}.wsgi:app"
             cmd = [str(bin_dir / "gunicorn"), "-b", f"127.0.0.1:{self.ports[name]}", "-w", "2",
@@ -233,7 +235,7 @@ class Suite:
 
     def start_all(self) -> None:
         for name in ("customer", "engagement", "feedback", "customer-worker", "engagement-worker",
-                     "feedback-worker", "gateway"):
+                     "feedback-worker", "gateway-worker", "gateway"):
             self.start(name)
         for name in ("customer", "engagement", "feedback", "gateway"):
             self.wait_ready(name)

@@ -30,7 +30,7 @@ CODE_DIRS = tuple(
 )
 
 WEB_PORTS = {"gateway": 8000, "customer": 8001, "engagement": 8002, "feedback": 8003}
-WORKERS = {"customer-worker", "engagement-worker", "feedback-worker"}
+WORKERS = {"customer-worker", "engagement-worker", "feedback-worker", "gateway-worker"}
 BACKING_IMAGES = {"mongo": "mongo:7", "rabbitmq": "rabbitmq:3.13-management"}
 APP_SERVICES = set(WEB_PORTS) | WORKERS
 

@@ -191,3 +191,29 @@ def test_openapi_merge_keeps_every_path_and_renames_clashing_schemas():
     ref = merged["paths"]["/api/v1/customers"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
     assert ref == {"$ref": "#/components/schemas/CustomerError"}
     assert merged["info"]["x-missing-services"] == ["feedback"]
+
+
+# --- client address behind trusted proxies -------------------------------------------
+
+from gateway.clientaddr import client_address, parse_networks  # noqa: E402
+
+TRUSTED = parse_networks("10.0.0.0/8, 192.0.2.1, ::1")
+
+
+@pytest.mark.parametrize("peer, forwarded, expected", [
+    ("198.51.100.9", "1.2.3.4", "198.51.100.9"),               # untrusted peer: header ignored
+    ("10.0.0.2", "1.2.3.4", "1.2.3.4"),                         # trusted proxy: its client
+    ("10.0.0.2", "6.6.6.6, 1.2.3.4", "1.2.3.4"),                # client-written hops to the left are ignored
+    ("10.0.0.2", "1.2.3.4, 10.0.0.3", "1.2.3.4"),               # a chain of our proxies is walked
+    ("10.0.0.2", "1.2.3.4, not-an-ip", "10.0.0.2"),             # garbage: the proxy's own view
+    ("10.0.0.2", None, "10.0.0.2"),
+    ("::1", "2001:db8::7", "2001:db8::7"),
+])
+def test_client_address_believes_forwarded_for_only_from_trusted_proxies(peer, forwarded, expected):
+    assert client_address(peer, forwarded, TRUSTED) == expected
+
+
+def test_no_trusted_proxies_by_default_and_bad_entries_are_refused():
+    assert parse_networks("") == () and client_address("10.0.0.2", "1.2.3.4", ()) == "10.0.0.2"
+    with pytest.raises(ValueError):
+        parse_networks("10.0.0.0/8, proxy.example")
