@@ -143,3 +143,10 @@ def test_history_values_are_masked_one_by_one():
     assert privacy.mask_value("id_number", resident_id("19900307")) == "4403**************"
     assert privacy.mask_value("occupation", "nurse") == "nurse"
     assert privacy.mask_value("mobile", "13812345678", unmask=True) == "13812345678"
+
+
+def test_the_policy_table_in_docs_customer_md_is_the_code():
+    from pathlib import Path
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "customer.md").read_text(encoding="utf-8")
+    documented = [line for line in doc.splitlines() if line.startswith("| `") and " | C" in line]
+    assert documented == [f"| `{r['field']}` | {r['class']} | {r['masked']} |" for r in privacy.table()]
