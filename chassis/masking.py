@@ -28,7 +28,7 @@ _BELOW_CITY = re.compile(r"[区县旗镇乡路街号]")
 DOCUMENT_MAX_SHOWN = 4
 
 
-def document(value: str, id_type: str | None = None) -> str:
+def document(value: str) -> str:
     """An ID document number: its first third at most, and no more than 4
     characters, whatever the type (the foreign permanent resident card embeds a
     birth date as the resident ID does; a passport or permit is short, so a

@@ -8,8 +8,9 @@ as what sits next to it. The resident ID number is region + birth date +
 sequence (its parity is the gender) + a check character computed from the rest,
 so the masked view shows no birth year (month-day only, for birthday care), an
 age band instead of the age, no gender, and of the number itself only the
-province and city. What is left open is at least 10 birth years x 1,000
-sequence numbers; the check character follows from them, so it adds no guess.
+province and city. What is left open is at least 10 birth years (2 leap years
+for 29 February) x 1,000 sequence numbers; the check character follows from
+them, so it rules none out.
 
 Who may unmask: a caller holding ``unmask`` who stated a purpose
 (``Identity.may_unmask``, the gateway's X-Unmask-Purpose); ``read`` audits every
@@ -31,11 +32,7 @@ class Rule:
     field: str
     jrt_class: str                          # JR/T 0171-2020 class (C3 highest; none of C3 is kept here)
     shows: str                              # the masked form, in words (docs/customer.md renders the table)
-    form: Callable[[Any, dict], Any]        # (value, whole record) -> masked value; None = left out
-
-
-def _document(value, record):
-    return masking.document(value, record.get("id_type"))
+    form: Callable[[Any], Any]              # value -> masked value; None = left out
 
 
 def _person(p: dict) -> dict:
@@ -50,21 +47,21 @@ def _person(p: dict) -> dict:
 
 POLICY: dict[str, Rule] = {r.field: r for r in (
     Rule("id_number", "C2", "first third, at most 4 characters (resident ID: province and city of the region code)",
-         _document),
+         masking.document),
     # C1 on their own (they identify no one), masked for what they would narrow: the ID number.
-    Rule("birth_date", "C1", "month and day only, `--MM-DD` (no year)", lambda v, r: masking.month_day(v)),
-    Rule("age", "C1", "left out; `age_band` (the risk questionnaire's bands) instead", lambda v, r: None),
-    Rule("gender", "C1", "left out (the ID number's sequence parity)", lambda v, r: None),
-    Rule("mobile", "C2", "`138****5678`: carrier prefix and last 4", lambda v, r: masking.mobile(v)),
-    Rule("phone", "C2", "area code and last 2 digits: `010-****78`", lambda v, r: masking.phone(v)),
-    Rule("email", "C2", "first character and domain: `z***@example.com`", lambda v, r: masking.email(v)),
-    Rule("address", "C2", "province and city: `广东省深圳市****`", lambda v, r: masking.address(v)),
-    Rule("wechat", "C2", "first character, length hidden: `w****`", lambda v, r: masking.free_text(v)),
-    Rule("qq", "C2", "first digit, length hidden: `1****`", lambda v, r: masking.free_text(v)),
+    Rule("birth_date", "C1", "month and day only, `--MM-DD` (no year)", masking.month_day),
+    Rule("age", "C1", "left out; `age_band` (the risk questionnaire's bands) instead", lambda v: None),
+    Rule("gender", "C1", "left out (the ID number's sequence parity)", lambda v: None),
+    Rule("mobile", "C2", "`138****5678`: carrier prefix and last 4", masking.mobile),
+    Rule("phone", "C2", "area code and last 2 digits: `010-****78`", masking.phone),
+    Rule("email", "C2", "first character and domain: `z***@example.com`", masking.email),
+    Rule("address", "C2", "province and city: `广东省深圳市****`", masking.address),
+    Rule("wechat", "C2", "first character, length hidden: `w****`", masking.free_text),
+    Rule("qq", "C2", "first digit, length hidden: `1****`", masking.free_text),
     Rule("accounts", "C2", "each number `****1234` (16+ digits) or `****34`; kind kept",
-         lambda v, r: [{**a, "number": masking.account(a["number"])} if a.get("number") else dict(a) for a in v]),
+         lambda v: [{**a, "number": masking.account(a["number"])} if a.get("number") else dict(a) for a in v]),
     Rule("contacts", "C2", "each person: name and role; mobile, phone, email as above",
-         lambda v, r: [_person(p) for p in v]),
+         lambda v: [_person(p) for p in v]),
 )}
 
 UNMASK = "a caller with the unmask right who stated a purpose (X-Unmask-Purpose); audited"
@@ -88,15 +85,15 @@ def mask(record: dict, unmask: bool = False) -> tuple[dict, list[str]]:
         if unmask:
             clear.append(field)
         else:
-            out[field] = rule.form(out[field], record)
+            out[field] = rule.form(out[field])
     return out, clear
 
 
-def mask_value(field: str, value, record: dict | None = None, unmask: bool = False):
+def mask_value(field: str, value, unmask: bool = False):
     """One value of ``field`` (a history diff's old or new) as a caller sees it."""
     if unmask or field not in POLICY or value in EMPTY:
         return value
-    return POLICY[field].form(value, record or {})
+    return POLICY[field].form(value)
 
 
 def account_number(value: str) -> str:

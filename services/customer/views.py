@@ -65,8 +65,7 @@ def history_entry(record: dict, who: Identity) -> tuple[dict, list[str]]:
             if unmask:
                 clear.append(field)
             else:
-                # History records carry no state: the ID document's type is not at hand,
-                # and the document form does not need it (it is the same for every type).
+                # The record's state is not read here: no form needs more than the value.
                 old, new = privacy.mask_value(field, old), privacy.mask_value(field, new)
                 change["masked"] = True
         change.update(old=_jsonable(old), new=_jsonable(new))
