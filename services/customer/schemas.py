@@ -38,7 +38,6 @@ STATUSES = ("active", "archived")
 INDIVIDUAL_ONLY = ("gender", "birth_date", "id_type", "id_number", "occupation", "employer", "wechat", "qq",
                    "family", "investment_preferences", "risk_tolerance")
 CORPORATE_ONLY = ("credit_code", "industry", "size", "legal_representative", "contacts", "financing_needs")
-SENSITIVE = ("id_number", "mobile", "phone", "email", "address", "accounts", "contacts")
 
 
 def _regexp(rx, message):
@@ -197,16 +196,21 @@ _patch["name"] = _text(100)
 CustomerPatch = Schema.from_dict(_patch, name="CustomerPatch")
 
 
+MASKED_BIRTH_DATE = "YYYY-MM-DD in clear; masked: --MM-DD (month and day, no year)"
+
+
 class CustomerOut(Schema.from_dict({**{k: fields.Raw() for k in _profile_fields()}}, name="CustomerOutBase")):
     id = fields.String()
     version = fields.Integer()
     kind = fields.String()
     branch = fields.String(allow_none=True, metadata={"description": "the manager's branch; set by the system"})
     external_id = fields.String(allow_none=True)
-    birth_date = fields.Date(allow_none=True)
+    birth_date = fields.String(allow_none=True, metadata={"description": MASKED_BIRTH_DATE})
     tier = fields.String(allow_none=True, metadata={"description": ", ".join(TIERS)})
     status = fields.String()
-    age = fields.Integer(allow_none=True)
+    age = fields.Integer(allow_none=True, metadata={"description": "null when masked (see age_band)"})
+    age_band = fields.String(allow_none=True, metadata={"description": "under 30, 30-45, 46-55, 56-65, over 65 "
+                                                                       "(the risk questionnaire's bands)"})
     risk_level = fields.String(allow_none=True)
     risk_score = fields.Integer(allow_none=True)
     risk_assessed_at = fields.DateTime(allow_none=True)
@@ -214,7 +218,8 @@ class CustomerOut(Schema.from_dict({**{k: fields.Raw() for k in _profile_fields(
     risk_valid = fields.Boolean()
     last_confirmed_at = fields.DateTime(allow_none=True)
     reverification_due = fields.Boolean()
-    masked = fields.Boolean(metadata={"description": "true when sensitive fields are masked"})
+    masked = fields.Boolean(metadata={"description": "true when sensitive fields are masked (chassis/privacy.py: "
+                                                     "gender and age are then null)"})
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
 
@@ -228,8 +233,8 @@ class CustomerSummary(Schema):
     tags = fields.List(fields.String())
     manager_id = fields.String(allow_none=True)
     branch = fields.String(allow_none=True)
-    mobile = fields.String(allow_none=True)
-    birth_date = fields.Date(allow_none=True)
+    mobile = fields.String(allow_none=True, metadata={"description": "always masked"})
+    birth_date = fields.String(allow_none=True, metadata={"description": "always masked: --MM-DD"})
     status = fields.String()
     risk_level = fields.String(allow_none=True)
     risk_valid_until = fields.Date(allow_none=True)

@@ -93,7 +93,7 @@ def test_core_banking_events_become_reminders_once_on_the_owning_managers_list(e
             client.get("/api/v1/engagement/reminders", headers=h).json["items"]), what="three reminders")
     assert sorted(i["kind"] for i in items) == ["account_dormant", "balance_changed", "deposit_maturing"]
     bal = next(i for i in items if i["kind"] == "balance_changed")
-    assert bal["account_ref"] == "************1234"  # full account number never stored
+    assert bal["account_ref"] == "****1234"  # full account number never stored (chassis/privacy.py)
     assert bal["details"]["change_cents"] == -50_000_000
     worklist = client.get(f"/api/v1/engagement/worklist?manager_id={mid}", headers=h).json
     assert {r["id"] for r in worklist["account_reminders"]} == {big["id"], maturing["id"], dormant["id"]}

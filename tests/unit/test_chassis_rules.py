@@ -10,7 +10,6 @@ from chassis.errors import Problem
 from chassis.events.envelope import Envelope, EventType
 from chassis.http import decode_cursor, encode_cursor, keyset_filter
 from chassis.logs import RedactingFilter, redact
-from chassis.masking import mask_id_number, mask_mobile
 from chassis.store import diff
 
 
@@ -82,12 +81,6 @@ def test_admin_is_limited_to_its_branch():
 def test_unmask_needs_the_right_and_a_purpose():
     assert not ident.Identity("m", ident.MANAGER, unmask=True).may_unmask
     assert ident.Identity("m", ident.MANAGER, unmask=True, purpose="KYC review").may_unmask
-
-
-def test_masks():
-    assert mask_mobile("13812345678") == "138****5678"
-    assert mask_id_number("11010119900307123X") == "110101********123X"
-    assert mask_mobile(None) is None
 
 
 def test_redaction_hides_mobiles_and_id_numbers():

@@ -3,7 +3,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
-from chassis import identity
+from chassis import identity, privacy
 from chassis.errors import not_found
 
 from .. import snapshots
@@ -18,7 +18,7 @@ class SnapshotOut(Schema):
     name = fields.String()
     tier = fields.String(allow_none=True)
     manager_id = fields.String(allow_none=True)
-    birth_date = fields.Date(allow_none=True)
+    birth_date = fields.String(allow_none=True, metadata={"description": "masked: --MM-DD"})
 
 
 @blp.route("/<customer_id>/snapshot")
@@ -30,4 +30,5 @@ class Snapshot(MethodView):
         if snap is None:
             raise not_found("customer")
         who.ensure_can_see(snap.manager_id, snap.branch)
-        return snap
+        # A copy is never unmasked (the customer service is where that is audited).
+        return privacy.mask(snap.to_mongo().to_dict() | {"id": snap.id})[0]
