@@ -17,7 +17,7 @@ from chassis.errors import conflict, forbidden, invalid, not_found
 from chassis.http import page
 
 from .auth import UserIn, UserOut, authenticate
-from .users import User, change, create_user
+from .users import User, change, create_user, end_sessions
 
 blp = Blueprint("users", __name__, url_prefix="/api/v1/users", description="User administration (admins)")
 
@@ -141,8 +141,12 @@ def _set_active(user_id: str, active: bool) -> User:
     user = _in_scope(who, User.objects(id=user_id).first())
     if user.id == who.user_id and not active:
         raise conflict("You cannot deactivate yourself.", slug="self-deactivation")
-    return change(user.id, lambda u: setattr(u, "active", active), who,
-                  reason="activated" if active else "deactivated")
+    changed = change(user.id, lambda u: setattr(u, "active", active), who,
+                     reason="activated" if active else "deactivated")
+    if not active:
+        # Reactivation must not revive tokens issued before: the user signs in again.
+        end_sessions(user.id)
+    return changed
 
 
 @blp.route("/<user_id>/deactivate")

@@ -76,6 +76,12 @@ def set_password(user_id: str, password: str) -> str:
     return stamp
 
 
+def end_sessions(user_id: str) -> None:
+    """A new stamp: every token the user holds stops working (deactivation)."""
+    credentials().update_one({"_id": user_id}, {"$set": {"stamp": new_stamp()}})
+    forget(user_id)
+
+
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
 

@@ -197,7 +197,9 @@ def test_admin_manages_users_and_a_deactivated_user_is_locked_out(gw, admin_h):
     assert c.get("/api/v1/me", headers=m1_h).status_code == 401
     assert c.post("/api/v1/auth/login", json={"username": m1["username"], "password": m1_pw}).status_code == 401
     assert c.post(f"/api/v1/users/{m1['id']}/activate", headers=admin_h).status_code == 200
-    assert c.get("/api/v1/me", headers=m1_h).status_code == 200
+    assert c.get("/api/v1/me", headers=m1_h).status_code == 401      # old tokens stay dead
+    again = c.post("/api/v1/auth/login", json={"username": m1["username"], "password": m1_pw})
+    assert again.status_code == 200
 
 
 def test_branch_admin_sees_only_their_branch(gw, admin_h):
