@@ -9,6 +9,7 @@ from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, fields
 
 from chassis import audit, identity
+from chassis.errors import bad_request
 from chassis.http import decode_cursor, encode_cursor, etag, if_match_version, page
 
 from .. import queries, rules, service, views
@@ -186,7 +187,9 @@ class History(MethodView):
 def _history(who, customer_id, q, only_field: str | None = None):
     before = None
     if q.get("cursor"):
-        before = int(decode_cursor(q["cursor"])[0])
+        (before,) = decode_cursor(q["cursor"], 1)
+        if not isinstance(before, int) or isinstance(before, bool):   # a version, else a crafted cursor
+            raise bad_request("Invalid cursor.")
     records = service.store.history(customer_id, limit=q["limit"] + 1, before_version=before)
     nxt = None
     if len(records) > q["limit"]:
