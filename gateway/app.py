@@ -10,7 +10,7 @@ from chassis.app import CORRELATION_ID, REQUEST_ID, install_common
 from chassis.config import DEV_SECRET, load_settings
 from chassis.errors import Problem, forbidden, not_found
 
-from . import auth, openapi, policy, proxy, useradmin, views
+from . import auth, openapi, paths, policy, proxy, useradmin, views
 
 EXPOSED = ["ETag", "Location", "Retry-After", REQUEST_ID, CORRELATION_ID]
 ALLOWED = ["Authorization", "Content-Type", "If-Match", "If-None-Match", "X-Unmask-Purpose",
@@ -24,6 +24,8 @@ def create_app(**overrides) -> Flask:
         settings = settings.with_(extra={**settings.extra, **extra})
     logs.configure("gateway", settings.log_level)
     app = Flask("gateway")
+    # Dot segments resolved before routing and the policy (paths.py): one path for all three.
+    app.wsgi_app = paths.NormalisedPaths(app.wsgi_app)
     app.config.update(
         CRM_SETTINGS=settings,
         CRM_JWT_SECRET=settings.get("CRM_JWT_SECRET") or DEV_SECRET + "-jwt",
