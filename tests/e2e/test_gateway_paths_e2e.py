@@ -10,6 +10,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from tests import support
+
 
 def raw(client, method: str, target: str, body: dict | None = None):
     u = urlsplit(client.base)
@@ -41,3 +43,13 @@ def test_a_manager_cannot_reach_the_budget_write_through_dot_segments(manager, a
     # the same target is the budgets route for an admin: the path was resolved, not refused
     status, _, body = raw(admin, "POST", target, {})
     assert status == 422 and "branch" in body["errors"], body
+
+
+@pytest.mark.parametrize("suffix", ["%3Fx%3D1", "%23x"])
+def test_customer_360_answers_for_the_id_asked_not_a_prefix_of_it(manager, suffix):
+    # The id "<cid>?x=1" is not the customer <cid>: sent unencoded upstream, the "?" would
+    # start a query (or "#" a fragment) and the view would show <cid>'s profile.
+    cid = support.register_customer(manager)
+    assert raw(manager, "GET", f"/api/v1/views/customer-360/{cid}")[0] == 200
+    status, ctype, body = raw(manager, "GET", f"/api/v1/views/customer-360/{cid}{suffix}")
+    assert status == 404 and ctype == "application/problem+json", body

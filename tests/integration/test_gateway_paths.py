@@ -97,3 +97,20 @@ def test_dot_segments_cannot_leave_the_service_prefix(gw, ups, manager_h):
     r = gw.test_client().get("/api/v1/customers/../users", headers=manager_h)
     assert r.status_code == 403
     assert ups["customer"].seen == []
+
+
+# --- ids in composed views ------------------------------------------------------------
+
+@pytest.mark.parametrize("sent, wire", [
+    ("c1%3Fmanager_id%3Dm2", "c1%3Fmanager_id%3Dm2"),     # a?b=c: not a query string upstream
+    ("c1%23frag", "c1%23frag"),                           # not a fragment (which would be dropped)
+    ("c1%25252e", "c1%25252e"),                           # a percent sign stays a percent sign
+    ("%E5%AE%A2%E6%88%B71", "%E5%AE%A2%E6%88%B71"),       # 客户1
+])
+def test_customer_360_sends_the_id_as_one_encoded_segment(gw, ups, manager_h, sent, wire):
+    r = gw.test_client().get(f"/api/v1/views/customer-360/{sent}", headers=manager_h)
+    assert r.status_code == 200, r.get_json()
+    assert ups["customer"].raw() == [f"/api/v1/customers/{wire}"]
+    assert ups["engagement"].raw() == [f"/api/v1/engagement/customers/{wire}/summary"]
+    assert ups["feedback"].raw() == [f"/api/v1/feedback/customers/{wire}/summary"]
+    assert all(s[3] == {} for u in ups.values() for s in u.seen)     # no query smuggled in

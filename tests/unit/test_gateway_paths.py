@@ -3,7 +3,9 @@ import pytest
 
 from chassis.identity import MANAGER
 from gateway import policy
+from chassis.errors import Problem
 from gateway.paths import NormalisedPaths, normalise
+from gateway.upstreams import segment
 
 
 @pytest.mark.parametrize("raw, norm", [
@@ -51,3 +53,22 @@ def test_the_middleware_rewrites_path_info_before_the_app_sees_it():
     assert seen["path"] == "/api/v1/engagement/budgets"
     NormalisedPaths(app)({"PATH_INFO": "/api/v1/customers/c1"}, None)
     assert seen["path"] == "/api/v1/customers/c1"
+
+
+@pytest.mark.parametrize("value, encoded", [
+    ("c1", "c1"),
+    ("x/../../audit", "x%2F..%2F..%2Faudit"),
+    ("a?b=c", "a%3Fb%3Dc"),
+    ("a#b", "a%23b"),
+    ("a%2e", "a%252e"),
+    ("客户", "%E5%AE%A2%E6%88%B7"),
+])
+def test_an_id_becomes_exactly_one_encoded_segment(value, encoded):
+    assert segment(value) == encoded
+
+
+@pytest.mark.parametrize("value", ["", ".", ".."])
+def test_dot_ids_are_not_found(value):
+    with pytest.raises(Problem) as e:
+        segment(value, "customer")
+    assert e.value.status == 404
