@@ -38,23 +38,44 @@ def _enc(v):
     return v
 
 
+_INT64 = 2 ** 63
+MAX_CURSOR = 2048     # characters; a cursor holds a few sort values, nothing more
+
+
 def _dec(v):
-    if isinstance(v, dict) and "$dt" in v:
-        return datetime.fromisoformat(v["$dt"])
-    if isinstance(v, dict) and "$d" in v:
-        return datetime.fromisoformat(v["$d"])
-    return v
+    """One sort value: a scalar, or a date encode_cursor wrote. Anything else (an object
+    like {"$gt": ""}, a list) would become a query operator or a nonsense comparison
+    in keyset_filter, so it is refused."""
+    if isinstance(v, dict):
+        if len(v) == 1 and isinstance(v.get("$dt"), str):
+            return datetime.fromisoformat(v["$dt"])
+        if len(v) == 1 and isinstance(v.get("$d"), str):
+            return datetime.fromisoformat(v["$d"])
+        raise ValueError("not a sort value")
+    if isinstance(v, bool) or v is None or isinstance(v, (str, float)):
+        return v
+    if isinstance(v, int) and -_INT64 <= v < _INT64:   # BSON has no bigger integer
+        return v
+    raise ValueError("not a sort value")
+
+
+def _no_constants(name):
+    raise ValueError(name)     # NaN and Infinity are not JSON, and no sort value
 
 
 def encode_cursor(values: list) -> str:
     return base64.urlsafe_b64encode(json.dumps([_enc(v) for v in values]).encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str) -> list:
+def decode_cursor(cursor: str, length: int | None = None) -> list:
+    """The sort values of a cursor from encode_cursor (``length`` of them when given);
+    anything else is 400, so a crafted cursor can neither fail a query nor change it."""
     try:
+        if not isinstance(cursor, str) or len(cursor) > MAX_CURSOR:
+            raise ValueError
         pad = "=" * (-len(cursor) % 4)
-        values = json.loads(base64.urlsafe_b64decode(cursor + pad))
-        if not isinstance(values, list):
+        values = json.loads(base64.urlsafe_b64decode(cursor + pad), parse_constant=_no_constants)
+        if not isinstance(values, list) or not values or (length is not None and len(values) != length):
             raise ValueError
         return [_dec(v) for v in values]
     except Exception:
@@ -78,9 +99,7 @@ def page(collection, query: dict, sort: list[tuple[str, int]], limit: int, curso
         sort = [*sort, ("_id", sort[-1][1])]
     q = dict(query)
     if cursor:
-        after = decode_cursor(cursor)
-        if len(after) != len(sort):
-            raise bad_request("Invalid cursor.")
+        after = decode_cursor(cursor, len(sort))
         if decode:
             after = decode(after)
         q = {"$and": [query, keyset_filter(sort, after)]} if query else keyset_filter(sort, after)

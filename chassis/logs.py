@@ -18,6 +18,9 @@ def redact(text: str) -> str:
     return _SENSITIVE.sub(lambda m: m.group(0)[:2] + "*" * (len(m.group(0)) - 2), text)
 
 
+_TRACEBACKS = logging.Formatter()   # only for formatException, the stdlib's text
+
+
 class RedactingFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         msg = record.getMessage()
@@ -27,6 +30,16 @@ class RedactingFilter(logging.Filter):
         for k, v in list(vars(record).items()):
             if k not in ("msg", "args") and isinstance(v, str) and k not in _STD:
                 setattr(record, k, redact(v))
+        # A traceback repeats the exception's message and the source lines it passes
+        # through; formatters render exc_info afresh, so hand them the redacted text
+        # instead (stdlib and JSON formatters both fall back to exc_text).
+        if record.exc_info:
+            record.exc_text = redact(record.exc_text or _TRACEBACKS.formatException(record.exc_info))
+            record.exc_info = None
+        elif record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info)
         return True
 
 
@@ -50,16 +63,21 @@ class _ContextFilter(logging.Filter):
         return True
 
 
+def json_handler(service: str, stream=None) -> logging.Handler:
+    """The JSON-lines handler every process logs through (stderr unless told)."""
+    h = logging.StreamHandler(stream or sys.stderr)
+    h.setFormatter(JsonFormatter("%(asctime)s %(levelname)s %(name)s %(message)s",
+                                 rename_fields={"levelname": "level", "asctime": "time"}))
+    h.addFilter(_ContextFilter(service))
+    h.addFilter(RedactingFilter())
+    return h
+
+
 def configure(service: str, level: str = "INFO") -> None:
     root = logging.getLogger()
     if getattr(root, "_crm_configured", None) == service:
         return
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(JsonFormatter("%(asctime)s %(levelname)s %(name)s %(message)s",
-                                       rename_fields={"levelname": "level", "asctime": "time"}))
-    handler.addFilter(_ContextFilter(service))
-    handler.addFilter(RedactingFilter())
-    root.handlers[:] = [handler]
+    root.handlers[:] = [json_handler(service)]
     root.setLevel(level.upper())
     for noisy in ("pymongo", "amqp", "kombu", "urllib3", "werkzeug"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -3,12 +3,19 @@
 Every event about a customer carries the full non-sensitive snapshot (never ID
 numbers, mobiles, account numbers or addresses), so a consumer keeping a copy
 applies any of them the same way (``chassis.copies.apply`` on subject_version).
+No free text either (reasons, labels typed for a date): staff type anything into
+them, and events are neither masked nor access-checked once published.
 """
 from marshmallow import Schema, fields
 
 from chassis.events import event_type
 
 PRODUCER = "customer"
+
+
+class ImportantDateData(Schema):
+    kind = fields.String(required=True, metadata={"description": "anniversary | wedding | child_birthday | company_founding | other"})
+    date = fields.String(required=True, metadata={"description": "YYYY-MM-DD"})
 
 
 class CustomerSnapshotData(Schema):
@@ -20,8 +27,8 @@ class CustomerSnapshotData(Schema):
     classes = fields.List(fields.String(), load_default=list)
     tags = fields.List(fields.String(), load_default=list)
     birth_date = fields.Date(allow_none=True)
-    important_dates = fields.List(fields.Dict(), load_default=list,
-                                  metadata={"description": "[{kind, date (YYYY-MM-DD), label}]"})
+    important_dates = fields.List(fields.Nested(ImportantDateData), load_default=list,
+                                  metadata={"description": "[{kind, date (YYYY-MM-DD)}]; the label typed for a date stays in the customer service"})
     manager_id = fields.String(allow_none=True)
     branch = fields.String(allow_none=True)
     preferred_channels = fields.List(fields.String(), load_default=list)
@@ -43,7 +50,6 @@ class TierChangedData(CustomerSnapshotData):
 
 class ManagerAssignedData(CustomerSnapshotData):
     previous_manager_id = fields.String(allow_none=True)
-    reason = fields.String(allow_none=True)
 
 
 class RiskAssessedData(CustomerSnapshotData):

@@ -1,7 +1,8 @@
 """Events produced by the engagement service (interactions, visits, care, gifts, activities).
 
-None carries sensitive data: no mobile, ID or account number, and no free-text
-notes (a manager may type anything into a summary), only ids, codes and dates.
+None carries sensitive data: no mobile, ID or account number, and no free text
+(a manager may type anything into a summary, purpose, reason or follow-up action),
+only ids, codes, figures and dates.
 """
 from marshmallow import Schema, fields
 
@@ -15,14 +16,14 @@ class InteractionData(Schema):
     customer_id = fields.String(required=True)
     manager_id = fields.String(allow_none=True)
     channel = fields.String(required=True, metadata={"description": "counter | phone | sms | email | wechat | qq | social | online_banking | mobile_banking | visit"})
-    purpose = fields.String(required=True)
     occurred_at = fields.DateTime(required=True)
     follow_up_date = fields.Date(allow_none=True)
 
 
 INTERACTION_LOGGED = event_type(
-    "engagement.interaction.logged", 1, PRODUCER,
-    "A manager logged a contact with a customer on some channel (counts as a contact for cadence).",
+    "engagement.interaction.logged", 2, PRODUCER,
+    "A manager logged a contact with a customer on some channel (counts as a contact for cadence). "
+    "v2: the free-text purpose no longer travels.",
     InteractionData)
 
 
@@ -83,7 +84,6 @@ class GiftIssuedData(Schema):
     gift_id = fields.String(required=True)
     customer_id = fields.String(required=True)
     manager_id = fields.String(allow_none=True)
-    reason = fields.String(required=True)
     cost_cents = fields.Integer(required=True)
     budget_id = fields.String(required=True)
     issued_by = fields.String(required=True)
@@ -91,8 +91,9 @@ class GiftIssuedData(Schema):
 
 
 GIFT_ISSUED = event_type(
-    "engagement.gift.issued", 1, PRODUCER,
-    "A gift left stock for a customer and its cost was charged to a branch budget.", GiftIssuedData)
+    "engagement.gift.issued", 2, PRODUCER,
+    "A gift left stock for a customer and its cost was charged to a branch budget. "
+    "v2: the free-text reason no longer travels.", GiftIssuedData)
 
 
 class ActivityData(Schema):
@@ -136,9 +137,9 @@ class ActivityEvaluatedData(Schema):
     attended = fields.Integer(required=True)
     attendance_rate = fields.Float(allow_none=True, metadata={"description": "attended / accepted"})
     satisfaction = fields.Float(allow_none=True, metadata={"description": "mean survey score, when any"})
-    follow_up_actions = fields.List(fields.String(), load_default=list)
 
 
 ACTIVITY_EVALUATED = event_type(
-    "engagement.activity.evaluated", 1, PRODUCER, "An activity was evaluated after it took place.",
-    ActivityEvaluatedData)
+    "engagement.activity.evaluated", 1, PRODUCER,
+    "An activity was evaluated after it took place (its follow-up actions, free text, stay in the "
+    "engagement service).", ActivityEvaluatedData)

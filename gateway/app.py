@@ -10,7 +10,7 @@ from chassis.app import CORRELATION_ID, REQUEST_ID, install_common
 from chassis.config import ConfigError, load_settings, secret
 from chassis.errors import Problem, forbidden, not_found
 
-from . import auth, openapi, policy, proxy, useradmin, users, views
+from . import auth, openapi, paths, policy, proxy, useradmin, users, views
 from .clientaddr import TrustedProxies, parse_networks
 
 EXPOSED = ["ETag", "Location", "Retry-After", REQUEST_ID, CORRELATION_ID]
@@ -29,6 +29,8 @@ def create_app(**overrides) -> Flask:
         raise ConfigError("CRM_JWT_SECRET and CRM_INTERNAL_SECRET must differ")
     logs.configure("gateway", settings.log_level)
     app = Flask("gateway")
+    # Dot segments resolved before routing and the policy (paths.py): one path for all three.
+    app.wsgi_app = paths.NormalisedPaths(app.wsgi_app)
     app.config.update(
         CRM_SETTINGS=settings,
         CRM_JWT_SECRET=jwt_secret,

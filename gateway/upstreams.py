@@ -6,13 +6,14 @@ import time
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import urllib3
 from flask import current_app, g
 
 from chassis import identity as ident
 from chassis.app import CORRELATION_ID, REQUEST_ID
+from chassis.errors import not_found
 
 # Public path prefix → service. Everything under /api/v1/<prefix> goes there.
 ROUTES = {
@@ -37,6 +38,15 @@ _pool = ThreadPoolExecutor(max_workers=32, thread_name_prefix="fanout")
 # half its lifetime (it carries no request-specific claim).
 _IDENTITY_TTL = 60
 _identity_cache: dict[tuple, tuple[float, str]] = {}
+
+
+def segment(value: str, what: str = "resource") -> str:
+    """A client-supplied id as exactly one path segment of an upstream URL: ``/``, ``?``,
+    ``#`` and ``%`` are encoded, so the id can change neither the path nor the query.
+    ``.`` and ``..`` are not ids; encoded or not, the upstream would resolve them."""
+    if value in ("", ".", ".."):
+        raise not_found(what)
+    return quote(value, safe="")
 
 
 def base_url(service: str) -> str:

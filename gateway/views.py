@@ -20,7 +20,7 @@ from chassis.errors import invalid, not_found
 
 from . import compose, useraudit
 from .auth import authenticate
-from .upstreams import SERVICES, Call, Outcome, fan_out
+from .upstreams import SERVICES, Call, Outcome, fan_out, segment
 from .users import User
 
 blp = Blueprint("views", __name__, url_prefix="/api/v1/views",
@@ -130,10 +130,11 @@ class Customer360View(MethodView):
     def get(self, customer_id):
         """Customer 360: profile, tier, risk, recent interactions and visits, care, complaints, satisfaction"""
         who = authenticate()
+        cid = segment(customer_id, "customer")
         outcomes = fan_out([
-            Call("profile", "customer", f"/api/v1/customers/{customer_id}"),
-            Call("engagement", "engagement", f"/api/v1/engagement/customers/{customer_id}/summary"),
-            Call("feedback", "feedback", f"/api/v1/feedback/customers/{customer_id}/summary"),
+            Call("profile", "customer", f"/api/v1/customers/{cid}"),
+            Call("engagement", "engagement", f"/api/v1/engagement/customers/{cid}/summary"),
+            Call("feedback", "feedback", f"/api/v1/feedback/customers/{cid}/summary"),
         ], who)
         return compose.customer_360(customer_id, outcomes)
 

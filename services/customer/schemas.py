@@ -278,6 +278,11 @@ class CustomerQuery(PageQuery):
             raise ValidationError("Must not be before birthday_from.", "birthday_to")
 
 
+class CustomerSearch(CustomerQuery):
+    """The filters of GET /customers as a JSON body, so a mobile or ID number being looked
+    up travels in no URL (access logs, proxies, browser history)."""
+
+
 
 
 class ConfirmIn(Schema):

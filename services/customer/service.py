@@ -85,7 +85,7 @@ def save_rules(new_rules: list[dict], expected_version: int, who: Identity) -> T
 def snapshot(c: Customer) -> dict:
     return {"customer_id": c.id, "kind": c.kind, "name": c.name, "tier": c.tier,
             "classes": list(c.classes or []), "tags": list(c.tags or []), "birth_date": as_date(c.birth_date),
-            "important_dates": [dict(d) for d in c.important_dates or []],
+            "important_dates": [{"kind": d.get("kind"), "date": d.get("date")} for d in c.important_dates or []],
             "manager_id": c.manager_id, "branch": c.branch,
             "preferred_channels": list(c.preferred_channels or []), "status": c.status,
             "risk_level": c.risk_level, "risk_valid_until": as_date(c.risk_valid_until)}
@@ -291,8 +291,7 @@ def assign(customer_id: str, expected_version: int, manager_id: str, who: Identi
         doc.manager_id, doc.branch = new_manager, branch
         if manager_id == previous:
             return []
-        return [events.MANAGER_ASSIGNED.new(doc.id, {**snapshot(doc), "previous_manager_id": previous,
-                                                     "reason": reason})]
+        return [events.MANAGER_ASSIGNED.new(doc.id, {**snapshot(doc), "previous_manager_id": previous})]
     return store.update(customer_id, expected_version, change, who, reason=reason or "manager assigned",
                         current=current)
 

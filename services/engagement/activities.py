@@ -157,8 +157,7 @@ def evaluate(activity: Activity, data: dict, who) -> Activity:
         a.evaluation_notes = data.get("notes", a.evaluation_notes)
         return [events.ACTIVITY_EVALUATED.new(a.id, {
             "activity_id": a.id, "invited": f["invited"], "accepted": f["accepted"], "attended": f["attended"],
-            "attendance_rate": f["attendance_rate"], "satisfaction": f["satisfaction"],
-            "follow_up_actions": list(a.follow_up_actions)})]
+            "attendance_rate": f["attendance_rate"], "satisfaction": f["satisfaction"]})]
     return activities.update(activity.id, activity.version, change, who, current=activity)
 
 

@@ -105,6 +105,13 @@ def same_day_in(year: int, d: date) -> date:
     return date(year, d.month, d.day)
 
 
+# Customer events carry an important date's kind, not the label typed for it (free text
+# stays in the customer service), so the greeting is named after the kind.
+DATE_KIND_LABELS = {"anniversary": "纪念日 Anniversary", "wedding": "结婚纪念日 Wedding anniversary",
+                    "child_birthday": "子女生日 Child's birthday",
+                    "company_founding": "成立纪念日 Founding anniversary", "other": "纪念日 Anniversary"}
+
+
 def occasions(snapshot: dict, year: int, include_holidays: bool = True) -> list[Occasion]:
     """Every greeting occasion of one customer in ``year``."""
     out = []
@@ -114,8 +121,8 @@ def occasions(snapshot: dict, year: int, include_holidays: bool = True) -> list[
     for i, imp in enumerate(snapshot.get("important_dates") or []):
         d = _as_date(imp.get("date")) if isinstance(imp, dict) else None
         if d and d.year <= year:
-            label = imp.get("label") or imp.get("kind") or "anniversary"
-            out.append(Occasion(f"anniversary_{i}", "anniversary", str(label), same_day_in(year, d)))
+            label = DATE_KIND_LABELS.get(imp.get("kind"), DATE_KIND_LABELS["anniversary"])
+            out.append(Occasion(f"anniversary_{i}", "anniversary", label, same_day_in(year, d)))
     if include_holidays:
         for h in holidays.calendar(year):
             out.append(Occasion(f"holiday_{h.key}", "holiday", f"{h.name} {h.name_en}", h.date))

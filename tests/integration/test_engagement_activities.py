@@ -97,7 +97,9 @@ def test_concurrent_rsvps_never_exceed_capacity_and_the_waitlist_moves_up(engage
         assert ev["attendance_rate"] == 0.8 and ev["satisfaction"] == 4.0 and ev["responses"] == 3 and ev["invited"] == 30
         with support.running_worker("engagement"):
             (_, _, env), = tap.wait(lambda e: e["subject"] == aid)
-        assert env["data"]["attendance_rate"] == 0.8 and env["data"]["follow_up_actions"] == ["给未到场客户寄资料"]
+        assert env["data"]["attendance_rate"] == 0.8
+        # the follow-up actions and notes are free text: kept by the service, not published
+        assert "给未到场客户寄资料" not in json.dumps(env, ensure_ascii=False) and "反响好" not in json.dumps(env, ensure_ascii=False)
     finally:
         tap.close()
 

@@ -12,12 +12,13 @@ def test_birthday_due_today_sent_once_then_gone(engagement_app):
     born = today.replace(year=1985) if not (today.month == 2 and today.day == 29) else today.replace(year=1984)
     cid = snapshot(engagement_app, mid, birth_date=born.isoformat(), preferred_channels=["email"],
                    important_dates=[{"kind": "wedding", "date": today.replace(year=2010).isoformat() if not (
-                       today.month == 2 and today.day == 29) else "2012-02-29", "label": "结婚纪念日"}])
+                       today.month == 2 and today.day == 29) else "2012-02-29"}])
     other = snapshot(engagement_app, mid, birth_date="1970-01-01" if today.strftime("%m-%d") != "01-01" else "1970-06-01")
     due = client.get("/api/v1/engagement/greetings/due", headers=h).json["items"]
     mine = [d for d in due if d["customer_id"] == cid]
     kinds = {d["occasion"] for d in mine}
     assert {"birthday", "anniversary_0"} <= kinds
+    assert next(d for d in mine if d["occasion"] == "anniversary_0")["label"] == "结婚纪念日 Wedding anniversary"
     assert not [d for d in due if d["customer_id"] == other and d["occasion"] == "birthday"]
     bday = next(d for d in mine if d["occasion"] == "birthday")
     assert bday["channel"] == "email" and bday["greeting_id"] == f"birthday:{today.year}:{cid}"

@@ -24,6 +24,7 @@ def test_log_an_interaction_publishes_and_the_timeline_is_newest_first(engagemen
             got = tap.wait(lambda e: e["data"]["customer_id"] == cid and e["subject"] == ids[-1])
         env = got[0][2]
         assert env["data"]["channel"] == "sms" and "summary" not in env["data"]  # no free text on the bus
+        assert "purpose" not in env["data"] and env["version"] == 2
 
         page1 = client.get(f"/api/v1/engagement/customers/{cid}/interactions?limit=2", headers=h).json
         assert [i["id"] for i in page1["items"]] == [ids[4], ids[3]]

@@ -9,11 +9,12 @@ from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, fields
 
 from chassis import audit, identity
+from chassis.errors import bad_request
 from chassis.http import decode_cursor, encode_cursor, etag, if_match_version, page
 
 from .. import queries, rules, service, views
 from ..schemas import (SORTS, ArchiveIn, AssignIn, ConfirmIn, CustomerIn, CustomerOut, CustomerPage,
-                       CustomerPatch, CustomerQuery, PageQuery, StatsQuery, WorklistQuery)
+                       CustomerPatch, CustomerQuery, CustomerSearch, PageQuery, StatsQuery, WorklistQuery)
 
 blp = Blueprint("customers", __name__, url_prefix="/api/v1/customers", description="Customer archive")
 
@@ -40,14 +41,9 @@ class Customers(MethodView):
     @blp.response(200, CustomerPage)
     def get(self, q):
         """Search and list: name prefix, mobile / ID number (exact), tier, class, tag,
-        manager, birthday window, re-verification due; sorted, cursor-paginated."""
-        who = identity.current()
-        query = queries.customer_filter(q, who, date.today(), service.setting_int("CRM_REVERIFY_MONTHS"))
-        sort = SORTS[q["sort"]]
-        if q["sort"] == "birthday":
-            query = {"$and": [query, {"birth_mmdd": {"$ne": None}}]} if query else {"birth_mmdd": {"$ne": None}}
-        rows, nxt = page(service.store.collection, query, sort, q["limit"], q.get("cursor"), LIST_PROJECTION)
-        return {"items": [views.summary(r, who) for r in rows], "next_cursor": nxt}
+        manager, birthday window, re-verification due; sorted, cursor-paginated.
+        To look up a mobile or ID number, prefer POST /customers/search: it keeps them out of URLs."""
+        return _search(q)
 
     @blp.arguments(CustomerIn)
     @blp.response(201, CustomerOut)
@@ -56,6 +52,39 @@ class Customers(MethodView):
         c = service.create(data, identity.current(), channel="api")
         body, _, headers = _ok(c, 201)
         return body, 201, {**headers, "Location": f"/api/v1/customers/{c.id}"}
+
+
+def _search(q: dict) -> dict:
+    who = identity.current()
+    if q.get("manager_id"):
+        who.ensure_can_see_manager(q["manager_id"])   # another's book does not exist for the caller
+    query = queries.customer_filter(q, who, date.today(), service.setting_int("CRM_REVERIFY_MONTHS"))
+    sort = SORTS[q["sort"]]
+    if q["sort"] == "birthday":
+        query = {"$and": [query, {"birth_mmdd": {"$ne": None}}]} if query else {"birth_mmdd": {"$ne": None}}
+    rows, nxt = page(service.store.collection, query, sort, q["limit"], q.get("cursor"), LIST_PROJECTION)
+    return {"items": [views.summary(r, who) for r in rows], "next_cursor": nxt}
+
+
+@blp.route("/search")
+class Search(MethodView):
+    @blp.arguments(CustomerSearch, unknown=RAISE, description=(
+        "Any filters of GET /customers, with limit, cursor and sort; e.g. "
+        '{"mobile": "139…", "limit": 20} or {"id_number": "…", "id_type": "resident_id"}'))
+    @blp.response(200, CustomerPage, description="The customers the caller may see that match, one page")
+    @blp.alt_response(400, description="The cursor is not one this service wrote")
+    @blp.alt_response(404, description="manager_id names a manager outside the caller's reach")
+    @blp.alt_response(422, description="Invalid filters; errors name each field")
+    def post(self, q):
+        """Search customers with the filters in the body (exact mobile or ID number without a URL)
+
+        The same filters, visibility, sorting and cursor paging as GET /customers, taken from
+        a JSON body instead of the query string, so the mobile or ID number looked up never
+        sits in a URL: not in access logs, proxies, browser history or Referer headers. The
+        next page is the same body with `cursor` set to the previous `next_cursor`. Results
+        are masked as in the list; a manager finds only customers of their own book.
+        """
+        return _search(q)
 
 
 class WorklistOut(Schema):
@@ -187,7 +216,9 @@ def _history(who, c, q, only_field: str | None = None):
     customer_id = c.id
     before = None
     if q.get("cursor"):
-        before = int(decode_cursor(q["cursor"])[0])
+        (before,) = decode_cursor(q["cursor"], 1)
+        if not isinstance(before, int) or isinstance(before, bool):   # a version, else a crafted cursor
+            raise bad_request("Invalid cursor.")
     records = service.store.history(customer_id, limit=q["limit"] + 1, before_version=before)
     nxt = None
     if len(records) > q["limit"]:

@@ -160,7 +160,7 @@ class Issue(MethodView):
         try:
             issues.create(doc, who, [events.GIFT_ISSUED.new(key, {
                 "issue_id": key, "gift_id": gift.id, "customer_id": doc.customer_id, "manager_id": doc.manager_id,
-                "reason": doc.reason, "cost_cents": doc.cost_cents, "budget_id": budget.id,
+                "cost_cents": doc.cost_cents, "budget_id": budget.id,
                 "issued_by": who.user_id, "issued_at": now})], reason=data["reason"])
         except Exception:
             jobs.refund_once(budget.id, gift.cost_cents, key)

@@ -35,7 +35,7 @@ class Interactions(MethodView):
                           occurred_at=occurred, recorded_by=who.user_id, **data)
         store.create(doc, who, [events.INTERACTION_LOGGED.new(iid, {
             "interaction_id": iid, "customer_id": doc.customer_id, "manager_id": doc.manager_id,
-            "channel": doc.channel, "purpose": doc.purpose, "occurred_at": occurred,
+            "channel": doc.channel, "occurred_at": occurred,
             "follow_up_date": doc.follow_up_date})], channel=doc.channel)
         return access.out(doc), 201, {"Location": f"/api/v1/engagement/interactions/{iid}"}
 
