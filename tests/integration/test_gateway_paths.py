@@ -49,7 +49,7 @@ def ups():
 @pytest.fixture(scope="module")
 def gw(ups):
     app = create_app(**support.overrides(), extra={
-        "CRM_ADMIN_USERNAME": ADMIN[0], "CRM_ADMIN_PASSWORD": ADMIN[1],
+        "CRM_ADMIN_USERNAME": ADMIN[0], "CRM_ADMIN_PASSWORD": ADMIN[1], "CRM_JWT_SECRET": support.SECRET + "-jwt-paths",
         **{f"CRM_{s.upper()}_URL": u.url for s, u in ups.items()}})
     app.testing = True
     return app
