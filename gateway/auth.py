@@ -151,6 +151,11 @@ def authenticate() -> ident.Identity:
         raise unauthorized()
     claims = tokens.verify(header[7:], _secret())
     user, stamp = load_session(claims["sub"])
+    if user is not None and claims.get("stm") != stamp:
+        # A token newer than this worker's cache (issued by a password change on another
+        # worker a moment ago) must work at once: read again before refusing.
+        forget(claims["sub"])
+        user, stamp = load_session(claims["sub"])
     if user is None:
         raise unauthorized("Unknown user.")
     # Logout ends the token's session and a password change every session of the user:
