@@ -269,3 +269,51 @@ def test_no_gunicorn_access_log_since_query_strings_may_carry_customer_data():
     # log would write them out. The chassis logs each request by path only.
     for name in ("Procfile", "docker-compose.yml", "Dockerfile"):
         assert "--access-logfile" not in (ROOT / name).read_text(), name
+    assert gunicorn_conf().get("accesslog") is None
+
+
+# --- one gunicorn configuration ---------------------------------------------------------
+
+GUNICORN_CONF = "gunicorn.conf.py"
+# Settings that belong in gunicorn.conf.py only, so no command line can drift from it.
+WORKER_FLAGS = {"-w", "--workers", "-k", "--worker-class", "--threads", "--worker-connections",
+                "-t", "--timeout", "--graceful-timeout", "--keep-alive"}
+
+
+@cache
+def gunicorn_conf() -> dict:
+    namespace: dict = {}
+    exec(compile((ROOT / GUNICORN_CONF).read_text(encoding="utf-8"), GUNICORN_CONF, "exec"), namespace)
+    return namespace
+
+
+def gunicorn_commands() -> dict[str, list[str]]:
+    found = {f"Procfile {n}": argv(c) for n, c in procfile().items() if n in WEB_PORTS}
+    found |= {f"compose {n}": argv(services()[n]["command"]) for n in WEB_PORTS}
+    cmd = re.search(r"^CMD (\[.*\])$", (ROOT / "Dockerfile").read_text(encoding="utf-8"), re.M)
+    found["Dockerfile CMD"] = yaml.safe_load(cmd.group(1))
+    return found
+
+
+def test_every_web_process_runs_with_the_one_gunicorn_configuration():
+    for where, args in gunicorn_commands().items():
+        assert Path(args[0]).name == "gunicorn", where
+        assert args[args.index("-c") + 1] == GUNICORN_CONF, where
+        assert not WORKER_FLAGS & set(args), f"{where} overrides {GUNICORN_CONF}"
+    # The e2e tests and the benchmarks (which start the tests' suite) run what ships.
+    support = (ROOT / "tests" / "support.py").read_text(encoding="utf-8")
+    assert f'"{GUNICORN_CONF}"' in support
+    assert not {flag for flag in WORKER_FLAGS if f'"{flag}"' in support}
+    assert "support.Suite" in (ROOT / "bench" / "bench_gateway.py").read_text(encoding="utf-8")
+
+
+def test_the_gunicorn_configuration_survives_slow_clients():
+    conf = gunicorn_conf()
+    # Not sync: its only thread is held by one slow client (issue #9). gthread reads each
+    # request in a thread of a pool; a client stalling mid-request holds one thread.
+    assert conf["worker_class"] == "gthread"
+    assert conf["workers"] * conf["threads"] >= 32
+    assert conf["worker_connections"] > conf["threads"]
+    # The image ships the file (the commands above name it relative to WORKDIR).
+    ignored = (ROOT / ".dockerignore").read_text(encoding="utf-8").split()
+    assert GUNICORN_CONF not in ignored and re.search(r"^WORKDIR /app$", (ROOT / "Dockerfile").read_text(), re.M)
