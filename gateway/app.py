@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Flask, request
 from flask_cors import CORS
 from flask_smorest import Api
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from chassis import db as dbmod, logs
 from chassis.app import CORRELATION_ID, REQUEST_ID, install_common
@@ -51,6 +52,13 @@ def create_app(**overrides) -> Flask:
     @app.get("/healthz")
     def healthz():
         return {"status": "ok", "service": "gateway"}
+
+    # Behind compose's nginx every request comes from nginx: take the client address
+    # (login throttling counts per address) from X-Forwarded-For, but only as many hops
+    # as are trusted; without a proxy a client could claim any address.
+    hops = int(settings.get("CRM_PROXY_HOPS"))
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
     auth.ensure_bootstrap_admin(settings.get("CRM_ADMIN_USERNAME"), settings.get("CRM_ADMIN_PASSWORD"))
     return app

@@ -140,3 +140,18 @@ def test_imported_customers_get_random_ids_not_ones_derived_from_the_external_id
     again = c.post(IMPORTS, data=_csv(tag, 2), headers=h).get_json()
     assert (again["accepted"], again["skipped"]) == (0, 2)
     assert {x["existing_id"] for x in again["rows"]} == {d["_id"] for d in docs}
+
+
+def test_behind_the_edge_proxy_login_throttling_counts_the_clients_address():
+    # Behind compose's nginx every request comes from nginx; without CRM_PROXY_HOPS one
+    # client's failures would lock everybody out. Without a proxy the header is not trusted.
+    from gateway.app import create_app as create_gateway
+    failures = support.db("gateway").login_failures
+    for hops, expected in ((1, "203.0.113.9"), (0, "127.0.0.1")):
+        gw = create_gateway(**support.overrides(), extra={"CRM_PROXY_HOPS": str(hops)})
+        username = "nobody-" + uuid.uuid4().hex[:8]
+        r = gw.test_client().post("/api/v1/auth/login", json={"username": username, "password": "wrong-password"},
+                                  headers={"X-Forwarded-For": "203.0.113.9"}, environ_base={"REMOTE_ADDR": "127.0.0.1"})
+        assert r.status_code == 401
+        at = failures.find_one({"key": f"user:{username}"})["at"]
+        assert {d["key"] for d in failures.find({"at": at, "key": {"$regex": "^addr:"}})} == {f"addr:{expected}"}
