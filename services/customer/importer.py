@@ -185,11 +185,14 @@ def run(rows: Iterable[tuple[int, dict | None, dict | None]], who: Identity, bat
                     batch = []
             submit(batch)
             submit([])
-        except UnicodeDecodeError:
+        except (UnicodeDecodeError, csv.Error) as exc:
+            # csv.Error: a cell over csv's field size limit (128 KiB), e.g. a quote never
+            # closed, which swallows the rest of the file. Bad input, not a 500.
             submit(batch)
             submit([])
             out = report.to_dict()
-            out["aborted"] = "The body is not valid UTF-8; the rows counted above were processed, the rest were not."
+            what = "not valid UTF-8" if isinstance(exc, UnicodeDecodeError) else f"not readable CSV ({exc})"
+            out["aborted"] = f"The body is {what}; the rows counted above were processed, the rest were not."
             return out
     return report.to_dict()
 

@@ -155,3 +155,14 @@ def test_behind_the_edge_proxy_login_throttling_counts_the_clients_address():
         assert r.status_code == 401
         at = failures.find_one({"key": f"user:{username}"})["at"]
         assert {d["key"] for d in failures.find({"at": at, "key": {"$regex": "^addr:"}})} == {f"addr:{expected}"}
+
+
+def test_a_csv_cell_over_the_field_size_limit_aborts_the_import_instead_of_a_500(customer_app):
+    c = customer_app.test_client()
+    tag = "cell" + uuid.uuid4().hex[:6]
+    # A quote never closed swallows the rest of the file into one cell.
+    body = _csv(tag, 2) + b'x-1,individual,"never closed,' + b"y" * 200_000 + b"\n"
+    r = c.post(IMPORTS, data=body, headers={**manager_headers(), "Content-Type": "text/csv"})
+    assert r.status_code == 200, r.get_data(as_text=True)[:300]
+    assert r.get_json()["accepted"] == 2 and "not readable CSV" in r.get_json()["aborted"]
+    assert count_customers(tags=tag) == 2

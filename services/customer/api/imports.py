@@ -34,9 +34,9 @@ class Imports(MethodView):
     @blp.response(200, ImportReport)
     def post(self):
         """Import customers. Body: text/csv (header row of field names; lists separated by |)
-        or application/x-ndjson (one CustomerIn object per line), at most CRM_MAX_IMPORT_BYTES (413
-        beyond, and nothing is imported); or multipart with a
-        `file` part whose name ends .csv or .jsonl. Rows are numbered from 1 (CSV: after the header)."""
+        or application/x-ndjson (one CustomerIn object per line); or multipart with a `file`
+        part whose name ends .csv or .jsonl. At most CRM_MAX_IMPORT_BYTES: 413 beyond, and
+        nothing is imported. Rows are numbered from 1 (CSV: after the header)."""
         who = identity.current()
         if who.role == identity.AUDITOR:
             raise Problem(403, "forbidden", "Forbidden", "Auditors only read.")
