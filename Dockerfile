@@ -22,4 +22,4 @@ RUN pip install --no-deps . \
 
 USER crm
 EXPOSE 8000
-CMD ["gunicorn", "-b", "0.0.0.0:8000", "-w", "2", "gateway.wsgi:app"]
+CMD ["gunicorn", "-c", "gunicorn.conf.py", "-b", "0.0.0.0:8000", "gateway.wsgi:app"]

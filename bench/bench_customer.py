@@ -82,8 +82,7 @@ def main() -> None:
         # The documents exactly as the service stores them, built outside the timing.
         with app.test_request_context():
             version, rule_set = service.current_rules()
-            docs = [service.new_customer(importer.CustomerIn().load(r), admin, version, rule_set,
-                                         customer_id=importer.customer_id_for(r["external_id"])).to_mongo().to_dict()
+            docs = [service.new_customer(importer.CustomerIn().load(r), admin, version, rule_set).to_mongo().to_dict()
                     for r in rows]
         # Same unique indexes as the service's collection.
         raw = db["baseline_customers"]

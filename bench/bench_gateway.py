@@ -3,8 +3,8 @@
     .venv/bin/python -m bench.bench_gateway        (needs FerretDB and RabbitMQ: make devstack)
 
 Starts the three services, their workers and the gateway under gunicorn with the
-same worker settings (tests.support.Suite: -w 2 --threads 4) on a fresh database
-prefix, then measures from one client machine:
+configuration that ships (tests.support.Suite: gunicorn.conf.py, as in the Procfile and
+docker-compose.yml) on a fresh database prefix, then measures from one client machine:
   1. pass-through GET of one customer via the gateway vs direct to the customer
      service (direct carries an X-Identity built with chassis.identity.issue):
      p50 latency ratio (sequential) and throughput ratio (fixed request count, small pool);

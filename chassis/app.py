@@ -18,7 +18,7 @@ from werkzeug.exceptions import HTTPException
 
 from . import audit, db as dbmod, identity, logs
 from .config import Settings
-from .errors import MEDIA_TYPE, Problem, invalid, problem_response
+from .errors import MEDIA_TYPE, Problem, invalid, problem_response, too_large
 
 log = logging.getLogger("crm.request")
 
@@ -42,6 +42,8 @@ def _http_problem(exc: HTTPException):
     data = getattr(exc, "data", None) or {}
     if exc.code == 422 and "messages" in data:
         return problem_response(invalid(_flatten_messages(data["messages"])))
+    if exc.code == 413:  # werkzeug cut a streamed body off at request.max_content_length
+        return problem_response(too_large(request.max_content_length))
     slugs = {400: "bad-request", 401: "unauthorized", 403: "forbidden", 404: "not-found",
              405: "method-not-allowed", 409: "conflict", 412: "stale-version", 413: "too-large",
              415: "unsupported-media-type", 428: "version-required", 429: "too-many-requests"}
@@ -52,8 +54,12 @@ def _http_problem(exc: HTTPException):
     return problem_response(problem, headers=allow)
 
 
-def install_common(app: Flask, settings: Settings, *, verify_identity: bool = True) -> None:
-    """Request ids, request logging and problem+json for any app (the gateway too)."""
+def install_common(app: Flask, settings: Settings, *, verify_identity: bool = True,
+                   bulk_paths: Iterable[str] = ()) -> None:
+    """Request ids, request logging, body limits and problem+json for any app (the gateway too).
+
+    ``bulk_paths`` (and everything under them) take bodies up to CRM_MAX_IMPORT_BYTES
+    instead of CRM_MAX_BODY_BYTES."""
 
     @app.before_request
     def _ids():
@@ -62,6 +68,8 @@ def install_common(app: Flask, settings: Settings, *, verify_identity: bool = Tr
         g.correlation_id = request.headers.get(CORRELATION_ID) or g.request_id
         if verify_identity:
             identity.load_from_request()
+
+    _limit_bodies(app, settings, tuple(bulk_paths))
 
     @app.after_request
     def _log(resp):
@@ -91,8 +99,57 @@ def install_common(app: Flask, settings: Settings, *, verify_identity: bool = Tr
                                         "Something went wrong; the request id identifies it in our logs."))
 
 
+def _limit_bodies(app: Flask, settings: Settings, bulk_paths: tuple[str, ...]) -> None:
+    body_max = int(settings.get("CRM_MAX_BODY_BYTES"))
+    bulk_max = int(settings.get("CRM_MAX_IMPORT_BYTES"))
+
+    @app.before_request
+    def _body_limit():
+        bulk = any(request.path == p or request.path.startswith(p + "/") for p in bulk_paths)
+        limit = bulk_max if bulk else body_max
+        request.max_content_length = limit
+        if request.content_length is not None:
+            # A declared length is refused before a byte of the body is read.
+            if request.content_length > limit:
+                raise too_large(limit)
+        elif request.environ.get("wsgi.input_terminated"):
+            # Chunked (gunicorn ends the stream itself). werkzeug's own cap stops reading
+            # at the limit without a word, so a cut-off body could still parse; this one
+            # refuses (413) whoever reads past it: the JSON parser, the import spool or the
+            # gateway streaming it on.
+            request.environ["wsgi.input"] = _CappedInput(request.environ["wsgi.input"], limit)
+            request.max_content_length = None
+
+
+class _CappedInput:
+    """wsgi.input that raises 413 instead of delivering more than ``limit`` bytes."""
+
+    def __init__(self, stream, limit: int):
+        self._stream, self._limit, self._seen = stream, limit, 0
+
+    def _count(self, data: bytes) -> bytes:
+        self._seen += len(data)
+        if self._seen > self._limit:
+            raise too_large(self._limit)
+        return data
+
+    def _size(self, size) -> int:
+        # Never more than one byte past the limit, even for read() "everything".
+        room = self._limit - self._seen + 1
+        return room if size is None or size < 0 else min(size, room)
+
+    def read(self, size: int | None = -1) -> bytes:
+        return self._count(self._stream.read(self._size(size)))
+
+    def readline(self, size: int | None = -1) -> bytes:
+        return self._count(self._stream.readline(self._size(size)))
+
+    def __iter__(self):
+        return iter(self.readline, b"")
+
+
 def create_service_app(settings: Settings, blueprints: Iterable[Blueprint], *, title: str,
-                       description: str = "") -> Flask:
+                       description: str = "", bulk_paths: Iterable[str] = ()) -> Flask:
     logs.configure(settings.service, settings.log_level)
     app = Flask(settings.service)
     app.config.update(
@@ -112,7 +169,7 @@ def create_service_app(settings: Settings, blueprints: Iterable[Blueprint], *, t
     for bp in blueprints:
         api.register_blueprint(bp)
     api.register_blueprint(audit.blueprint)
-    install_common(app, settings)
+    install_common(app, settings, bulk_paths=bulk_paths)
     _health(app, settings)
     return app
 

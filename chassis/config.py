@@ -28,6 +28,8 @@ VARIABLES: dict[str, tuple[str | None, str]] = {
     "CRM_UPSTREAM_TIMEOUT": ("2.0", "Gateway: seconds to wait for one upstream call"),
     "CRM_ACCESS_TOKEN_TTL": ("900", "Gateway: access token lifetime in seconds"),
     "CRM_TRUSTED_PROXIES": ("", "Gateway: comma-separated proxy addresses/networks whose X-Forwarded-For is believed"),
+    "CRM_MAX_BODY_BYTES": ("1048576", "Largest request body in bytes (imports excepted); larger is 413"),
+    "CRM_MAX_IMPORT_BYTES": ("67108864", "Largest bulk import body (/api/v1/imports) in bytes; larger is 413"),
     "CRM_RELAY_INTERVAL": ("0.5", "Worker: seconds between outbox polls when idle"),
     "CRM_MAX_DELIVERY_ATTEMPTS": ("5", "Worker: attempts before a message goes to the dead-letter queue"),
     "CRM_RETRY_DELAY_MS": ("1000", "Worker: delay before a failed message is redelivered"),

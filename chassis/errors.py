@@ -64,9 +64,53 @@ def unauthorized(detail: str = "Authentication required.") -> Problem:
     return Problem(401, "unauthorized", "Unauthorized", detail)
 
 
+# A body with thousands of bad fields or list items must not get thousands of errors
+# back: at most this many messages in all, and this many per list of messages or items.
+MAX_ERRORS = 50
+MAX_PER_LIST = 10
+
+
+def bound_errors(errors, limit: int = MAX_ERRORS, per_list: int = MAX_PER_LIST) -> tuple[object, bool]:
+    """(errors cut to ``limit`` messages in all and ``per_list`` entries in any nested list or
+    map, whether anything was cut). Keeps marshmallow's shape: {field: [messages] | {item
+    index or nested field: ...}}."""
+    budget = limit
+    cut = False
+
+    def walk(node, top: bool = False):
+        nonlocal budget, cut
+        if not isinstance(node, (dict, list, tuple)):
+            budget -= 1
+            return node
+        items = list(node.items()) if isinstance(node, dict) else list(enumerate(node))
+        if not top and len(items) > per_list:
+            cut = True
+            items = items[:per_list]
+        out = []
+        for key, value in items:
+            if budget <= 0:
+                cut = True
+                break
+            out.append((key, walk(value)))
+        return dict(out) if isinstance(node, dict) else [v for _, v in out]
+
+    return walk(errors, top=True), cut
+
+
 def invalid(errors: dict, detail: str = "The request has invalid fields.") -> Problem:
-    """422 with field errors: ``errors`` maps field name to a list of messages."""
-    return Problem(422, "validation-error", "Invalid input", detail, errors=errors)
+    """422 with field errors: ``errors`` maps field name to a list of messages (bounded)."""
+    shown, cut = bound_errors(errors)
+    if not cut:
+        return Problem(422, "validation-error", "Invalid input", detail, errors=shown)
+    return Problem(422, "validation-error", "Invalid input",
+                   f"{detail} Only the first {MAX_ERRORS} problems are listed.", errors=shown,
+                   errors_truncated=True)
+
+
+def too_large(limit: int | None) -> Problem:
+    detail = (f"The request body is larger than the {limit} bytes allowed here." if limit
+              else "The request body is too large.")
+    return Problem(413, "too-large", "Content too large", detail, max_bytes=limit)
 
 
 def bad_request(detail: str) -> Problem:

@@ -47,7 +47,7 @@ def create_app(**overrides) -> Flask:
     app.register_blueprint(openapi.blp)
     app.register_blueprint(proxy.blp)
     # The gateway verifies users itself; it does not accept X-Identity from outside.
-    install_common(app, settings, verify_identity=False)
+    install_common(app, settings, verify_identity=False, bulk_paths=("/api/v1/imports",))
     _enforce_policy(app)
 
     origins = [o.strip() for o in (settings.get("CRM_CORS_ORIGINS") or "").split(",") if o.strip()]

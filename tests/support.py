@@ -166,6 +166,9 @@ def cleanup_databases() -> None:
 
 PORTS = {"gateway": 18000, "customer": 18001, "engagement": 18002, "feedback": 18003}
 ADMIN = ("admin", "e2e-admin-password-long")
+# Smaller than the 64 MiB default so the over-limit import test sends little; every
+# import the e2e tests make fits easily.
+E2E_IMPORT_LIMIT = 2 * 1024 * 1024
 
 
 def free_port(preferred: int) -> int:
@@ -193,6 +196,7 @@ class Suite:
             "CRM_ADMIN_USERNAME": ADMIN[0], "CRM_ADMIN_PASSWORD": ADMIN[1],
             "CRM_LOG_LEVEL": "INFO", "PYTHONUNBUFFERED": "1",
             "CRM_TRUSTED_PROXIES": "127.0.0.1",   # the tests play the proxy (X-Forwarded-For)
+            "CRM_MAX_IMPORT_BYTES": str(E2E_IMPORT_LIMIT),
             **{f"CRM_{s.upper()}_URL": f"http://127.0.0.1:{self.ports[s]}" for s in ("customer", "engagement", "feedback")},
         }
 
@@ -206,8 +210,8 @@ class Suite:
             cmd = [sys.executable, "-m", "gateway.worker" if owner == "gateway" else f"services.{owner}.worker"]
         else:
             module = "gateway.wsgi:app" if name == "gateway" else f"services.{name}.wsgi:app"
-            cmd = [str(bin_dir / "gunicorn"), "-b", f"127.0.0.1:{self.ports[name]}", "-w", "2",
-                   "--threads", "4", "--graceful-timeout", "5", module]
+            # The one gunicorn configuration every web process runs with (worker class, threads, timeouts).
+            cmd = [str(bin_dir / "gunicorn"), "-c", str(ROOT / "gunicorn.conf.py"), "-b", f"127.0.0.1:{self.ports[name]}", module]
         log = open(self.log_dir / f"{name}.log", "ab")
         self.procs[name] = subprocess.Popen(cmd, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
 

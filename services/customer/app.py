@@ -6,4 +6,5 @@ from .api import BLUEPRINTS
 
 def create_app(**overrides):
     return create_service_app(load_settings("customer", **overrides), BLUEPRINTS,
-                              title="Customer service", description="Customer archive (客户档案)")
+                              title="Customer service", description="Customer archive (客户档案)",
+                              bulk_paths=("/api/v1/imports",))

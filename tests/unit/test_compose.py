@@ -33,6 +33,8 @@ WEB_PORTS = {"gateway": 8000, "customer": 8001, "engagement": 8002, "feedback": 
 WORKERS = {"customer-worker", "engagement-worker", "feedback-worker", "gateway-worker"}
 BACKING_IMAGES = {"mongo": "mongo:7", "rabbitmq": "rabbitmq:3.13-management"}
 APP_SERVICES = set(WEB_PORTS) | WORKERS
+EDGE = "nginx"   # the edge proxy in front of the gateway (official image, config in the repo)
+NGINX_CONF = ROOT / "deploy" / "nginx" / "nginx.conf"
 
 
 # --- helpers -------------------------------------------------------------------------
@@ -141,7 +143,7 @@ def code_text() -> str:
 # --- docker-compose.yml -------------------------------------------------------------
 
 def test_compose_describes_the_whole_suite():
-    assert set(services()) == set(BACKING_IMAGES) | APP_SERVICES
+    assert set(services()) == set(BACKING_IMAGES) | APP_SERVICES | {EDGE}
 
 
 def test_backing_servers_use_the_official_images():
@@ -204,8 +206,8 @@ def test_gateway_starts_after_the_services_it_routes_to():
     assert {"customer", "engagement", "feedback"} <= set(services()["gateway"]["depends_on"])
 
 
-def test_only_the_gateway_is_published():
-    assert [name for name, s in services().items() if s.get("ports")] == ["gateway"]
+def test_only_the_edge_proxy_is_published():
+    assert [name for name, s in services().items() if s.get("ports") or s.get("network_mode") == "host"] == [EDGE]
 
 
 def test_gateway_reaches_services_by_their_compose_names():
@@ -269,3 +271,208 @@ def test_no_gunicorn_access_log_since_query_strings_may_carry_customer_data():
     # log would write them out. The chassis logs each request by path only.
     for name in ("Procfile", "docker-compose.yml", "Dockerfile"):
         assert "--access-logfile" not in (ROOT / name).read_text(), name
+    assert gunicorn_conf().get("accesslog") is None
+
+
+# --- one gunicorn configuration ---------------------------------------------------------
+
+GUNICORN_CONF = "gunicorn.conf.py"
+# Settings that belong in gunicorn.conf.py only, so no command line can drift from it.
+WORKER_FLAGS = {"-w", "--workers", "-k", "--worker-class", "--threads", "--worker-connections",
+                "-t", "--timeout", "--graceful-timeout", "--keep-alive"}
+
+
+@cache
+def gunicorn_conf() -> dict:
+    namespace: dict = {}
+    exec(compile((ROOT / GUNICORN_CONF).read_text(encoding="utf-8"), GUNICORN_CONF, "exec"), namespace)
+    return namespace
+
+
+def gunicorn_commands() -> dict[str, list[str]]:
+    found = {f"Procfile {n}": argv(c) for n, c in procfile().items() if n in WEB_PORTS}
+    found |= {f"compose {n}": argv(services()[n]["command"]) for n in WEB_PORTS}
+    cmd = re.search(r"^CMD (\[.*\])$", (ROOT / "Dockerfile").read_text(encoding="utf-8"), re.M)
+    found["Dockerfile CMD"] = yaml.safe_load(cmd.group(1))
+    return found
+
+
+def test_every_web_process_runs_with_the_one_gunicorn_configuration():
+    for where, args in gunicorn_commands().items():
+        assert Path(args[0]).name == "gunicorn", where
+        assert args[args.index("-c") + 1] == GUNICORN_CONF, where
+        assert not WORKER_FLAGS & set(args), f"{where} overrides {GUNICORN_CONF}"
+    # The e2e tests and the benchmarks (which start the tests' suite) run what ships.
+    support = (ROOT / "tests" / "support.py").read_text(encoding="utf-8")
+    assert f'"{GUNICORN_CONF}"' in support
+    assert not {flag for flag in WORKER_FLAGS if f'"{flag}"' in support}
+    assert "support.Suite" in (ROOT / "bench" / "bench_gateway.py").read_text(encoding="utf-8")
+
+
+def test_the_gunicorn_configuration_survives_slow_clients():
+    conf = gunicorn_conf()
+    # Not sync: its only thread is held by one slow client (issue #9). gthread reads each
+    # request in a thread of a pool; a client stalling mid-request holds one thread.
+    assert conf["worker_class"] == "gthread"
+    assert conf["workers"] * conf["threads"] >= 32
+    assert conf["worker_connections"] > conf["threads"]
+    # The image ships the file (the commands above name it relative to WORKDIR).
+    ignored = (ROOT / ".dockerignore").read_text(encoding="utf-8").split()
+    assert GUNICORN_CONF not in ignored and re.search(r"^WORKDIR /app$", (ROOT / "Dockerfile").read_text(), re.M)
+
+
+# --- the edge proxy (nginx) ---------------------------------------------------------------
+
+def nginx_tokens(text: str):
+    """nginx's lexical rules: words, quoted strings, `{`, `}`, `;`; `#` starts a comment."""
+    for m in re.finditer(r"#[^\n]*|'((?:\\.|[^'\\])*)'|\"((?:\\.|[^\"\\])*)\"|([{};])|([^\s{};'\"#]+)", text):
+        if m.group(0).startswith("#"):
+            continue
+        single, double, punct, word = m.groups()
+        yield ("word", single if single is not None else double) if punct is None and word is None \
+            else ("punct", punct) if punct else ("word", word)
+
+
+def parse_nginx(text: str) -> list:
+    """[(directive, [args], block or None)]; raises on unbalanced braces or a missing `;`."""
+    stack: list[list] = [[]]
+    words: list[str] = []
+    for kind, value in nginx_tokens(text):
+        if kind == "word":
+            words.append(value)
+        elif value == ";":
+            assert words, "empty statement"
+            stack[-1].append((words[0], words[1:], None))
+            words = []
+        elif value == "{":
+            assert words, "block without a directive"
+            block: list = []
+            stack[-1].append((words[0], words[1:], block))
+            stack.append(block)
+            words = []
+        else:
+            assert not words, f"missing ';' after {words}"
+            assert len(stack) > 1, "unbalanced '}'"
+            stack.pop()
+    assert not words and len(stack) == 1, "unterminated statement or block"
+    return stack[0]
+
+
+@cache
+def nginx() -> list:
+    return parse_nginx(NGINX_CONF.read_text(encoding="utf-8"))
+
+
+def block(statements: list, name: str, *args: str) -> list:
+    found = [b for d, a, b in statements if d == name and b is not None and (not args or a == list(args))]
+    assert len(found) == 1, f"expected one {name} {' '.join(args)} block"
+    return found[0]
+
+
+def value(statements: list, name: str) -> list[str] | None:
+    found = [a for d, a, b in statements if d == name and b is None]
+    assert len(found) <= 1, f"{name} set twice"
+    return found[0] if found else None
+
+
+def nginx_size(text: str) -> int:
+    units = {"k": 1024, "m": 1024 ** 2, "g": 1024 ** 3}
+    return int(text[:-1]) * units[text[-1].lower()] if text[-1].lower() in units else int(text)
+
+
+def seconds(text: str) -> float:
+    return float(text[:-1]) * (60 if text.endswith("m") else 1) if text[-1] in "sm" else float(text)
+
+
+def test_the_nginx_parser_refuses_broken_configs():
+    assert parse_nginx("a b 'c d';  # note\nx { y \"z;\"; }") == [("a", ["b", "c d"], None), ("x", [], [("y", ["z;"], None)])]
+    for broken in ("a {", "a }", "a b", "a { b }", "{ a; }"):
+        with pytest.raises(AssertionError):
+            parse_nginx(broken)
+
+
+def test_the_edge_proxy_is_the_official_nginx_with_the_repos_config():
+    edge = services()[EDGE]
+    assert re.fullmatch(r"nginx:[\w.-]+", edge["image"]) and "build" not in edge
+    assert "./deploy/nginx/nginx.conf:/etc/nginx/nginx.conf:ro" in edge["volumes"]
+    assert edge["depends_on"] == {"gateway": {"condition": "service_healthy"}}
+    assert NGINX_CONF.is_file() and nginx()
+
+
+def test_the_edge_publishes_the_port_it_listens_on_and_checks_its_own_health():
+    server = block(block(nginx(), "http"), "server")
+    listen = value(server, "listen")[0]
+    published = [p.rsplit(":", 1)[1] for p in services()[EDGE]["ports"]]
+    assert published == [listen]
+    health = " ".join(argv(services()[EDGE]["healthcheck"]["test"]))
+    assert f"http://127.0.0.1:{listen}/nginx-health" in health
+    assert value(block(server, "location", "=", "/nginx-health"), "deny") == ["all"]
+
+
+def test_the_edge_passes_everything_to_the_gateway_service():
+    http = block(nginx(), "http")
+    upstream = block(http, "upstream", "gateway")
+    assert value(upstream, "server") == [f"gateway:{WEB_PORTS['gateway']}"]
+    locations = [(a, b) for d, a, b in block(http, "server") if d == "location" and not a[0].startswith("@")]
+    proxied = [a for a, b in locations if value(b, "proxy_pass")]
+    assert ["/"] in proxied
+    for args, body in locations:
+        assert value(body, "proxy_pass") in (["http://gateway"], None), args
+        assert value(body, "proxy_pass") or value(body, "return"), f"location {args} neither proxies nor answers"
+
+
+def test_the_edge_buffers_and_bounds_requests_like_the_application():
+    from chassis.config import VARIABLES
+    http = block(nginx(), "http")
+    server = block(http, "server")
+    # Whole requests in, whole answers out: slow clients never reach a gateway thread.
+    assert value(http, "proxy_request_buffering") == ["on"] and value(http, "proxy_buffering") == ["on"]
+    assert value(http, "proxy_http_version") == ["1.1"]
+    for name in ("client_header_timeout", "client_body_timeout", "send_timeout", "keepalive_timeout",
+                 "proxy_connect_timeout", "proxy_read_timeout"):
+        assert 0 < seconds(value(http, name)[0]) <= 60, name
+    # The same body limits as chassis/config.py's defaults; imports their own, larger one.
+    assert nginx_size(value(http, "client_max_body_size")[0]) == int(VARIABLES["CRM_MAX_BODY_BYTES"][0])
+    imports = [(a, b) for d, a, b in server if d == "location" and "imports" in " ".join(a)]
+    assert len(imports) == 1
+    (modifier, pattern), body = imports[0]
+    assert modifier == "~"
+    assert all(re.search(pattern, p) for p in ("/api/v1/imports", "/api/v1/imports/x"))
+    assert not re.search(pattern, "/api/v1/importsx")
+    assert nginx_size(value(body, "client_max_body_size")[0]) == int(VARIABLES["CRM_MAX_IMPORT_BYTES"][0])
+    assert value(body, "proxy_pass") == ["http://gateway"]
+    # nginx's own 413 in the API's problem+json, not an HTML page.
+    pages = {code: a[-1] for d, a, b in server if d == "error_page" for code in a[:-1]}
+    too_large = block(server, "location", pages["413"])
+    assert value(too_large, "default_type") == ["application/problem+json"]
+    assert json_body(value(too_large, "return"))["status"] == 413
+
+
+def json_body(args: list[str]) -> dict:
+    import json
+    return json.loads(args[1])
+
+
+def test_the_edge_keeps_connections_to_the_gateway_shorter_than_gunicorn_does():
+    upstream = block(block(nginx(), "http"), "upstream", "gateway")
+    assert int(value(upstream, "keepalive")[0]) > 0
+    # Reusing a connection gunicorn is closing would fail a request now and then.
+    assert seconds(value(upstream, "keepalive_timeout")[0]) < gunicorn_conf()["keepalive"]
+
+
+def test_the_edge_names_the_client_and_the_gateway_trusts_exactly_that_hop():
+    server = block(block(nginx(), "http"), "server")
+    headers = {a[0]: a[1] for d, a, b in server if d == "proxy_set_header"}
+    assert headers["X-Forwarded-For"] == "$remote_addr"   # replaced, not appended to the client's claim
+    assert headers["Connection"] == ""                     # keep-alive to the upstream
+    nginx_address = services()["nginx"]["networks"]["default"]["ipv4_address"]
+    assert environment(services()["gateway"])["CRM_TRUSTED_PROXIES"].endswith(f":-{nginx_address}}}")
+
+
+def test_the_edge_logs_no_query_strings():
+    http = block(nginx(), "http")
+    formats = {a[0]: " ".join(a[1:]) for d, a, b in http if d == "log_format"}
+    access = value(http, "access_log")
+    assert access and access[-1] in formats, "access_log must use a format of ours, not the default"
+    for variable in ("$request ", "$request_uri", "$args", "$query_string", "$request\""):
+        assert variable not in formats[access[-1]] + " ", variable

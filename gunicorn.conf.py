@@ -1,0 +1,28 @@
+"""gunicorn settings of every web process, wherever it runs: `make run` (Procfile), the
+tests (tests/support.py), docker compose and the benchmarks (which start the tests' suite),
+so what is benchmarked and tested is what ships. Command lines add only -b and the app.
+
+Why gthread: a sync worker reads a request in its only thread, so two sync workers were
+stopped by a few mobile clients sending their headers slowly (issue #9). gthread keeps
+connections that have sent nothing, and kept-alive ones, in the worker's poller without a
+thread (gunicorn 27), and reads each request in a thread of a pool: a client stalling in
+the middle of its request holds one of `threads`, not the process. The code is already
+thread-safe (pymongo, urllib3 pools, the gateway's fan-out pool) and nothing is
+monkey-patched, unlike gevent/eventlet. In compose, nginx in front buffers whole requests
+and answers, so gunicorn never meets a slow client there; elsewhere these settings do.
+"""
+
+worker_class = "gthread"
+workers = 2                 # per process; the suite runs four web processes on 2 cores
+threads = 32                # 64 requests at once per process, slow clients included
+worker_connections = 1000   # open connections per worker (idle and kept-alive ones cost no thread)
+keepalive = 5               # seconds an idle kept-alive connection stays open; above nginx's 4 s upstream keepalive_timeout
+timeout = 30                # a worker whose main loop is silent this long is restarted
+graceful_timeout = 8        # on stop, time to finish requests; under compose's 10 s stop_grace_period
+# Request head limits (gunicorn's defaults, stated): 400 beyond them, before the app runs.
+limit_request_line = 4094
+limit_request_fields = 100
+limit_request_field_size = 8190
+# No access log: query strings may carry a mobile or ID number being searched; the chassis
+# logs every request by path only.
+accesslog = None
