@@ -26,3 +26,12 @@ limit_request_field_size = 8190
 # No access log: query strings may carry a mobile or ID number being searched; the chassis
 # logs every request by path only.
 accesslog = None
+# gunicorn's own messages (worker boot, crash tracebacks) go through the chassis handler:
+# JSON lines, redacted like every other log line.
+logconfig_dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"json": {"()": "chassis.logs.json_handler", "service": "gunicorn"}},
+    "root": {"handlers": ["json"], "level": "INFO"},
+    "loggers": {"gunicorn.error": {"handlers": ["json"], "level": "INFO", "propagate": False}},
+}

@@ -93,3 +93,19 @@ def test_a_traceback_formatted_by_an_earlier_handler_is_redacted_too():
         log.exception("again")
     assert MOBILE in plain.getvalue()               # the unfiltered handler shows why the filter matters
     assert MOBILE not in buf.getvalue() and "LookupError" in buf.getvalue()
+
+
+def test_gunicorns_own_log_lines_are_json_and_redacted():
+    """Worker crashes are logged by gunicorn itself: through the chassis handler too."""
+    import subprocess
+    import sys
+    from pathlib import Path
+    root = Path(__file__).resolve().parents[2]
+    code = ("import logging, logging.config, runpy\n"
+            "conf = runpy.run_path('gunicorn.conf.py')\n"
+            "logging.config.dictConfig(conf['logconfig_dict'])\n"
+            "try:\n    raise ValueError('customer 110101199003071234 failed')\n"
+            "except ValueError:\n    logging.getLogger('gunicorn.error').exception('worker crashed 13912345678')\n")
+    out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=60).stderr
+    assert '"name": "gunicorn.error"' in out, out
+    assert "110101199003071234" not in out and "13912345678" not in out and "ValueError" in out
