@@ -13,10 +13,11 @@ import uuid
 from typing import Iterable
 
 from flask import Flask, g, jsonify, request
-from flask_smorest import Api, Blueprint
+from flask_smorest import Blueprint
 from werkzeug.exceptions import HTTPException
 
 from . import audit, db as dbmod, identity, logs
+from .openapi import ContractApi
 from .config import Settings
 from .errors import MEDIA_TYPE, Problem, invalid, problem_response, too_large
 
@@ -165,7 +166,7 @@ def create_service_app(settings: Settings, blueprints: Iterable[Blueprint], *, t
     app.json.ensure_ascii = False
     database = dbmod.connect(settings)
     app.extensions["crm_db"] = database
-    api = Api(app)
+    api = ContractApi(app)
     for bp in blueprints:
         api.register_blueprint(bp)
     api.register_blueprint(audit.blueprint)

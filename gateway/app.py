@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from flask import Flask, request
 from flask_cors import CORS
-from flask_smorest import Api
 
 from chassis import db as dbmod, logs
 from chassis.app import CORRELATION_ID, REQUEST_ID, install_common
 from chassis.config import ConfigError, load_settings, secret
 from chassis.errors import Problem, forbidden, not_found
+from chassis.openapi import ContractApi
 
 from . import auth, openapi, paths, policy, proxy, useradmin, users, views
 from .clientaddr import TrustedProxies, parse_networks
@@ -40,7 +40,7 @@ def create_app(**overrides) -> Flask:
     )
     app.json.ensure_ascii = False
     dbmod.connect(settings)
-    api = Api(app)
+    api = ContractApi(app)
     app.extensions["crm_api"] = api
     for bp in (auth.blp, useradmin.blp, views.blp, views.audit_blp):
         api.register_blueprint(bp)

@@ -114,3 +114,20 @@ def test_keyset_filter_orders_ties_by_the_next_key():
 def test_diff_lists_changed_fields_only():
     assert diff({"a": 1, "b": 2, "version": 1}, {"a": 1, "b": 3, "c": 4, "version": 2}) == [
         {"field": "b", "old": 2, "new": 3}, {"field": "c", "old": None, "new": 4}]
+
+
+def test_the_contract_documents_problem_json_on_every_operation():
+    """Errors are documented as we send them: application/problem+json with the Problem schema."""
+    import os
+    os.environ.setdefault("CRM_DEV_MODE", "1")
+    from services.customer.app import create_app
+    spec = create_app().test_client().get("/api/openapi.json").get_json()
+    assert set(spec["components"]["responses"]["NOT_FOUND"]["content"]) == {"application/problem+json"}
+    assert {"type", "title", "status"} <= set(spec["components"]["schemas"]["Problem"]["required"])
+    for path, item in spec["paths"].items():
+        for method, op in item.items():
+            if method == "parameters":
+                continue
+            assert {"401", "500", "default"} <= set(op["responses"]), (method, path)
+            if "{" in path:
+                assert "404" in op["responses"], (method, path)
