@@ -3,9 +3,11 @@
 * ``crm.events``: durable topic exchange, routing key = event type. Its
   alternate exchange ``crm.events.unrouted`` (fanout → queue of the same name)
   keeps any event no queue is bound for yet, so nothing is dropped silently.
-* per consuming service: ``<service>.events`` (durable), ``<service>.events.retry``
-  (messages wait there ``retry_delay_ms`` then dead-letter back to the main
-  queue) and ``<service>.events.dead`` (the dead-letter queue operators inspect).
+* per consuming service, named after the exchange so a test run on its own exchange
+  never shares a queue with a running suite: ``<exchange>.<service>`` (durable, e.g.
+  ``crm.events.customer``), ``<exchange>.<service>.retry`` (messages wait there
+  ``retry_delay_ms``, then dead-letter back to the main queue) and
+  ``<exchange>.<service>.dead`` (the dead-letter queue operators inspect).
 """
 from __future__ import annotations
 
