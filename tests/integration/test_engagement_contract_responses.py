@@ -219,7 +219,8 @@ def test_every_operation_answers_as_documented(engagement_app, api):
     api.get(f"{E}/activities/{aid}", sup)
     api.post(f"{E}/activities/{aid}/invitations", sup)
     api.get(f"{E}/activities/{aid}/invitations", sup)
-    api.get(f"{E}/activities/{aid}/evaluation", sup)       # nobody answered yet
+    figures = api.get(f"{E}/activities/{aid}/evaluation", sup).get_json()   # nobody answered yet
+    assert (figures["invited"], figures["accepted"], figures["attendance_rate"]) == (1, 0, None)
     api.post(f"{E}/activities/{aid}/rsvp", h, json={"customer_id": cid, "answer": "accept"})
     api.post(f"{E}/activities/{aid}/evaluation", sup, 409, json={})
     api.post(f"{E}/activities/{aid}/attendance", sup, json={"customer_ids": [cid, never]})
