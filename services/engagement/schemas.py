@@ -46,6 +46,14 @@ class DateTimeOut(fields.DateTime):
         return value if isinstance(value, str) else super()._serialize(value, attr, obj, **kwargs)
 
 
+def always_sent(cls):
+    """Mark every field of an output schema required: the handler always sends each one
+    (null where nullable), so a generated client need not treat them as optional."""
+    for f in cls._declared_fields.values():
+        f.required = True
+    return cls
+
+
 class ManagerDateQuery(Schema):
     manager_id = fields.String(validate=ID, metadata={
         "description": "whose book; managers default to themselves, everyone else must name one"})
@@ -94,6 +102,7 @@ class InteractionOut(Schema):
     recorded_by = fields.String(allow_none=True)
 
 
+@always_sent
 class InteractionPage(Schema):
     items = fields.List(fields.Nested(InteractionOut))
     next_cursor = fields.String(allow_none=True, metadata={"description": "send as ?cursor= for the next page; "
@@ -180,6 +189,7 @@ class VisitOut(Schema):
     cancel_reason = fields.String(allow_none=True)
 
 
+@always_sent
 class VisitPage(Schema):
     items = fields.List(fields.Nested(VisitOut))
     next_cursor = fields.String(allow_none=True, metadata={"description": "null on the last page"})
@@ -190,11 +200,13 @@ class RollingQuery(Schema):
     limit = fields.Integer(load_default=50, validate=validate.Range(1, 500))
 
 
+@always_sent
 class NextPlannedVisit(Schema):
     visit_id = fields.String()
     scheduled_at = fields.DateTime()
 
 
+@always_sent
 class RollingItem(Schema):
     customer_id = fields.String()
     name = fields.String(allow_none=True)
@@ -204,6 +216,7 @@ class RollingItem(Schema):
                                  metadata={"description": "the earliest planned or started visit; null: none"})
 
 
+@always_sent
 class RollingPage(Schema):
     manager_id = fields.String()
     items = fields.List(fields.Nested(RollingItem), metadata={"description": "never visited first, then least "
@@ -227,6 +240,7 @@ class CadenceRuleOut(Schema):
                                                                        "null for a default"})
 
 
+@always_sent
 class ContactDue(Schema):
     """A customer to contact: due (deadline within 7 days) or overdue."""
     customer_id = fields.String()
@@ -239,6 +253,7 @@ class ContactDue(Schema):
     channel = fields.String(**CHANNEL, metadata={"description": "the customer's preferred channel (phone by default)"})
 
 
+@always_sent
 class ContactsDue(Schema):
     manager_id = fields.String()
     due = fields.List(fields.Nested(ContactDue), metadata={"description": "soonest deadline first"})
@@ -270,6 +285,7 @@ class GreetingOut(Schema):
     sent_by = fields.String(allow_none=True)
 
 
+@always_sent
 class GreetingDue(Schema):
     """An occasion not greeted yet; send it with POST /greetings {customer_id, occasion, year, channel}."""
     greeting_id = fields.String(metadata={"example": "birthday:2026:c-1"})
@@ -284,6 +300,7 @@ class GreetingDue(Schema):
     channel = fields.String(**CHANNEL, metadata={"description": "the customer's preferred channel (sms by default)"})
 
 
+@always_sent
 class GreetingsDue(Schema):
     manager_id = fields.String()
     date = DateOut()
@@ -294,6 +311,7 @@ class HolidayQuery(Schema):
     year = fields.Integer(required=True, validate=validate.Range(1901, 2099), metadata={"example": 2026})
 
 
+@always_sent
 class HolidayOut(Schema):
     key = fields.String(metadata={"example": "spring_festival"})
     name = fields.String(metadata={"example": "春节"})
@@ -302,6 +320,7 @@ class HolidayOut(Schema):
     lunar = fields.Boolean(metadata={"description": "true: a date of the Chinese lunisolar calendar"})
 
 
+@always_sent
 class HolidayCalendar(Schema):
     year = fields.Integer()
     source = fields.String()
@@ -450,6 +469,7 @@ class InvitationOut(Schema):
     responded_at = fields.DateTime(allow_none=True)
 
 
+@always_sent
 class InviteResult(Schema):
     segment_size = fields.Integer(metadata={"description": "customers of the segment the caller sees"})
     invited = fields.Integer(metadata={"description": "invited by this call"})
@@ -461,6 +481,7 @@ class AttendanceIn(Schema):
                                metadata={"example": ["c-1", "c-2"]})
 
 
+@always_sent
 class AttendanceResult(Schema):
     marked = fields.List(fields.String(), metadata={"description": "customers now marked as attended"})
     refused = fields.Dict(keys=fields.String(), values=fields.String(), metadata={
@@ -473,6 +494,7 @@ class EvaluationIn(Schema):
     notes = fields.String(validate=TEXT)
 
 
+@always_sent
 class ActivityFigures(Schema):
     """Invitation counts and satisfaction of one activity."""
     invited = fields.Integer(metadata={"description": "invitations sent, whatever the answer"})
@@ -485,6 +507,7 @@ class ActivityFigures(Schema):
     responses = fields.Integer(metadata={"description": "survey answers counted"})
 
 
+@always_sent
 class ActivityEvaluationOut(ActivityFigures):
     activity_id = fields.String()
     status = fields.String(validate=validate.OneOf(rules.ACTIVITY_STATES))
@@ -493,6 +516,7 @@ class ActivityEvaluationOut(ActivityFigures):
 
 
 # --------------------------------------------------------------------------- composed views, reminders
+@always_sent
 class InteractionBrief(Schema):
     id = fields.String()
     channel = fields.String(**CHANNEL)
@@ -503,10 +527,12 @@ class InteractionBrief(Schema):
     follow_up_date = fields.Date(allow_none=True)
 
 
+@always_sent
 class FollowUpDue(InteractionBrief):
     customer_id = fields.String()
 
 
+@always_sent
 class VisitBrief(Schema):
     id = fields.String()
     status = fields.String(validate=validate.OneOf(rules.VISIT_STATES))
@@ -518,6 +544,7 @@ class VisitBrief(Schema):
     customer_id = fields.String()
 
 
+@always_sent
 class PlannedVisit(VisitBrief):
     name = fields.String(allow_none=True, metadata={"description": "the customer's name"})
 
@@ -535,6 +562,7 @@ class ReminderDetails(Schema):
     dormant_since = DateOut(metadata={"description": "account_dormant"})
 
 
+@always_sent
 class ReminderOut(Schema):
     """An account reminder from core banking."""
     id = fields.String()
@@ -546,10 +574,12 @@ class ReminderOut(Schema):
     status = fields.String(validate=validate.OneOf(["open", "done"]))
 
 
+@always_sent
 class WorklistReminder(ReminderOut):
     name = fields.String(allow_none=True, metadata={"description": "the customer's name"})
 
 
+@always_sent
 class Reminders(Schema):
     manager_id = fields.String()
     items = fields.List(fields.Nested(ReminderOut), metadata={"description": "open reminders, newest first (≤ 500)"})
@@ -559,6 +589,7 @@ class ReminderDoneIn(Schema):
     status = fields.String(required=True, validate=validate.OneOf(["done"]), metadata={"example": "done"})
 
 
+@always_sent
 class CustomerSummary(Schema):
     """The engagement part of the customer 360."""
     customer_id = fields.String()
@@ -569,6 +600,7 @@ class CustomerSummary(Schema):
     account_reminders = fields.List(fields.Nested(ReminderOut), metadata={"description": "newest 5 open"})
 
 
+@always_sent
 class WorklistOut(Schema):
     """The engagement part of a manager's day."""
     manager_id = fields.String()
@@ -582,6 +614,7 @@ class WorklistOut(Schema):
                                                                                      "follow-up date is that day"})
 
 
+@always_sent
 class ManagerFigures(Schema):
     customers = fields.Integer(metadata={"description": "in the book now"})
     contacted = fields.Integer(metadata={"description": "customers with an interaction or visit in the period"})
@@ -591,12 +624,14 @@ class ManagerFigures(Schema):
     gifts_issued = fields.Integer()
 
 
+@always_sent
 class ContactCoverage(Schema):
     overall = fields.Float(allow_none=True, metadata={"description": "contacted / customers; null: no customers"})
     per_manager = fields.Dict(keys=fields.String(), values=fields.Float(allow_none=True),
                               metadata={"description": "manager id → coverage", "example": {"u-17": 0.75}})
 
 
+@always_sent
 class ActivityStats(ActivityFigures):
     id = fields.String()
     name = fields.String()
@@ -605,6 +640,7 @@ class ActivityStats(ActivityFigures):
     status = fields.String(allow_none=True, validate=validate.OneOf(rules.ACTIVITY_STATES))
 
 
+@always_sent
 class StatsOut(Schema):
     """Team figures over a period (the engagement part of the team dashboard)."""
     manager_ids = fields.List(fields.String())

@@ -13,7 +13,7 @@ from ..models import Activity, GiftIssue, Greeting, Interaction, Reminder, Visit
 from ..schemas import (CustomerSummary, ManagerDateQuery, ReminderDoneIn, ReminderOut, Reminders, StatsOut, StatsQuery,
                        WorklistOut)
 
-blp = Blueprint("views", __name__, url_prefix="/api/v1/engagement",
+blp = Blueprint("engagement-views", __name__, url_prefix="/api/v1/engagement",
                 description="Composed views: customer summary, worklist, team stats, account reminders")
 
 UPCOMING_CARE_DAYS = 30
