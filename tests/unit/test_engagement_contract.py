@@ -134,7 +134,7 @@ EXPECTED = {
     "POST /api/v1/engagement/activities": {403, 422},
     "POST /api/v1/engagement/activities/{activity_id}/invitations": {403, 409},
     "POST /api/v1/engagement/activities/{activity_id}/rsvp": {409, 412, 422},
-    "POST /api/v1/engagement/activities/{activity_id}/attendance": {403, 409, 422},
+    "POST /api/v1/engagement/activities/{activity_id}/attendance": {403, 409, 412, 422},
     "POST /api/v1/engagement/activities/{activity_id}/evaluation": {403, 409, 412, 422},
     "GET /api/v1/engagement/worklist": {404, 422},
     "GET /api/v1/engagement/stats": {404, 422},

@@ -135,13 +135,15 @@ class Rsvp(MethodView):
 class Attendance(MethodView):
     @blp.arguments(AttendanceIn)
     @blp.response(200, AttendanceResult)
-    @problems(blp, 403, 409)
+    @problems(blp, 403, 409, 412)
     def post(self, data, activity_id):
         """Mark who attended
 
         Marks the listed customers with an accepted invitation as attended; the others are
         listed in `refused`. When an organiser marks attendance the activity becomes `held`.
-        409 `activity-closed` once it is evaluated or cancelled; 403 for auditors.
+        Marking again changes nothing. 409 `activity-closed` once it is evaluated or
+        cancelled; 403 for auditors; 412 when the same records kept changing under heavy
+        concurrent use (retry).
         """
         who = identity.current()
         who.ensure_role(*ORGANISERS, identity.MANAGER)
