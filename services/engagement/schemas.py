@@ -123,9 +123,11 @@ class VisitPlanIn(Schema):
 
 
 class VisitRecordIn(Schema):
-    notes = fields.String(required=True, validate=validate.Length(1, 8000))
-    needs_found = STR_LIST()
-    commitments = STR_LIST()
+    notes = fields.String(required=True, validate=validate.Length(1, 8000), metadata={"example": "客户关注养老规划"})
+    needs_found = fields.List(fields.String(validate=SHORT), validate=validate.Length(0, 50),
+                              metadata={"example": ["养老规划", "子女教育金"]})
+    commitments = fields.List(fields.String(validate=SHORT), validate=validate.Length(0, 50),
+                              metadata={"example": ["下周发送产品说明书"]})
     visited_at = When(metadata={"description": "when the visit took place (default: when it was started, or now)"})
     next_appointment_at = When(metadata={"description": "a concrete date and time agreed with the customer"})
 
@@ -490,8 +492,10 @@ class AttendanceResult(Schema):
 
 
 class EvaluationIn(Schema):
-    follow_up_actions = STR_LIST(100)
-    notes = fields.String(validate=TEXT)
+    follow_up_actions = fields.List(fields.String(validate=SHORT), validate=validate.Length(0, 100),
+                                    metadata={"description": "replaces the list when sent",
+                                              "example": ["电话回访未到场客户"]})
+    notes = fields.String(validate=TEXT, metadata={"example": "反响好，建议下季度再办"})
 
 
 @always_sent
