@@ -6,6 +6,7 @@ models ever resolving to another service's database.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
@@ -35,7 +36,7 @@ _worker_db: ContextVar[Database | None] = ContextVar("worker_db", default=None)
 
 
 @contextmanager
-def using(db: Database):
+def using(db: Database) -> Iterator[Database]:
     token = _worker_db.set(db)
     try:
         yield db
@@ -47,7 +48,8 @@ def database(alias: str | None = None) -> Database:
     """The current service's database (inside a request, the app's own; in a worker, its own)."""
     if alias is None:
         if has_app_context():
-            return current_app.extensions["crm_db"]
+            db_: Database = current_app.extensions["crm_db"]
+            return db_
         db = _worker_db.get()
         if db is None:
             raise RuntimeError("database() outside an app or worker needs the service alias")

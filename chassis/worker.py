@@ -8,7 +8,9 @@ from __future__ import annotations
 import logging
 import signal
 import threading
-from typing import Callable
+from collections.abc import Callable
+
+from pymongo.database import Database
 
 from . import db as dbmod
 from . import logs
@@ -20,7 +22,7 @@ log = logging.getLogger(__name__)
 
 
 def _periodic(name: str, interval: float, job: Callable[[], object], stop: threading.Event,
-              database=None) -> None:
+              database: Database) -> None:
     while not stop.is_set():
         try:
             with dbmod.using(database):
