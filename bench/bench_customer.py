@@ -19,17 +19,17 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import secrets
 import statistics
 import time
 import uuid
 from datetime import date, timedelta
+from typing import Any
 
 import pymongo
 
-import secrets
-
 from chassis import identity as ident
-from chassis.config import env
+from chassis.config import env_required
 
 SECRET = secrets.token_hex(32)
 
@@ -65,7 +65,7 @@ def main() -> None:
     args = ap.parse_args()
 
     prefix = "bench" + uuid.uuid4().hex[:6]
-    mongo_url = env("CRM_MONGO_URL")
+    mongo_url = env_required("CRM_MONGO_URL")
     from services.customer import importer, service
     from services.customer.app import create_app
     from services.customer.queries import customer_filter
@@ -73,7 +73,8 @@ def main() -> None:
     client = app.test_client()
     admin = ident.Identity(user_id="bench-admin", role=ident.ADMIN)
     headers = {ident.HEADER: ident.issue(admin, SECRET, ttl=3600)}
-    db = pymongo.MongoClient(mongo_url, tz_aware=True)[f"{prefix}_customer"]
+    mongo: pymongo.MongoClient[dict[str, Any]] = pymongo.MongoClient(mongo_url, tz_aware=True)
+    db = mongo[f"{prefix}_customer"]
     importer.BATCH = args.batch
     rows = list(people(args.n))
     body = ("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n").encode()
