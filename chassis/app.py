@@ -18,8 +18,7 @@ from flask.json.provider import DefaultJSONProvider
 from flask_smorest import Blueprint
 from werkzeug.exceptions import HTTPException
 
-from . import audit, identity, logs
-from . import db as dbmod
+from . import audit, db as dbmod, identity, logs
 from .config import Settings
 from .errors import MEDIA_TYPE, Problem, invalid, problem_response, too_large
 from .openapi import ContractApi

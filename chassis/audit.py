@@ -14,8 +14,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from . import db as dbmod
-from . import identity as ident
+from . import db as dbmod, identity as ident
 from .store import CHANGES, OUTBOX
 
 AUDIT = "audit"

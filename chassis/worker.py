@@ -12,8 +12,7 @@ from collections.abc import Callable
 
 from pymongo.database import Database
 
-from . import db as dbmod
-from . import logs
+from . import db as dbmod, logs
 from .config import Settings
 from .events.consumer import EventConsumer, Handler
 from .events.relay import OutboxRelay

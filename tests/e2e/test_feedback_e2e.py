@@ -3,7 +3,6 @@
 Customers are created in the customer service; feedback learns them from their
 events, so each test first waits until feedback knows the customer.
 """
-import uuid
 from datetime import date, datetime, timedelta, timezone
 
 from tests import support

@@ -15,8 +15,7 @@ import pytest
 from marshmallow import Schema, fields
 from mongoengine import StringField
 
-from chassis import db as dbmod
-from chassis import identity as ident
+from chassis import db as dbmod, identity as ident
 from chassis.config import load_settings
 from chassis.errors import Problem
 from chassis.events.consumer import EventConsumer

@@ -71,6 +71,6 @@ def test_holiday_calendar_and_holiday_greetings_due(engagement_app):
     assert {"key": "spring_festival", "name": "春节", "name_en": "Spring Festival", "date": "2026-02-17",
             "lunar": True} in cal["holidays"]
     assert client.get("/api/v1/engagement/holidays?year=3000", headers=h).status_code == 422
-    due = client.get(f"/api/v1/engagement/greetings/due?date=2026-09-25", headers=h).json["items"]
+    due = client.get("/api/v1/engagement/greetings/due?date=2026-09-25", headers=h).json["items"]
     assert {"customer_id": cid, "occasion": "holiday_mid_autumn"}.items() <= next(
         d for d in due if d["customer_id"] == cid).items()

@@ -3,7 +3,7 @@ import importlib
 import re
 from pathlib import Path
 
-import contracts
+import contracts  # noqa: F401  (registers every event type)
 from chassis.events import catalogue
 from contracts.render import render
 

@@ -1,5 +1,4 @@
 """Gateway rules without servers: the access table, tokens, throttle maths, view composition, spec merge."""
-import time
 from datetime import datetime, timedelta, timezone
 from types import SimpleNamespace
 
