@@ -44,7 +44,8 @@ def people(n: int):
         birth = start + timedelta(days=i // 1000)
         first17 = "110105" + birth.strftime("%Y%m%d") + f"{i % 1000:03d}"
         yield {"kind": "individual", "external_id": f"bench-{i}", "name": f"客户{i:07d}",
-               "mobile": f"139{i:08d}", "id_type": "resident_id", "id_number": first17 + resident_id_check_char(first17),
+               "mobile": f"139{i:08d}", "id_type": "resident_id",
+               "id_number": first17 + resident_id_check_char(first17),
                "manager_id": f"bm{i % 100:03d}", "branch": "b001", "gender": random.choice(["male", "female"]),
                "financial": {"aum_cents": random.randint(0, 8_000_000_00)},
                "preferred_channels": ["phone"], "tags": ["bench"]}
@@ -101,7 +102,8 @@ def main() -> None:
         r = client.post("/api/v1/imports", data=body, headers={**headers, "Content-Type": "application/x-ndjson"})
         svc_s = time.perf_counter() - t0
         rep = r.get_json()
-        assert r.status_code == 200 and rep["accepted"] == args.n, (r.status_code, {k: rep.get(k) for k in ("accepted", "skipped", "rejected")})
+        assert r.status_code == 200 and rep["accepted"] == args.n, (
+            r.status_code, {k: rep.get(k) for k in ("accepted", "skipped", "rejected")})
         raw_rate, svc_rate = args.n / raw_s, args.n / svc_s
         print("\n== bulk import ==")
         print(f"raw pymongo insert_many : {raw_s:8.1f} s  {raw_rate:9.0f} docs/s")

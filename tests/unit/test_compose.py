@@ -386,7 +386,8 @@ def seconds(text: str) -> float:
 
 
 def test_the_nginx_parser_refuses_broken_configs():
-    assert parse_nginx("a b 'c d';  # note\nx { y \"z;\"; }") == [("a", ["b", "c d"], None), ("x", [], [("y", ["z;"], None)])]
+    assert parse_nginx("a b 'c d';  # note\nx { y \"z;\"; }") == [("a", ["b", "c d"], None),
+                                                                ("x", [], [("y", ["z;"], None)])]
     for broken in ("a {", "a }", "a b", "a { b }", "{ a; }"):
         with pytest.raises(AssertionError):
             parse_nginx(broken)
