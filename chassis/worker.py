@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from pymongo.database import Database
 
@@ -31,7 +31,7 @@ def _periodic(name: str, interval: float, job: Callable[[], object], stop: threa
         stop.wait(interval)
 
 
-def run_worker(settings: Settings, handlers: dict[str, Handler] | None = None,
+def run_worker(settings: Settings, handlers: Mapping[str, Handler] | None = None,
                periodic: dict[str, tuple[float, Callable[[], object]]] | None = None,
                stop: threading.Event | None = None) -> None:
     logs.configure(settings.service + "-worker", settings.log_level)

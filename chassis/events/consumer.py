@@ -11,7 +11,7 @@ import json
 import logging
 import socket
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 from typing import Any
 
@@ -29,13 +29,14 @@ from .relay import connection
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[[Envelope], None]
+# What a handler returns is ignored (some say whether they applied the event).
+Handler = Callable[[Envelope], object]
 PROCESSED = "processed_events"
 ATTEMPTS_HEADER = "x-crm-attempts"
 
 
 class EventConsumer:
-    def __init__(self, settings: Settings, db: Database, handlers: dict[str, Handler], prefetch: int = 10):
+    def __init__(self, settings: Settings, db: Database, handlers: Mapping[str, Handler], prefetch: int = 10):
         if not handlers:
             raise ValueError("a consumer needs at least one handler")
         self.settings = settings
