@@ -65,10 +65,13 @@ run: venv devstack
 	exec $(BIN)/honcho start -f Procfile
 
 # ruff (lint rules) and mypy (types; chassis and contracts strictly), both configured in
-# pyproject.toml. Seconds, no servers: make test runs it first.
+# pyproject.toml; both always run, so one failure does not hide the other's findings.
+# Seconds, no servers: make test runs it first.
 lint: venv
-	$(BIN)/ruff check .
-	$(BIN)/mypy
+	@rc=0; \
+	echo "ruff check ."; $(BIN)/ruff check . || rc=1; \
+	echo "mypy"; $(BIN)/mypy || rc=1; \
+	exit $$rc
 
 # The tests start the services themselves, on their own ports. Lint first, then unit tests,
 # so a broken rule fails in seconds; e2e last, so the log scan reads the logs of the whole run.
