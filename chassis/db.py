@@ -48,8 +48,7 @@ def database(alias: str | None = None) -> Database:
     """The current service's database (inside a request, the app's own; in a worker, its own)."""
     if alias is None:
         if has_app_context():
-            db_: Database = current_app.extensions["crm_db"]
-            return db_
+            return current_app.extensions["crm_db"]
         db = _worker_db.get()
         if db is None:
             raise RuntimeError("database() outside an app or worker needs the service alias")

@@ -5,7 +5,7 @@ import base64
 import json
 from collections.abc import Callable
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NoReturn
 
 from flask import request
 from pymongo.collection import Collection
@@ -62,7 +62,7 @@ def _dec(v: Any) -> Any:
     raise ValueError("not a sort value")
 
 
-def _no_constants(name: str) -> Any:
+def _no_constants(name: str) -> NoReturn:
     raise ValueError(name)     # NaN and Infinity are not JSON, and no sort value
 
 
