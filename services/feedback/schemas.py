@@ -37,6 +37,33 @@ class AnyValue(fields.Raw):
         return _plain(value)
 
 
+class StrictBoolean(fields.Boolean):
+    """true or false only: marshmallow also takes 1, "yes", "on"..., which the contract does not."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid")
+        return value
+
+
+class StrictInteger(fields.Integer):
+    """A JSON integer only (not "5", 5.0 or true)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self.make_error("invalid")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class StrictFloat(fields.Float):
+    """A JSON number only (not "0.8" or true)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise self.make_error("invalid")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
 # An answer: rating/NPS an integer, single choice or text a string, multiple choice a list of
 # options; null (or "" / []) for an optional question left unanswered.
 ANSWER_DOC = {"anyOf": [{"type": "integer"}, {"type": "string"},
@@ -163,7 +190,7 @@ class ResolveIn(Schema):
 
 
 class ConfirmIn(Schema):
-    confirmed = fields.Boolean(required=True, metadata={"description": "the customer accepts the resolution",
+    confirmed = StrictBoolean(required=True, metadata={"description": "the customer accepts the resolution",
                                                         "example": True})
     note = fields.String(validate=validate.Length(0, 2000))
 
@@ -193,8 +220,8 @@ class HistoryEntry(Schema):
 
 # --- settings -------------------------------------------------------------------------
 class SlaCell(Schema):
-    response_hours = fields.Integer(required=True, validate=validate.Range(1, 24 * 90))
-    resolution_hours = fields.Integer(required=True, validate=validate.Range(1, 24 * 365))
+    response_hours = StrictInteger(required=True, validate=validate.Range(1, 24 * 90))
+    resolution_hours = StrictInteger(required=True, validate=validate.Range(1, 24 * 365))
 
 
 SLA_TABLE_EXAMPLE = {s: {"default": {"response_hours": h, "resolution_hours": r},
@@ -207,9 +234,9 @@ class SlaPolicy(Schema):
                         required=True, metadata={
                             "description": "severity → tier (or \"default\", required for every severity) → hours",
                             "example": SLA_TABLE_EXAMPLE})
-    near_fraction = fields.Float(required=True, validate=validate.Range(0.1, 0.99), metadata={
+    near_fraction = StrictFloat(required=True, validate=validate.Range(0.1, 0.99), metadata={
         "description": "share of a deadline's window after which it counts as near", "example": 0.8})
-    confirm_timeout_hours = fields.Integer(required=True, validate=validate.Range(1, 24 * 60), metadata={
+    confirm_timeout_hours = StrictInteger(required=True, validate=validate.Range(1, 24 * 60), metadata={
         "description": "a resolution the customer leaves unanswered this long is closed", "example": 168})
 
     @validates_schema
@@ -230,14 +257,14 @@ class Triggers(Schema):
 
 
 class Enabled(Schema):
-    visit = fields.Boolean(required=True)
-    activity = fields.Boolean(required=True)
-    complaint = fields.Boolean(required=True)
+    visit = StrictBoolean(required=True)
+    activity = StrictBoolean(required=True)
+    complaint = StrictBoolean(required=True)
 
 
 class FollowUpPolicy(Schema):
-    cap_days = fields.Integer(required=True, validate=validate.Range(1, 366), metadata={"example": 30})
-    cap_count = fields.Integer(required=True, validate=validate.Range(1, 20), metadata={
+    cap_days = StrictInteger(required=True, validate=validate.Range(1, 366), metadata={"example": 30})
+    cap_count = StrictInteger(required=True, validate=validate.Range(1, 20), metadata={
         "description": "at most this many follow-up surveys per customer in cap_days", "example": 1})
     triggers = fields.Nested(Triggers, required=True,
                              metadata={"description": "survey id per trigger; null: the built-in follow-up survey"})
@@ -253,7 +280,7 @@ class QuestionIn(Schema):
     key = fields.String(required=True, validate=KEY, metadata={"example": "satisfaction"})
     type = fields.String(required=True, validate=validate.OneOf(rules.QUESTION_TYPES), metadata={"example": "rating"})
     text = fields.String(required=True, validate=validate.Length(1, 500), metadata={"example": "您对本次服务满意吗？"})
-    required = fields.Boolean(load_default=True)
+    required = StrictBoolean(load_default=True)
     options = fields.List(fields.String(validate=validate.Length(1, 200)), validate=validate.Length(0, 30),
                           metadata={"description": "choices of a single or multiple question (at least 2)"})
 

@@ -147,3 +147,26 @@ def test_composed_views_are_typed_to_the_field(spec):
         "$ref": "#/components/schemas/SlaFigures"}
     assert set(schemas["SatisfactionRow"]["properties"]) == {"key", "responses", "csat", "csat_mean", "nps",
                                                              "csat_n", "nps_n"}
+
+
+@pytest.mark.parametrize("schema, body, field", [
+    ("ConfirmIn", {"confirmed": 1}, "confirmed"),
+    ("ConfirmIn", {"confirmed": "yes"}, "confirmed"),
+    ("SurveyIn", {"name": "s", "questions": [{"key": "a", "type": "text", "text": "?", "required": 0}]},
+     "questions"),
+    ("FollowUpPolicy", {"cap_days": "30", "cap_count": 1, "triggers": {},
+                        "enabled": {"visit": True, "activity": True, "complaint": True}}, "cap_days"),
+    ("FollowUpPolicy", {"cap_days": 30, "cap_count": True, "triggers": {},
+                        "enabled": {"visit": True, "activity": True, "complaint": True}}, "cap_count"),
+    ("FollowUpPolicy", {"cap_days": 30, "cap_count": 1, "triggers": {},
+                        "enabled": {"visit": "true", "activity": True, "complaint": True}}, "enabled"),
+    ("SlaPolicy", {"table": {}, "near_fraction": "0.8", "confirm_timeout_hours": 2.0}, "near_fraction"),
+])
+def test_bodies_take_json_types_as_documented(schema, body, field):
+    """What the document calls a boolean, integer or number is only that (no 1, "yes", "30")."""
+    from marshmallow import ValidationError
+
+    from services.feedback import schemas
+    with pytest.raises(ValidationError) as e:
+        getattr(schemas, schema)().load(body)
+    assert any(k == field or k.startswith(field + ".") for k in e.value.messages), e.value.messages
