@@ -362,9 +362,22 @@ class CustomerQuery(PageQuery):
             raise ValidationError("Must not be before birthday_from.", "birthday_to")
 
 
+class StrictBoolean(fields.Boolean):
+    """true or false, nothing else: JSON has booleans (a query string only has text)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value
+
+
 class CustomerSearch(CustomerQuery):
     """The filters of GET /customers as a JSON body, so a mobile or ID number being looked
-    up travels in no URL (access logs, proxies, browser history)."""
+    up travels in no URL (access logs, proxies, browser history). JSON has types, so
+    numbers and booleans are taken as such (the query string's "20" and "true" are not)."""
+    limit = fields.Integer(strict=True, load_default=CustomerQuery._declared_fields["limit"].load_default,
+                           validate=CustomerQuery._declared_fields["limit"].validate)
+    reverification_due = StrictBoolean()
 
 
 

@@ -243,3 +243,22 @@ def test_every_answer_matches_the_document(api):
     every = {f"{method.upper()} {path}" for path, ops in api.spec["paths"].items() for method in ops
              if method in ("get", "post", "put", "patch", "delete")}
     assert every == api.seen, every - api.seen
+
+
+def test_input_the_fuzzer_found_is_refused_not_a_500(api):
+    """Schema-valid-looking input that used to fail on write or in date arithmetic."""
+    m = f"m-{uuid.uuid4().hex[:8]}"
+    h = as_user(m)
+    admin = as_user(f"a-{uuid.uuid4().hex[:8]}", "admin")
+    for url in (f"{BASE}/worklist?manager_id={m}&date=9999-12-31&risk_within_days=366",
+                f"{BASE}/worklist?manager_id={m}&date=0001-01-01"):
+        assert api.call("GET", f"{BASE}/worklist", url, headers=h).status_code == 422
+    assert api.call("GET", f"{BASE}/stats", f"{BASE}/stats?to=9999-12-31", headers=admin).status_code == 422
+    too_big = {"kind": "individual", "name": "大", "financial": {"aum_cents": 2 ** 63}}
+    r = api.call("POST", BASE, json=too_big, headers=h)
+    assert r.status_code == 422 and "aum_cents" in r.get_json()["errors"]["financial"]
+    r = api.call("POST", f"{BASE}/search", json={"reverification_due": 0, "limit": "5"}, headers=h)
+    assert r.status_code == 422 and set(r.get_json()["errors"]) == {"reverification_due", "limit"}
+    # the collection's own sub-resources are not customer ids
+    assert api.client.patch(f"{BASE}/stats", json={}, headers=h).status_code == 405
+    assert "PATCH" not in api.client.options(f"{BASE}/worklist", headers=h).headers["Allow"]

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, fields, validate
+from werkzeug.routing import BaseConverter
 
 from chassis import audit, identity
 from chassis.errors import bad_request
@@ -19,6 +20,17 @@ from ..schemas import (SORTS, ArchiveIn, AssignIn, ConfirmIn, CustomerIn, Custom
                        CustomerPatch, CustomerQuery, CustomerSearch, PageQuery, StatsQuery, WorklistQuery)
 
 blp = Blueprint("customers", __name__, url_prefix="/api/v1/customers", description="Customer archive")
+
+
+class CustomerIdConverter(BaseConverter):
+    """A customer id: any path segment but the collection's own sub-resources, so that
+    /customers/worklist is not also /customers/{customer_id} (OPTIONS listed the methods
+    of both, and PATCH /customers/stats was "no such customer" instead of 405)."""
+    regex = r"(?!(?:search|worklist|stats)$)[^/]+"
+
+
+# Registered with the blueprint, before its rules are added (deferred in this order).
+blp.record_once(lambda state: state.app.url_map.converters.setdefault("customer_id", CustomerIdConverter))
 
 LIST_PROJECTION = {f: 1 for f in ("kind", "name", "tier", "classes", "tags", "manager_id", "branch", "status",
                                   "mobile", "birth_date", "risk_level", "risk_valid_until", "last_confirmed_at",
@@ -99,7 +111,7 @@ def _search(q: dict) -> dict:
 
 @blp.route("/search")
 class Search(MethodView):
-    @blp.arguments(CustomerSearch, unknown=RAISE, description=(
+    @blp.arguments(CustomerSearch, unknown=RAISE, required=False, description=(
         "Any filters of GET /customers, with limit, cursor and sort; e.g. "
         '{"mobile": "139…", "limit": 20} or {"id_number": "…", "id_type": "resident_id"}'))
     @blp.response(200, CustomerPage, description="The customers the caller may see that match, one page")
@@ -250,7 +262,7 @@ def _empty_manager():
             "risk_missing": 0, "reverification_due": 0}
 
 
-@blp.route("/<customer_id>")
+@blp.route("/<customer_id:customer_id>")
 class CustomerItem(MethodView):
     @blp.response(200, CustomerOut, headers={
         "ETag": {"description": "the version, to send back as If-Match", "schema": {"type": "string"}}})
@@ -264,7 +276,7 @@ class CustomerItem(MethodView):
         _, c = _visible(customer_id)
         return _ok(c)
 
-    @blp.arguments(CustomerPatch, example={"tags": ["golf", "tea"], "email": None,
+    @blp.arguments(CustomerPatch, required=False, example={"tags": ["golf", "tea"], "email": None,
                                            "financial": {"aum_cents": 75000000}})
     @blp.response(200, CustomerOut, headers={
         "ETag": {"description": "the new version", "schema": {"type": "string"}}})
@@ -313,7 +325,7 @@ class HistoryPage(Schema):
     next_cursor = fields.String(allow_none=True)
 
 
-@blp.route("/<customer_id>/history")
+@blp.route("/<customer_id:customer_id>/history")
 class History(MethodView):
     @blp.arguments(PageQuery, location="query", unknown=RAISE)
     @blp.response(200, HistoryPage)
@@ -356,9 +368,9 @@ def _history(who, c, q, only_field: str | None = None):
     return {"items": items, "next_cursor": nxt}
 
 
-@blp.route("/<customer_id>/confirm")
+@blp.route("/<customer_id:customer_id>/confirm")
 class Confirm(MethodView):
-    @blp.arguments(ConfirmIn, example={"channel": "counter", "note": "checked at the branch"})
+    @blp.arguments(ConfirmIn, required=False, example={"channel": "counter", "note": "checked at the branch"})
     @blp.response(200, CustomerOut, headers={
         "ETag": {"description": "the new version", "schema": {"type": "string"}}})
     @blp.doc(parameters=[IF_MATCH])
@@ -374,7 +386,7 @@ class Confirm(MethodView):
         return _ok(c)
 
 
-@blp.route("/<customer_id>/archive")
+@blp.route("/<customer_id:customer_id>/archive")
 class Archive(MethodView):
     @blp.arguments(ArchiveIn, example={"reason": "account closed"})
     @blp.response(200, CustomerOut, headers={
@@ -393,7 +405,7 @@ class Archive(MethodView):
         return _ok(c)
 
 
-@blp.route("/<customer_id>/manager")
+@blp.route("/<customer_id:customer_id>/manager")
 class Manager(MethodView):
     @blp.arguments(AssignIn, example={"manager_id": "u-manager-2", "reason": "portfolio rebalanced"})
     @blp.response(200, CustomerOut, headers={
@@ -413,7 +425,7 @@ class Manager(MethodView):
         return _ok(c)
 
 
-@blp.route("/<customer_id>/manager-history")
+@blp.route("/<customer_id:customer_id>/manager-history")
 class ManagerHistory(MethodView):
     @blp.arguments(PageQuery, location="query", unknown=RAISE)
     @blp.response(200, HistoryPage)
