@@ -404,7 +404,9 @@ class TierRule(Schema):
 
 
 class TierRulesIn(Schema):
-    rules = fields.List(fields.Nested(TierRule), required=True, validate=validate.Length(1, len(TIERS)))
+    rules = fields.List(fields.Nested(TierRule), required=True, validate=validate.Length(1, len(TIERS)), metadata={
+        "description": "each tier at most once, from standard (required, no threshold) up; every threshold "
+                       "given must rise with the tier"})
 
 
 class TierRulesOut(Schema):
@@ -415,7 +417,9 @@ class TierRulesOut(Schema):
 
 class RiskIn(Schema):
     customer_id = fields.String(required=True)
-    answers = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
+    answers = fields.Dict(keys=fields.String(), values=fields.String(), required=True, metadata={
+        "description": "question id → option chosen, for every question of GET /risk/questionnaire and no "
+                       "other (422 names each question missing, unknown or answered with an unknown option)"})
 
     @validates_schema
     def _answers(self, data, **kwargs):
@@ -438,14 +442,15 @@ class ExpiringQuery(Schema):
 
 class WorklistQuery(Schema):
     manager_id = fields.String(required=True)
-    date = fields.Date(load_default=date.today, validate=DAY)
+    date = fields.Date(load_default=date.today, validate=DAY,
+                       metadata={"description": "default today; 1900-01-01 to 2999-12-31"})
     risk_within_days = fields.Integer(load_default=30, validate=validate.Range(0, 366))
 
 
 class StatsQuery(Schema):
     manager_ids = fields.String(metadata={"description": "comma-separated; default: every manager visible"})
-    from_ = fields.Date(data_key="from", validate=DAY)
-    to = fields.Date(validate=DAY)
+    from_ = fields.Date(data_key="from", validate=DAY, metadata={"description": "1900-01-01 to 2999-12-31"})
+    to = fields.Date(validate=DAY, metadata={"description": "inclusive; 1900-01-01 to 2999-12-31"})
 
 
 # -- field errors in a 200 answer (the import report) ------------------------------
