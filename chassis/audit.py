@@ -15,6 +15,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from . import db as dbmod, identity as ident
+from .openapi import problems
 from .store import CHANGES, OUTBOX
 
 AUDIT = "audit"
@@ -45,10 +46,15 @@ class AuditQuery(Schema):
     limit = fields.Integer(load_default=100, validate=validate.Range(1, 500))
 
 
+class AuditActor(Schema):
+    user_id = fields.String()
+    role = fields.String()
+
+
 class AuditEntry(Schema):
     at = fields.DateTime()
-    action = fields.String()
-    actor = fields.Dict()
+    action = fields.String(validate=validate.OneOf(["read_unmasked", "create", "update"]))
+    actor = fields.Nested(AuditActor)
     purpose = fields.String(allow_none=True)
     customer_id = fields.String(allow_none=True)
     resource = fields.String()
@@ -62,7 +68,16 @@ class AuditEntry(Schema):
 class AuditTrail(MethodView):
     @blueprint.arguments(AuditQuery, location="query")
     @blueprint.response(200, AuditEntry(many=True))
+    @problems(blueprint, 403)
     def get(self, q: dict[str, Any]) -> list[dict[str, Any]]:
+        """This service's audit trail
+
+        Unmasked reads and changes, newest first, at most `limit`: who, when, what
+        (`resource`, `resource_id`, the `fields` read or changed) and why (`purpose`: the
+        stated purpose of a read, the reason of a change). Auditors and admins only (403
+        for others), of their branch unless bank-wide. The gateway merges every service's
+        trail at GET /api/v1/audit.
+        """
         who = ident.current()
         who.ensure_role(ident.AUDITOR, ident.ADMIN)
         # Auditors and admins read the trail of their branch; bank-wide ones all of it.
