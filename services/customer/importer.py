@@ -16,7 +16,6 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Iterable, Iterator
 
 from flask import copy_current_request_context, has_request_context
-
 from marshmallow import ValidationError
 
 from chassis.errors import Problem, bad_request, bound_errors
@@ -167,8 +166,8 @@ def run(rows: Iterable[tuple[int, dict | None, dict | None]], who: Identity, bat
             pending = pool.submit(write, b, who) if b else None
         try:
             for n, rec, errors in rows:
-                if errors:
-                    report.add({"row": n, "status": "rejected", "errors": errors})
+                if errors or rec is None:
+                    report.add({"row": n, "status": "rejected", "errors": errors or {}})
                     continue
                 try:
                     data = schema.load(rec)
@@ -216,7 +215,8 @@ def _flush(batch: list, who: Identity) -> tuple[int, list[dict]]:
     for i in sorted(errors):
         n, doc = batch[i]
         if errors[i].slug == "already-exists":  # a random id taken: not expected, but not ours
-            entries.append({"row": n, "status": "rejected", "errors": {"_row": ["Id collision; import this row again."]}})
+            entries.append({"row": n, "status": "rejected",
+                            "errors": {"_row": ["Id collision; import this row again."]}})
             continue
         field, existing = clashes.get(doc.id, (None, None))
         if field in ("external_id", "id_number", "credit_code"):

@@ -1,7 +1,7 @@
 """Customer documents (mongoengine). Aggregates are written only through the
 versioned store (chassis.store.AggregateStore); validation lives in schemas.py,
 so nested groups are plain dicts here."""
-from mongoengine import (DateTimeField, DictField, IntField, ListField, StringField)
+from mongoengine import DateTimeField, DictField, IntField, ListField, StringField
 
 from chassis.models import Aggregate
 

@@ -20,7 +20,8 @@ QUESTIONS: list[tuple[str, str, dict[str, tuple[str, int]]]] = [
     ("horizon", "How long you can leave the money invested", {
         "a": ("under 1 year", 2), "b": ("1-3 years", 5), "c": ("3-5 years", 8), "d": ("over 5 years", 10)}),
     ("goal", "Main goal of the investment", {
-        "a": ("preserve capital", 0), "b": ("steady income", 4), "c": ("balanced growth", 7), "d": ("maximum growth", 10)}),
+        "a": ("preserve capital", 0), "b": ("steady income", 4), "c": ("balanced growth", 7),
+        "d": ("maximum growth", 10)}),
     ("loss_tolerance", "Largest loss you could bear in a year", {
         "a": ("no loss at all", 0), "b": ("up to 10%", 4), "c": ("up to 30%", 7), "d": ("over 30%", 10)}),
     ("reaction", "Your investment falls 20% in a month; you would", {

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import calendar
 from datetime import date, datetime, timedelta, timezone
+from typing import Any
 
 # Lowest to highest; a customer gets the highest tier whose thresholds it meets.
 TIERS = ("standard", "gold", "platinum", "diamond", "private_banking")
 TIER_INPUTS = ("aum_cents", "annual_income_cents", "products_held")
 
 # 50k / 500k / 2M / 6M CNY of AUM (in cents): common retail-bank steps; admins edit them.
-DEFAULT_TIER_RULES = [
+DEFAULT_TIER_RULES: list[dict[str, Any]] = [
     {"tier": "standard"},
     {"tier": "gold", "min_aum_cents": 50_000_00},
     {"tier": "platinum", "min_aum_cents": 500_000_00},
@@ -89,7 +90,7 @@ def birthday_ranges(start: date, end: date) -> list[tuple[str, str]] | None:
         raise ValueError("the window ends before it starts")
     if (end - start).days >= 365:
         return None
-    a, b = mmdd(start), mmdd(end)
+    a, b = f"{start.month:02d}{start.day:02d}", f"{end.month:02d}{end.day:02d}"
     return [(a, b)] if a <= b else [(a, "1231"), ("0101", b)]
 
 

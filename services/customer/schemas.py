@@ -7,6 +7,7 @@ Unknown fields are rejected (marshmallow's default RAISE), nested ones too.
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
@@ -14,8 +15,15 @@ from chassis.schemas import PageQuery  # noqa: F401  (re-exported for the api mo
 
 from . import risk
 from .rules import CLASSES, TIERS
-from .validators import (ACCOUNT_RE, EMAIL_RE, MOBILE_RE, PHONE_RE, birth_date_from_resident_id,
-                         resident_id_problem, uscc_problem)
+from .validators import (
+    ACCOUNT_RE,
+    EMAIL_RE,
+    MOBILE_RE,
+    PHONE_RE,
+    birth_date_from_resident_id,
+    resident_id_problem,
+    uscc_problem,
+)
 
 KINDS = ("individual", "corporate")
 GENDERS = ("male", "female", "other")
@@ -109,7 +117,7 @@ class ContactPerson(Schema):
 
 def _profile_fields() -> dict:
     """Every editable profile field (fresh field objects on each call)."""
-    opt = {"allow_none": True}
+    opt: dict[str, Any] = {"allow_none": True}
     return {
         "name": _text(100, required=True),
         "manager_id": _text(64, **opt),
@@ -246,7 +254,7 @@ def _strings(values=None, **kw):
 def _profile_out() -> dict:
     """The profile fields as sent: null only where the service sets null (a field never
     set, or cleared, is left out)."""
-    text = {"allow_none": True}
+    text: dict[str, Any] = {"allow_none": True}
     return {
         "name": fields.String(),
         "manager_id": fields.String(**text),
@@ -282,7 +290,7 @@ def _profile_out() -> dict:
     }
 
 
-class CustomerOut(Schema.from_dict(_profile_out(), name="CustomerOutBase")):
+class CustomerOut(Schema.from_dict(_profile_out(), name="CustomerOutBase")):  # type: ignore[misc]  # fields built once from the profile table
     id = fields.String()
     version = fields.Integer()
     kind = fields.String(validate=validate.OneOf(KINDS))
@@ -317,7 +325,8 @@ class CustomerSummary(Schema):
     manager_id = fields.String(allow_none=True)
     branch = fields.String(allow_none=True)
     mobile = fields.String(allow_none=True, metadata={"description": "always masked", "example": "138****5678"})
-    birth_date = fields.String(allow_none=True, metadata={"description": "always masked: --MM-DD", "example": "--05-17"})
+    birth_date = fields.String(allow_none=True,
+                               metadata={"description": "always masked: --MM-DD", "example": "--05-17"})
     status = fields.String(validate=validate.OneOf(STATUSES))
     risk_level = fields.String(allow_none=True, validate=validate.OneOf(risk.LEVELS))
     risk_valid_until = fields.Date(allow_none=True)

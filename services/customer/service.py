@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime, timezone
+from typing import Any
 
 from flask import current_app
 
@@ -54,7 +55,7 @@ def as_date(v) -> date | None:
 
 
 # -- tier rules ------------------------------------------------------------------
-def current_rules() -> tuple[int, list[dict]]:
+def current_rules() -> tuple[int, list[dict[str, Any]]]:
     doc = tier_store.get(RULES_ID)
     if doc is None:
         return 0, [dict(r) for r in rules.DEFAULT_TIER_RULES]
@@ -251,7 +252,7 @@ def update(customer_id: str, expected_version: int | None, patch: dict, who: Ide
 
 
 def _clash_after_update(customer_id: str, patch: dict, who: Identity) -> Problem:
-    doc = store.get(customer_id)
+    doc = store.require(customer_id, "customer")
     apply_profile(doc, patch)
     return clash(doc, who)
 

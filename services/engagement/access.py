@@ -29,7 +29,8 @@ def utc(dt: datetime | None) -> datetime | None:
 
 
 def local_date(dt: datetime) -> date:
-    return utc(dt).astimezone(LOCAL_TZ).date()
+    aware = dt.replace(tzinfo=timezone.utc) if dt.tzinfo is None else dt
+    return aware.astimezone(LOCAL_TZ).date()
 
 
 def day_bounds(d: date) -> tuple[datetime, datetime]:

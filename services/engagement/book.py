@@ -50,7 +50,8 @@ def contact_status(manager_id: str, day: date) -> tuple[list[dict], list[dict]]:
     book = customers_of([manager_id])
     last = last_contacts([c["id"] for c in book])
     cadence = cadence_rules()
-    due, overdue = [], []
+    due: list[dict] = []
+    overdue: list[dict] = []
     for c in book:
         interval = rules.interval_days(c.get("tier"), c.get("classes"), cadence)
         lc = last.get(c["id"])

@@ -4,10 +4,7 @@ Every customer event carries the full non-sensitive snapshot, so all of them
 feed the same order-safe copy (``chassis.copies``: older versions never win).
 """
 from chassis import directory
-from contracts import core_banking
-from contracts import customer as customer_events
-from contracts import feedback as feedback_events
-from contracts import staff
+from contracts import core_banking, customer as customer_events, feedback as feedback_events, staff
 
 from . import activities, reminders, snapshots
 

@@ -5,8 +5,7 @@ outbox). Counted resources (gift stock, budget spend, activity seats) are not
 counters but rows claimed by inserting a unique ``_id`` (see ``slots.py``):
 FerretDB applies updates read-then-write, unique inserts atomically.
 """
-from mongoengine import (BooleanField, DateField, DateTimeField, DictField, Document, IntField, ListField,
-                         StringField)
+from mongoengine import BooleanField, DateField, DateTimeField, DictField, Document, IntField, ListField, StringField
 
 from chassis.models import Aggregate
 

@@ -5,6 +5,7 @@ declared here, so every field a handler sends is declared, nullable ones with
 ``allow_none``, and no object is left untyped.
 """
 from datetime import date, datetime, timezone
+from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
@@ -73,7 +74,7 @@ class StatsQuery(Schema):
 
 
 # --------------------------------------------------------------------------- interactions
-CHANNEL = dict(validate=validate.OneOf(rules.CHANNELS))
+CHANNEL: dict[str, Any] = dict(validate=validate.OneOf(rules.CHANNELS))
 
 
 class InteractionIn(Schema):
@@ -248,7 +249,8 @@ class ContactDue(Schema):
     customer_id = fields.String()
     name = fields.String(allow_none=True)
     tier = fields.String(allow_none=True)
-    interval_days = fields.Integer(metadata={"description": "the shortest cadence among the customer's tier and classes"})
+    interval_days = fields.Integer(
+        metadata={"description": "the shortest cadence among the customer's tier and classes"})
     last_contact_at = DateTimeOut(allow_none=True, metadata={"description": "latest interaction or visit; null: never"})
     due_on = DateOut(metadata={"description": "when the next contact is due"})
     days_overdue = fields.Integer(metadata={"description": "0 when not overdue yet"})
@@ -330,7 +332,7 @@ class HolidayCalendar(Schema):
 
 
 # --------------------------------------------------------------------------- gifts
-TIER = dict(validate=validate.OneOf(rules.TIERS))
+TIER: dict[str, Any] = dict(validate=validate.OneOf(rules.TIERS))
 
 
 class GiftIn(Schema):
@@ -454,7 +456,8 @@ class ActivityOut(Schema):
 
 class RsvpIn(Schema):
     customer_id = fields.String(required=True, validate=ID)
-    answer = fields.String(required=True, validate=validate.OneOf(["accept", "decline"]), metadata={"example": "accept"})
+    answer = fields.String(required=True, validate=validate.OneOf(["accept", "decline"]),
+                           metadata={"example": "accept"})
 
 
 INVITATION_STATES = ("invited", "accepted", "waitlisted", "declined")
@@ -506,7 +509,8 @@ class ActivityFigures(Schema):
     waitlisted = fields.Integer()
     declined = fields.Integer()
     attended = fields.Integer()
-    attendance_rate = fields.Float(allow_none=True, metadata={"description": "attended / accepted; null: none accepted"})
+    attendance_rate = fields.Float(allow_none=True,
+                                   metadata={"description": "attended / accepted; null: none accepted"})
     satisfaction = fields.Float(allow_none=True, metadata={"description": "mean survey score; null: no answers"})
     responses = fields.Integer(metadata={"description": "survey answers counted"})
 

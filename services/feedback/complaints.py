@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import uuid
 from datetime import datetime, timedelta, timezone
+from typing import overload
 
 from pymongo.errors import DuplicateKeyError
 
@@ -25,6 +26,12 @@ store = AggregateStore(Complaint, "complaint")
 
 def now() -> datetime:
     return datetime.now(timezone.utc)
+
+
+@overload
+def _aware(dt: datetime) -> datetime: ...
+@overload
+def _aware(dt: None) -> None: ...
 
 
 def _aware(dt: datetime | None) -> datetime | None:

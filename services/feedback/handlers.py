@@ -10,10 +10,7 @@ from datetime import datetime, timezone
 from chassis import directory
 from chassis.events import Envelope
 from chassis.identity import system
-from contracts import customer as customer_events
-from contracts import engagement as engagement_events
-from contracts import feedback as feedback_events
-from contracts import staff
+from contracts import customer as customer_events, engagement as engagement_events, feedback as feedback_events, staff
 
 from . import books, snapshots, surveys
 

@@ -196,7 +196,8 @@ class ConfirmIn(Schema):
 
 
 class ReopenIn(Schema):
-    reason = fields.String(required=True, validate=validate.Length(1, 2000), metadata={"example": "客户反映问题再次出现"})
+    reason = fields.String(required=True, validate=validate.Length(1, 2000),
+                           metadata={"example": "客户反映问题再次出现"})
 
 
 class Actor(Schema):
@@ -206,7 +207,8 @@ class Actor(Schema):
 
 class FieldChange(Schema):
     field = fields.String(required=True)
-    old = AnyValue(required=True, allow_none=True, metadata={"description": "value before (any JSON type; null: unset)"})
+    old = AnyValue(required=True, allow_none=True,
+                   metadata={"description": "value before (any JSON type; null: unset)"})
     new = AnyValue(required=True, allow_none=True, metadata={"description": "value after (any JSON type; null: unset)"})
 
 

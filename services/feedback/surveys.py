@@ -13,8 +13,7 @@ from chassis.store import AggregateStore
 from contracts import feedback as events
 
 from . import policies, rules, snapshots
-from .models import (CustomerSatisfaction, FollowUpSlot, Invitation, Response, SuppressedFollowUp,
-                     SurveyTemplate)
+from .models import CustomerSatisfaction, FollowUpSlot, Invitation, Response, SuppressedFollowUp, SurveyTemplate
 
 log = logging.getLogger(__name__)
 templates = AggregateStore(SurveyTemplate, "survey_template")
@@ -94,7 +93,8 @@ def follow_up(invitation_id: str, customer_id: str, context: dict, trigger: str,
         raise
 
 
-def _suppress(invitation_id: str, customer_id: str, context: dict, at: datetime, reason: str) -> None:
+def _suppress(invitation_id: str, customer_id: str, context: dict, at: datetime, reason: str) -> Invitation | None:
+    """Record why no follow-up invitation was made; there is none to return."""
     try:
         SuppressedFollowUp._get_collection().insert_one({
             "_id": invitation_id, "customer_id": customer_id, "context": context, "reason": reason, "at": at})

@@ -13,7 +13,8 @@ from tests.integration.test_engagement_support import admin, manager, new_id, sn
 from tests.support import as_user
 
 E = "/api/v1/engagement"
-TYPES = {"string": str, "integer": int, "number": (int, float), "boolean": bool, "array": list, "object": dict}
+TYPES: dict[str, type | tuple[type, ...]] = {"string": str, "integer": int, "number": (int, float),
+                                             "boolean": bool, "array": list, "object": dict}
 
 
 def _deref(spec, node):

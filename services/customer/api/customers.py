@@ -16,8 +16,21 @@ from chassis.openapi import problems
 
 from .. import queries, rules, service, views
 from ..rules import TIERS
-from ..schemas import (SORTS, ArchiveIn, AssignIn, ConfirmIn, CustomerIn, CustomerOut, CustomerPage,
-                       CustomerPatch, CustomerQuery, CustomerSearch, PageQuery, StatsQuery, WorklistQuery)
+from ..schemas import (
+    SORTS,
+    ArchiveIn,
+    AssignIn,
+    ConfirmIn,
+    CustomerIn,
+    CustomerOut,
+    CustomerPage,
+    CustomerPatch,
+    CustomerQuery,
+    CustomerSearch,
+    PageQuery,
+    StatsQuery,
+    WorklistQuery,
+)
 
 blp = Blueprint("customers", __name__, url_prefix="/api/v1/customers", description="Customer archive")
 
@@ -230,7 +243,8 @@ class Stats(MethodView):
         ids = [m for m in (q.get("manager_ids") or "").split(",") if m]
         for m in ids:
             who.ensure_can_see_manager(m)
-        query = {"$and": [{"status": "active"}, queries.visibility(who), *([{"manager_id": {"$in": ids}}] if ids else [])]}
+        named = [{"manager_id": {"$in": ids}}] if ids else []
+        query = {"$and": [{"status": "active"}, queries.visibility(who), *named]}
         today = date.today()
         cutoff = rules.reverify_cutoff(today, service.setting_int("CRM_REVERIFY_MONTHS"))
         start = service._midnight(q.get("from_")) if q.get("from_") else None

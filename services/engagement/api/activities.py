@@ -12,8 +12,17 @@ from contracts import engagement as events
 
 from .. import access, activities as act, slots
 from ..models import Activity, Invitation
-from ..schemas import (ActivityEvaluationOut, ActivityIn, ActivityOut, AttendanceIn, AttendanceResult, EvaluationIn,
-                       InvitationOut, InviteResult, RsvpIn)
+from ..schemas import (
+    ActivityEvaluationOut,
+    ActivityIn,
+    ActivityOut,
+    AttendanceIn,
+    AttendanceResult,
+    EvaluationIn,
+    InvitationOut,
+    InviteResult,
+    RsvpIn,
+)
 
 blp = Blueprint("activities", __name__, url_prefix="/api/v1/engagement/activities",
                 description="Client activities: segment, capacity, budget, invitations, RSVP, evaluation")

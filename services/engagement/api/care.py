@@ -19,7 +19,7 @@ store = AggregateStore(Greeting, "greeting")
 
 
 @blp.route("/greetings/due")
-class GreetingsDue(MethodView):
+class DueGreetings(MethodView):
     @blp.arguments(ManagerDateQuery, location="query")
     @blp.response(200, GreetingsDue)
     @problems(blp, 404)

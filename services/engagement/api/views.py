@@ -10,8 +10,16 @@ from chassis.openapi import problems
 
 from .. import access, activities as act, book, care
 from ..models import Activity, GiftIssue, Greeting, Interaction, Reminder, Visit
-from ..schemas import (CustomerSummary, ManagerDateQuery, ReminderDoneIn, ReminderOut, Reminders, StatsOut, StatsQuery,
-                       WorklistOut)
+from ..schemas import (
+    CustomerSummary,
+    ManagerDateQuery,
+    ReminderDoneIn,
+    ReminderOut,
+    Reminders,
+    StatsOut,
+    StatsQuery,
+    WorklistOut,
+)
 
 blp = Blueprint("engagement-views", __name__, url_prefix="/api/v1/engagement",
                 description="Composed views: customer summary, worklist, team stats, account reminders")
@@ -81,14 +89,15 @@ class Worklist(MethodView):
         due, overdue = book.contact_status(manager_id, day)
         start, end = access.day_bounds(day)
         # Visits follow the customer's current book, whoever planned them.
-        visits = Visit._get_collection().find({"customer_id": {"$in": ids}, "status": {"$in": ["planned", "in_progress"]},
+        visits = Visit._get_collection().find({"customer_id": {"$in": ids},
+                                               "status": {"$in": ["planned", "in_progress"]},
                                                "scheduled_at": {"$gte": start, "$lt": end}}).sort([("scheduled_at", 1)])
         reminders = Reminder._get_collection().find({"customer_id": {"$in": ids}, "status": "open"}).sort(
             [("occurred_at", -1)]).limit(500)
         names = {c["id"]: c.get("name") for c in customers}
+        since = start.replace(hour=0, minute=0) - timedelta(days=1)
         follow_ups = Interaction._get_collection().find(
-            {"customer_id": {"$in": ids}, "follow_up_date": {"$gte": start.replace(hour=0, minute=0) - timedelta(days=1),
-                                                              "$lt": end}})
+            {"customer_id": {"$in": ids}, "follow_up_date": {"$gte": since, "$lt": end}})
         day_dt = day.isoformat()
         return {"manager_id": manager_id, "date": day,
                 "greetings_due": care.due(customers, day),
@@ -122,7 +131,7 @@ class Stats(MethodView):
         ids = list(owner)
         per = {m: {"customers": 0, "contacted": 0, "interactions": 0, "visits_completed": 0, "greetings_sent": 0,
                    "gifts_issued": 0} for m in managers}
-        for cid, m in owner.items():
+        for m in owner.values():
             per[m]["customers"] += 1
         contacted = set()
         rng = {"$gte": start, "$lt": end}

@@ -14,8 +14,17 @@ from contracts import engagement as events
 
 from .. import access, book, rules
 from ..models import Visit
-from ..schemas import (RollingPage, RollingQuery, VisitCancelIn, VisitEvaluateIn, VisitOut, VisitPage, VisitPlanIn,
-                       VisitQuery, VisitRecordIn)
+from ..schemas import (
+    RollingPage,
+    RollingQuery,
+    VisitCancelIn,
+    VisitEvaluateIn,
+    VisitOut,
+    VisitPage,
+    VisitPlanIn,
+    VisitQuery,
+    VisitRecordIn,
+)
 
 blp = Blueprint("visits", __name__, url_prefix="/api/v1/engagement/visits",
                 description="Visit planning, recording and evaluation")
@@ -54,7 +63,8 @@ class Visits(MethodView):
         who = identity.current()
         snap = access.customer(data["customer_id"])
         vid = str(uuid.uuid4())
-        plan = {k: data[k] for k in ("objective", "materials", "checklist", "opening", "expected_objections") if k in data}
+        plan = {k: data[k] for k in ("objective", "materials", "checklist", "opening", "expected_objections")
+                if k in data}
         v = Visit(id=vid, customer_id=snap["id"], manager_id=snap.get("manager_id"), branch=snap.get("branch"),
                   kind=data["kind"], status=rules.PLANNED, scheduled_at=access.utc(data["scheduled_at"]), plan=plan)
         store.create(v, who, [events.VISIT_PLANNED.new(vid, _data(v))])

@@ -7,11 +7,20 @@ from chassis.errors import not_found
 from chassis.http import etag, if_match_version, page
 from chassis.openapi import problems
 
-from .. import complaints as ops
-from .. import policies, rules
+from .. import complaints as ops, policies, rules
 from ..models import Complaint
-from ..schemas import (AssignIn, ComplaintIn, ComplaintOut, ComplaintPage, ComplaintQuery, ConfirmIn,
-                       HistoryEntry, NoteIn, ReopenIn, ResolveIn)
+from ..schemas import (
+    AssignIn,
+    ComplaintIn,
+    ComplaintOut,
+    ComplaintPage,
+    ComplaintQuery,
+    ConfirmIn,
+    HistoryEntry,
+    NoteIn,
+    ReopenIn,
+    ResolveIn,
+)
 from .common import CREATED, ETAG, IF_MATCH, customer_for_write, visible_filter
 
 blp = Blueprint("complaints", __name__, url_prefix="/api/v1/feedback/complaints",

@@ -11,9 +11,19 @@ from chassis.openapi import problems
 
 from .. import surveys as ops
 from ..models import SurveyTemplate
+from ..schemas import (
+    DistributionIn,
+    DistributionOut,
+    InvitationOut,
+    InvitationPage,
+    InvitationQuery,
+    Query,
+    ResponseIn,
+    ResponseOut,
+    SurveyIn,
+    SurveyOut,
+)
 from ..snapshots import CustomerSnapshot
-from ..schemas import (DistributionIn, DistributionOut, InvitationOut, InvitationPage, InvitationQuery,
-                       Query, ResponseIn, ResponseOut, SurveyIn, SurveyOut)
 from .common import CREATED, ETAG, visible_filter
 
 blp = Blueprint("surveys", __name__, url_prefix="/api/v1/feedback",

@@ -9,11 +9,16 @@ from chassis import identity
 from chassis.errors import not_found
 from chassis.openapi import problems
 
-from .. import complaints as cops
-from .. import figures, policies, rules, snapshots, surveys
-from ..schemas import CustomerSummary as CustomerSummaryOut
-from ..schemas import (FeedbackStats, FeedbackWorklist, RangeQuery, SatisfactionQuery, SatisfactionReport,
-                       WorklistQuery)
+from .. import complaints as cops, figures, policies, rules, snapshots, surveys
+from ..schemas import (
+    CustomerSummary as CustomerSummaryOut,
+    FeedbackStats,
+    FeedbackWorklist,
+    RangeQuery,
+    SatisfactionQuery,
+    SatisfactionReport,
+    WorklistQuery,
+)
 from .complaints import view as complaint_view
 
 blp = Blueprint("feedback-views", __name__, url_prefix="/api/v1/feedback",
