@@ -16,6 +16,8 @@ import requests
 import swagger_ui_bundle
 from flask import Blueprint, Response, current_app, jsonify, send_from_directory
 
+from chassis.errors import MEDIA_TYPE
+
 from . import policy, upstreams
 
 CACHE_SECONDS = 30.0
@@ -90,6 +92,62 @@ def merge(own: dict, specs: dict[str, dict | None]) -> dict:
     return out
 
 
+def _deref(spec: dict, node):
+    while isinstance(node, dict) and isinstance(node.get("$ref"), str) and node["$ref"].startswith("#/"):
+        target = spec
+        for step in node["$ref"][2:].split("/"):
+            target = target.get(step.replace("~1", "/").replace("~0", "~"), {}) if isinstance(target, dict) else {}
+        node = target
+    return node
+
+
+def _upstream_schema(spec: dict, where: dict) -> dict | None:
+    """The schema of what ``where["operation"]`` answers with 2xx, at ``where["pointer"]``."""
+    method, _, path = str(where.get("operation", "")).partition(" ")
+    op = (spec["paths"].get(path) or {}).get(method.lower())
+    if not isinstance(op, dict):
+        return None
+    ok = next((_deref(spec, r) for code, r in sorted(op.get("responses", {}).items()) if code.startswith("2")), None)
+    node = ((ok or {}).get("content") or {}).get("application/json", {}).get("schema")
+    for step in [s for s in str(where.get("pointer", "")).split("/") if s]:
+        node = _deref(spec, node)
+        node = node.get(step) if isinstance(node, dict) else None
+    return node if isinstance(node, dict) and node else None
+
+
+def _link_upstream(spec: dict) -> dict:
+    """A composed view's field marked ``x-upstream`` (gateway/views.py) takes the schema the
+    owning service documents for it, made nullable (a missing part is null). When that
+    service's document is missing, the field stays a generic value."""
+    for schema in (spec.get("components", {}).get("schemas") or {}).values():
+        props = schema.get("properties") or {}
+        for name, prop in list(props.items()):
+            where = prop.get("x-upstream") if isinstance(prop, dict) else None
+            found = _upstream_schema(spec, where) if isinstance(where, dict) else None
+            if found is None:
+                continue
+            linked = {"allOf": [found]} if "$ref" in found else copy.deepcopy(found)
+            linked.update({"nullable": True, "x-upstream": where})
+            if prop.get("description"):
+                linked["description"] = prop["description"]
+            props[name] = linked
+    return spec
+
+
+def _restricted(spec: dict) -> dict:
+    """An operation the route table allows to some roles only can answer 403."""
+    spec.setdefault("components", {}).setdefault("responses", {}).setdefault("FORBIDDEN", {
+        "description": "Forbidden", "content": {MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}})
+    for path, item in spec["paths"].items():
+        for method, op in item.items():
+            if not isinstance(op, dict) or method not in ("get", "post", "put", "patch", "delete"):
+                continue
+            rule = policy.match(method.upper(), path)   # a {param} segment matches only `*`
+            if rule is not None and rule.roles != policy.PUBLIC and set(rule.roles) != set(policy.ANY):
+                op.setdefault("responses", {}).setdefault("403", {"$ref": "#/components/responses/FORBIDDEN"})
+    return spec
+
+
 def _security(spec: dict) -> dict:
     spec.setdefault("components", {}).setdefault("securitySchemes", {})["bearerAuth"] = {
         "type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
@@ -97,7 +155,7 @@ def _security(spec: dict) -> dict:
         for method, op in item.items():
             if not isinstance(op, dict) or method not in ("get", "post", "put", "patch", "delete"):
                 continue
-            rule = policy.match(method.upper(), path.split("{")[0].rstrip("/") or path)
+            rule = policy.match(method.upper(), path)   # a {param} segment matches only `*`
             if rule is None:
                 continue
             if rule.roles == policy.PUBLIC:
@@ -119,7 +177,7 @@ def document() -> dict:
         "unmask and sends `X-Unmask-Purpose`; such reads are audited. Errors are "
         "application/problem+json; lists use cursor pagination (`limit`, `cursor` → `next_cursor`); "
         "every response carries X-Request-ID. `x-roles` on an operation lists who may call it.")
-    return _security(spec)
+    return _restricted(_security(_link_upstream(spec)))
 
 
 @blp.get("/api/openapi.json")
