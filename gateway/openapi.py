@@ -126,7 +126,7 @@ def _link_upstream(spec: dict) -> dict:
             found = _upstream_schema(spec, where) if isinstance(where, dict) else None
             if found is None:
                 continue
-            linked = {"allOf": [found]} if "$ref" in found else copy.deepcopy(found)
+            linked = {"allOf": [copy.deepcopy(found)]} if "$ref" in found else copy.deepcopy(found)
             linked.update({"nullable": True, "x-upstream": where})
             if prop.get("description"):
                 linked["description"] = prop["description"]
