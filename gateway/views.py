@@ -89,9 +89,9 @@ class Customer360ViewSchema(Schema):
 
 class WorklistQuery(Schema):
     date = fields.Date(metadata={"description": "the day (default: today in Asia/Shanghai)"})
-    manager_id = fields.String(validate=validate.Length(1, 100),
-                               metadata={"description": "whose worklist (default: the caller's own); "
-                                                        "supervisors: a team member, admins: a manager of their branch"})
+    manager_id = fields.String(validate=validate.Length(1, 100), metadata={
+        "description": "whose worklist (default: the caller's own); supervisors: a team member, "
+                       "admins: a manager of their branch"})
 
 
 class WorklistCountsSchema(Schema):

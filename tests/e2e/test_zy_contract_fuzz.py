@@ -93,7 +93,8 @@ def _run(workdir: Path, name: str, base_url: str, spec: Path, config: Path, *, p
            "--checks", ",".join(CHECKS), "--mode", "all", "--workers", "2", "--request-timeout", "10",
            "--report", "json", "--report-json-path", str(report), "--warnings", "off"]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600, cwd=workdir)
-    assert report.exists(), f"schemathesis did not run ({proc.returncode}):\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}"
+    assert report.exists(), \
+        f"schemathesis did not run ({proc.returncode}):\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}"
     result = json.loads(report.read_text())
     (workdir / f"{name}.txt").write_text(proc.stdout)
     result["_output"] = proc.stdout

@@ -207,7 +207,8 @@ def test_a_composed_field_takes_the_schema_its_service_documents():
                 "type": "object", "additionalProperties": {"$ref": "#/components/schemas/Figures"}}}},
             "Figures": {"type": "object", "properties": {"n": {"type": "integer"}}},
             "View": {"type": "object", "properties": {
-                "thing": {"type": "object", "description": "d", "x-upstream": {"operation": "GET /api/v1/things/{id}", "pointer": ""}},
+                "thing": {"type": "object", "description": "d",
+                          "x-upstream": {"operation": "GET /api/v1/things/{id}", "pointer": ""}},
                 "tags": {"type": "array", "items": {}, "x-upstream": {"operation": "GET /api/v1/things/{id}",
                                                                      "pointer": "/properties/tags"}},
                 "mine": {"x-upstream": {"operation": "GET /api/v1/things/stats",
@@ -241,6 +242,7 @@ def test_operations_the_route_table_restricts_document_403_and_their_roles():
 
 def test_booleans_in_bodies_are_json_booleans():
     from marshmallow import ValidationError
+
     from gateway.useradmin import UnmaskIn
     assert UnmaskIn().load({"can_unmask": True, "reason": "audit"})["can_unmask"] is True
     for wrong in (1, 0, "true", "yes", None):
