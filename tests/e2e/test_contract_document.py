@@ -88,7 +88,8 @@ def problems_with(spec: dict, name: str, method: str, path: str, op: dict) -> li
     if "{" in path and "404" not in responses:
         out.append("404 not documented")
     if method in ("post", "put", "patch") and "requestBody" in op:
-        for code in ("400", "413", "422"):
+        validated = "application/json" in op["requestBody"].get("content", {})   # imports answer a report
+        for code in ("400", "413") + (("422",) if validated else ()):
             if code not in responses:
                 out.append(f"{code} not documented for a body")
     return [f"{name}: {p}" for p in out]
