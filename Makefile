@@ -1,6 +1,7 @@
 # Bank CRM developer entry points.
 #   make run         the whole suite on this machine (gateway http://127.0.0.1:8000)
-#   make test        every test, against FerretDB and RabbitMQ (started when needed)
+#   make test        lint, then every test, against FerretDB and RabbitMQ (started when needed)
+#   make lint        ruff and mypy only (seconds)
 #   make test-unit   the tests that need no servers
 #   make down        stop the backing servers devstack started
 # The first run installs RabbitMQ (apt-get) and builds FerretDB (Go); later runs reuse both.
@@ -24,11 +25,12 @@ GATEWAY_URL := http://127.0.0.1:8000
 export CRM_MONGO_URL ?= mongodb://127.0.0.1:$(FERRETDB_PORT)
 export CRM_AMQP_URL ?= amqp://guest:guest@127.0.0.1:$(AMQP_PORT)//
 
-.PHONY: help venv devstack run test test-unit bench down clean-data
+.PHONY: help venv devstack run lint test test-unit bench down clean-data
 
 help:
 	@echo "make run         start FerretDB, RabbitMQ and the suite (Ctrl-C stops the suite)"
-	@echo "make test        all tests (starts FerretDB and RabbitMQ when they are not running)"
+	@echo "make test        lint, then all tests (starts FerretDB and RabbitMQ when they are not running)"
+	@echo "make lint        ruff and mypy (configured in pyproject.toml)"
 	@echo "make test-unit   unit tests only, no servers"
 	@echo "make bench       benchmarks"
 	@echo "make devstack    start FerretDB and RabbitMQ only"
@@ -62,9 +64,18 @@ run: venv devstack
 	@echo
 	exec $(BIN)/honcho start -f Procfile
 
-# The tests start the services themselves, on their own ports. Unit tests first so a
-# broken rule fails in seconds; e2e last, so the log scan reads the logs of the whole run.
-test: venv devstack
+# ruff (lint rules) and mypy (types; chassis and contracts strictly), both configured in
+# pyproject.toml; both always run, so one failure does not hide the other's findings.
+# Seconds, no servers: make test runs it first.
+lint: venv
+	@rc=0; \
+	echo "ruff check ."; $(BIN)/ruff check . || rc=1; \
+	echo "mypy"; $(BIN)/mypy || rc=1; \
+	exit $$rc
+
+# The tests start the services themselves, on their own ports. Lint first, then unit tests,
+# so a broken rule fails in seconds; e2e last, so the log scan reads the logs of the whole run.
+test: venv lint devstack
 	$(BIN)/pytest tests/unit tests/integration tests/e2e $(PYTEST_ARGS)
 
 test-unit: venv

@@ -16,7 +16,8 @@ worker_class = "gthread"
 workers = 2                 # per process; the suite runs four web processes on 2 cores
 threads = 32                # 64 requests at once per process, slow clients included
 worker_connections = 1000   # open connections per worker (idle and kept-alive ones cost no thread)
-keepalive = 5               # seconds an idle kept-alive connection stays open; above nginx's 4 s upstream keepalive_timeout
+keepalive = 5               # seconds an idle kept-alive connection stays open; above nginx's
+                            # 4 s upstream keepalive_timeout
 timeout = 30                # a worker whose main loop is silent this long is restarted
 graceful_timeout = 8        # on stop, time to finish requests; under compose's 10 s stop_grace_period
 # Request head limits (gunicorn's defaults, stated): 400 beyond them, before the app runs.

@@ -19,17 +19,17 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import secrets
 import statistics
 import time
 import uuid
 from datetime import date, timedelta
+from typing import Any
 
 import pymongo
 
-import secrets
-
 from chassis import identity as ident
-from chassis.config import env
+from chassis.config import env_required
 
 SECRET = secrets.token_hex(32)
 
@@ -44,7 +44,8 @@ def people(n: int):
         birth = start + timedelta(days=i // 1000)
         first17 = "110105" + birth.strftime("%Y%m%d") + f"{i % 1000:03d}"
         yield {"kind": "individual", "external_id": f"bench-{i}", "name": f"客户{i:07d}",
-               "mobile": f"139{i:08d}", "id_type": "resident_id", "id_number": first17 + resident_id_check_char(first17),
+               "mobile": f"139{i:08d}", "id_type": "resident_id",
+               "id_number": first17 + resident_id_check_char(first17),
                "manager_id": f"bm{i % 100:03d}", "branch": "b001", "gender": random.choice(["male", "female"]),
                "financial": {"aum_cents": random.randint(0, 8_000_000_00)},
                "preferred_channels": ["phone"], "tags": ["bench"]}
@@ -65,7 +66,7 @@ def main() -> None:
     args = ap.parse_args()
 
     prefix = "bench" + uuid.uuid4().hex[:6]
-    mongo_url = env("CRM_MONGO_URL")
+    mongo_url = env_required("CRM_MONGO_URL")
     from services.customer import importer, service
     from services.customer.app import create_app
     from services.customer.queries import customer_filter
@@ -73,7 +74,8 @@ def main() -> None:
     client = app.test_client()
     admin = ident.Identity(user_id="bench-admin", role=ident.ADMIN)
     headers = {ident.HEADER: ident.issue(admin, SECRET, ttl=3600)}
-    db = pymongo.MongoClient(mongo_url, tz_aware=True)[f"{prefix}_customer"]
+    mongo: pymongo.MongoClient[dict[str, Any]] = pymongo.MongoClient(mongo_url, tz_aware=True)
+    db = mongo[f"{prefix}_customer"]
     importer.BATCH = args.batch
     rows = list(people(args.n))
     body = ("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n").encode()
@@ -100,7 +102,8 @@ def main() -> None:
         r = client.post("/api/v1/imports", data=body, headers={**headers, "Content-Type": "application/x-ndjson"})
         svc_s = time.perf_counter() - t0
         rep = r.get_json()
-        assert r.status_code == 200 and rep["accepted"] == args.n, (r.status_code, {k: rep.get(k) for k in ("accepted", "skipped", "rejected")})
+        assert r.status_code == 200 and rep["accepted"] == args.n, (
+            r.status_code, {k: rep.get(k) for k in ("accepted", "skipped", "rejected")})
         raw_rate, svc_rate = args.n / raw_s, args.n / svc_s
         print("\n== bulk import ==")
         print(f"raw pymongo insert_many : {raw_s:8.1f} s  {raw_rate:9.0f} docs/s")

@@ -91,7 +91,8 @@ def main() -> None:
         }
         # the summaries need the services' copies of the customer (built from events)
         for name in ("engagement", "feedback"):
-            support.wait_for(lambda: requests.get(upstream[name], headers=direct_h, timeout=5).status_code == 200,
+            support.wait_for(lambda name=name: requests.get(upstream[name], headers=direct_h,
+                                                            timeout=5).status_code == 200,
                              timeout=30, what=f"{name} to know the customer")
 
         direct = getter(upstream["customer"], direct_h)

@@ -10,16 +10,18 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from typing import Iterable
+from collections.abc import Iterable, Iterator
+from typing import IO, Any
 
-from flask import Flask, g, jsonify, request
+from flask import Flask, Response, g, jsonify, request
+from flask.json.provider import DefaultJSONProvider
 from flask_smorest import Blueprint
 from werkzeug.exceptions import HTTPException
 
 from . import audit, db as dbmod, identity, logs
-from .openapi import ContractApi
 from .config import Settings
 from .errors import MEDIA_TYPE, Problem, invalid, problem_response, too_large
+from .openapi import ContractApi
 
 log = logging.getLogger("crm.request")
 
@@ -27,9 +29,9 @@ REQUEST_ID = "X-Request-ID"
 CORRELATION_ID = "X-Correlation-ID"
 
 
-def _flatten_messages(messages) -> dict:
+def _flatten_messages(messages: object) -> dict[str, Any]:
     """webargs messages are {location: {field: [msg]}}: keep field → messages."""
-    out: dict = {}
+    out: dict[str, Any] = {}
     if isinstance(messages, dict):
         for location, fields in messages.items():
             if isinstance(fields, dict):
@@ -39,7 +41,7 @@ def _flatten_messages(messages) -> dict:
     return out
 
 
-def _http_problem(exc: HTTPException):
+def _http_problem(exc: HTTPException) -> Response:
     data = getattr(exc, "data", None) or {}
     if exc.code == 422 and "messages" in data:
         return problem_response(invalid(_flatten_messages(data["messages"])))
@@ -48,7 +50,8 @@ def _http_problem(exc: HTTPException):
     slugs = {400: "bad-request", 401: "unauthorized", 403: "forbidden", 404: "not-found",
              405: "method-not-allowed", 409: "conflict", 412: "stale-version", 413: "too-large",
              415: "unsupported-media-type", 428: "version-required", 429: "too-many-requests"}
-    problem = Problem(exc.code or 500, slugs.get(exc.code, "http-error"), exc.name,
+    status = exc.code or 500
+    problem = Problem(status, slugs.get(status, "http-error"), exc.name,
                       (data.get("message") if isinstance(data, dict) else None) or exc.description or "")
     # Keep Allow (405) but not werkzeug's text/html Content-Type.
     allow = {k: v for k, v in exc.get_headers() if k.lower() == "allow"}
@@ -63,7 +66,7 @@ def install_common(app: Flask, settings: Settings, *, verify_identity: bool = Tr
     instead of CRM_MAX_BODY_BYTES."""
 
     @app.before_request
-    def _ids():
+    def _ids() -> None:
         g.request_start = time.perf_counter()
         g.request_id = request.headers.get(REQUEST_ID) or str(uuid.uuid4())
         g.correlation_id = request.headers.get(CORRELATION_ID) or g.request_id
@@ -73,7 +76,7 @@ def install_common(app: Flask, settings: Settings, *, verify_identity: bool = Tr
     _limit_bodies(app, settings, tuple(bulk_paths))
 
     @app.after_request
-    def _log(resp):
+    def _log(resp: Response) -> Response:
         resp.headers[REQUEST_ID] = getattr(g, "request_id", "")
         resp.headers[CORRELATION_ID] = getattr(g, "correlation_id", "")
         if request.path not in ("/healthz", "/readyz"):
@@ -86,26 +89,26 @@ def install_common(app: Flask, settings: Settings, *, verify_identity: bool = Tr
         return resp
 
     @app.errorhandler(Problem)
-    def _problem(p: Problem):
+    def _problem(p: Problem) -> Response:
         return problem_response(p)
 
     @app.errorhandler(HTTPException)
-    def _http(exc: HTTPException):
+    def _http(exc: HTTPException) -> Response:
         return _http_problem(exc)
 
     @app.errorhandler(Exception)
-    def _unexpected(exc: Exception):
+    def _unexpected(exc: Exception) -> Response:
         log.exception("unhandled error", extra={"error": exc.__class__.__name__})
         return problem_response(Problem(500, "internal", "Internal error",
                                         "Something went wrong; the request id identifies it in our logs."))
 
 
 def _limit_bodies(app: Flask, settings: Settings, bulk_paths: tuple[str, ...]) -> None:
-    body_max = int(settings.get("CRM_MAX_BODY_BYTES"))
-    bulk_max = int(settings.get("CRM_MAX_IMPORT_BYTES"))
+    body_max = int(settings.require("CRM_MAX_BODY_BYTES"))
+    bulk_max = int(settings.require("CRM_MAX_IMPORT_BYTES"))
 
     @app.before_request
-    def _body_limit():
+    def _body_limit() -> None:
         bulk = any(request.path == p or request.path.startswith(p + "/") for p in bulk_paths)
         limit = bulk_max if bulk else body_max
         request.max_content_length = limit
@@ -125,7 +128,7 @@ def _limit_bodies(app: Flask, settings: Settings, bulk_paths: tuple[str, ...]) -
 class _CappedInput:
     """wsgi.input that raises 413 instead of delivering more than ``limit`` bytes."""
 
-    def __init__(self, stream, limit: int):
+    def __init__(self, stream: IO[bytes], limit: int):
         self._stream, self._limit, self._seen = stream, limit, 0
 
     def _count(self, data: bytes) -> bytes:
@@ -134,7 +137,7 @@ class _CappedInput:
             raise too_large(self._limit)
         return data
 
-    def _size(self, size) -> int:
+    def _size(self, size: int | None) -> int:
         # Never more than one byte past the limit, even for read() "everything".
         room = self._limit - self._seen + 1
         return room if size is None or size < 0 else min(size, room)
@@ -145,7 +148,7 @@ class _CappedInput:
     def readline(self, size: int | None = -1) -> bytes:
         return self._count(self._stream.readline(self._size(size)))
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[bytes]:
         return iter(self.readline, b"")
 
 
@@ -163,6 +166,8 @@ def create_service_app(settings: Settings, blueprints: Iterable[Blueprint], *, t
         API_SPEC_OPTIONS={"info": {"description": description}},
         JSON_SORT_KEYS=False,
     )
+    # Chinese names and addresses as they are, not \uXXXX (app.json is flask's default provider).
+    assert isinstance(app.json, DefaultJSONProvider)
     app.json.ensure_ascii = False
     database = dbmod.connect(settings)
     app.extensions["crm_db"] = database
@@ -179,12 +184,12 @@ def _health(app: Flask, settings: Settings) -> None:
     # Liveness says the process answers; readiness checks what it depends on.
     # Neither is routed by the gateway: they are for the orchestrator only.
     @app.get("/healthz")
-    def healthz():
+    def healthz() -> Response:
         return jsonify(status="ok", service=settings.service)
 
     @app.get("/readyz")
-    def readyz():
-        checks = {}
+    def readyz() -> Response:
+        checks: dict[str, str] = {}
         try:
             dbmod.database().command("ping")
             checks["database"] = "ok"

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timezone
+from typing import Any
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
-from marshmallow import fields as ma
 
-from . import db as dbmod
-from . import identity as ident
+from . import db as dbmod, identity as ident
+from .openapi import problems
 from .store import CHANGES, OUTBOX
 
 AUDIT = "audit"
@@ -46,32 +46,49 @@ class AuditQuery(Schema):
     limit = fields.Integer(load_default=100, validate=validate.Range(1, 500))
 
 
+class AuditActor(Schema):
+    user_id = fields.String()
+    role = fields.String()
+
+
 class AuditEntry(Schema):
     at = fields.DateTime()
-    action = fields.String()
-    actor = fields.Dict()
+    action = fields.String(validate=validate.OneOf(["read_unmasked", "create", "update"]))
+    actor = fields.Nested(AuditActor)
     purpose = fields.String(allow_none=True)
     customer_id = fields.String(allow_none=True)
     resource = fields.String()
     resource_id = fields.String()
-    fields = ma.List(ma.String())
-    request_id = ma.String(allow_none=True)
+    # Named "fields" in the document; an attribute of that name would hide Schema.fields.
+    fields_ = fields.List(fields.String(), data_key="fields", attribute="fields")
+    request_id = fields.String(allow_none=True)
 
 
 @blueprint.route("")
 class AuditTrail(MethodView):
     @blueprint.arguments(AuditQuery, location="query")
     @blueprint.response(200, AuditEntry(many=True))
-    def get(self, q):
+    @problems(blueprint, 403)
+    def get(self, q: dict[str, Any]) -> list[dict[str, Any]]:
+        """This service's audit trail
+
+        Unmasked reads and changes, newest first, at most `limit`: who, when, what
+        (`resource`, `resource_id`, the `fields` read or changed) and why (`purpose`: the
+        stated purpose of a read, the reason of a change). Auditors and admins only (403
+        for others), of their branch unless bank-wide. The gateway merges every service's
+        trail at GET /api/v1/audit.
+        """
         who = ident.current()
         who.ensure_role(ident.AUDITOR, ident.ADMIN)
         # Auditors and admins read the trail of their branch; bank-wide ones all of it.
         return query(**q, branch=who.branch or None)
 
 
-def query(customer_id=None, actor=None, since=None, until=None, limit=100, branch=None) -> list[dict]:
+def query(customer_id: str | None = None, actor: str | None = None, since: datetime | None = None,
+          until: datetime | None = None, limit: int = 100, branch: str | None = None) -> list[dict[str, Any]]:
     database = dbmod.database()
-    reads_q, changes_q = {}, {}
+    reads_q: dict[str, Any] = {}
+    changes_q: dict[str, Any] = {}
     if branch:
         reads_q["branch"] = changes_q["branch"] = branch
     if customer_id:
@@ -81,7 +98,7 @@ def query(customer_id=None, actor=None, since=None, until=None, limit=100, branc
         reads_q["actor.user_id"] = actor
         changes_q["actor.user_id"] = actor
     for q, key in ((reads_q, "at"), (changes_q, "recorded_at")):
-        rng = {}
+        rng: dict[str, datetime] = {}
         if since:
             rng["$gte"] = since
         if until:
@@ -91,7 +108,8 @@ def query(customer_id=None, actor=None, since=None, until=None, limit=100, branc
     entries = list(database[AUDIT].find(reads_q).sort([("at", -1)]).limit(limit))
     # History plus what the relay has not moved there yet.
     changes = {c["_id"]: c for coll in (OUTBOX, CHANGES)
-               for c in database[coll].find(changes_q, {"state": 0, "events": 0}).sort([("recorded_at", -1)]).limit(limit)}
+               for c in database[coll].find(changes_q, {"state": 0, "events": 0})
+               .sort([("recorded_at", -1)]).limit(limit)}
     for c in changes.values():
         entries.append({
             "at": c["recorded_at"], "action": "create" if c["version"] == 1 else "update",

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from typing import Any, ParamSpec, TypeVar
 
 # name -> (default, description). Secrets have no default on purpose.
 VARIABLES: dict[str, tuple[str | None, str]] = {
@@ -45,13 +47,13 @@ class ConfigError(RuntimeError):
     """A process must not start with this configuration; the message is one line saying why."""
 
 
-def dev_mode(environ: dict | None = None) -> bool:
+def dev_mode(environ: Mapping[str, str] | None = None) -> bool:
     # Explicit opt-in: `make run` sets it; nothing else does, so a deployment that
     # forgets a secret stops instead of running on a value published in this repo.
     return env("CRM_DEV_MODE", environ) in ("1", "true", "yes")
 
 
-def secret(name: str, value: str | None = None, environ: dict | None = None) -> str:
+def secret(name: str, value: str | None = None, environ: Mapping[str, str] | None = None) -> str:
     """A signing secret: given, or from the environment; development values only in dev mode."""
     value = value or env(name, environ)
     development = dev_mode(environ)
@@ -65,7 +67,11 @@ def secret(name: str, value: str | None = None, environ: dict | None = None) -> 
     return value
 
 
-def or_exit(start, *args, **kwargs):
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
+
+
+def or_exit(start: Callable[_P, _T], *args: _P.args, **kwargs: _P.kwargs) -> _T:
     """Run a process's start-up; a configuration error ends it with its one-line reason."""
     try:
         return start(*args, **kwargs)
@@ -74,13 +80,21 @@ def or_exit(start, *args, **kwargs):
         raise SystemExit(2) from None
 
 
-def env(name: str, environ: dict | None = None) -> str | None:
+def env(name: str, environ: Mapping[str, str] | None = None) -> str | None:
     if name not in VARIABLES:
         raise KeyError(f"{name} is not a declared configuration variable")
     source = os.environ if environ is None else environ
     default = VARIABLES[name][0]
     value = source.get(name)
     return default if value in (None, "") else value
+
+
+def env_required(name: str, environ: Mapping[str, str] | None = None) -> str:
+    """``env`` for a variable that has a default (all but the secrets): never None."""
+    value = env(name, environ)
+    if value is None:
+        raise ConfigError(f"{name} is not set")
+    return value
 
 
 @dataclass(frozen=True)
@@ -95,7 +109,7 @@ class Settings:
     relay_interval: float
     max_delivery_attempts: int
     retry_delay_ms: int
-    extra: dict = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def db_name(self) -> str:
@@ -107,7 +121,7 @@ class Settings:
         # never shares queues with a running development suite.
         return f"{self.exchange}.{self.service}"
 
-    def with_(self, **changes) -> "Settings":
+    def with_(self, **changes: Any) -> Settings:
         return replace(self, **changes)
 
     def get(self, name: str) -> str | None:
@@ -116,19 +130,26 @@ class Settings:
             return self.extra[name]
         return env(name)
 
+    def require(self, name: str) -> str:
+        """``get`` for a variable that has a default (all but the secrets): never None."""
+        value = self.get(name)
+        if value is None:
+            raise ConfigError(f"{name} is not set")
+        return value
 
-def load_settings(service: str, **overrides) -> Settings:
+
+def load_settings(service: str, **overrides: Any) -> Settings:
     internal = secret("CRM_INTERNAL_SECRET", overrides.pop("internal_secret", None))
     base = Settings(
         service=service,
-        mongo_url=env("CRM_MONGO_URL"),
-        db_prefix=env("CRM_DB_PREFIX"),
-        amqp_url=env("CRM_AMQP_URL"),
-        exchange=env("CRM_EXCHANGE"),
+        mongo_url=env_required("CRM_MONGO_URL"),
+        db_prefix=env_required("CRM_DB_PREFIX"),
+        amqp_url=env_required("CRM_AMQP_URL"),
+        exchange=env_required("CRM_EXCHANGE"),
         internal_secret=internal,
-        log_level=env("CRM_LOG_LEVEL"),
-        relay_interval=float(env("CRM_RELAY_INTERVAL")),
-        max_delivery_attempts=int(env("CRM_MAX_DELIVERY_ATTEMPTS")),
-        retry_delay_ms=int(env("CRM_RETRY_DELAY_MS")),
+        log_level=env_required("CRM_LOG_LEVEL"),
+        relay_interval=float(env_required("CRM_RELAY_INTERVAL")),
+        max_delivery_attempts=int(env_required("CRM_MAX_DELIVERY_ATTEMPTS")),
+        retry_delay_ms=int(env_required("CRM_RETRY_DELAY_MS")),
     )
     return replace(base, **overrides) if overrides else base

@@ -7,7 +7,9 @@ duplicate key on ``_id``, which is atomic on FerretDB and MongoDB alike.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime, timezone
+from typing import Any
 
 from pymongo.collection import Collection
 from pymongo.errors import DuplicateKeyError
@@ -15,7 +17,7 @@ from pymongo.errors import DuplicateKeyError
 from .events import Envelope
 
 
-def apply(collection: Collection, envelope: Envelope, fields: dict) -> bool:
+def apply(collection: Collection, envelope: Envelope, fields: dict[str, Any]) -> bool:
     """Store ``fields`` for the envelope's subject if it is newer. True when applied."""
     version = envelope.subject_version or 0
     clean = {k: (datetime(v.year, v.month, v.day) if isinstance(v, date) and not isinstance(v, datetime) else v)
@@ -30,9 +32,9 @@ def apply(collection: Collection, envelope: Envelope, fields: dict) -> bool:
     return bool(res.upserted_id or res.modified_count)
 
 
-def pick(data: dict, names) -> dict:
+def pick(data: dict[str, Any], names: Iterable[str]) -> dict[str, Any]:
     """The named fields present in an event's data; ISO dates parsed."""
-    out = {}
+    out: dict[str, Any] = {}
     for k in names:
         if k in data:
             v = data[k]

@@ -6,6 +6,7 @@ models ever resolving to another service's database.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
@@ -35,7 +36,7 @@ _worker_db: ContextVar[Database | None] = ContextVar("worker_db", default=None)
 
 
 @contextmanager
-def using(db: Database):
+def using(db: Database) -> Iterator[Database]:
     token = _worker_db.set(db)
     try:
         yield db

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from chassis import copies
-from chassis import db as dbmod
+from chassis import copies, db as dbmod
 from chassis.errors import invalid
 from chassis.events import Envelope
 

@@ -15,7 +15,7 @@ MEDIA_TYPE = "application/problem+json"
 
 class Problem(Exception):
     def __init__(self, status: int, slug: str, title: str, detail: str = "", *,
-                 headers: dict | None = None, **extra: Any):
+                 headers: dict[str, str] | None = None, **extra: Any):
         super().__init__(detail or title)
         self.status = status
         self.slug = slug
@@ -24,15 +24,15 @@ class Problem(Exception):
         self.headers = headers or {}  # e.g. Retry-After on a 429
         self.extra = extra
 
-    def to_dict(self) -> dict:
-        body = {"type": PROBLEM_BASE + self.slug, "title": self.title, "status": self.status}
+    def to_dict(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"type": PROBLEM_BASE + self.slug, "title": self.title, "status": self.status}
         if self.detail:
             body["detail"] = self.detail
         body.update(self.extra)
         return body
 
 
-def problem_response(problem: Problem, headers: dict | None = None) -> Response:
+def problem_response(problem: Problem, headers: dict[str, str] | None = None) -> Response:
     resp = Response(json.dumps(problem.to_dict()), status=problem.status, mimetype=MEDIA_TYPE)
     for k, v in {**problem.headers, **(headers or {})}.items():
         resp.headers[k] = v
@@ -43,11 +43,12 @@ def not_found(what: str = "resource") -> Problem:
     return Problem(404, "not-found", "Not found", f"No such {what}.")
 
 
-def conflict(detail: str, slug: str = "conflict", **extra) -> Problem:
+def conflict(detail: str, slug: str = "conflict", **extra: Any) -> Problem:
     return Problem(409, slug, "Conflict", detail, **extra)
 
 
-def precondition_failed(detail: str = "The resource changed since you read it; reload and retry.", **extra) -> Problem:
+def precondition_failed(detail: str = "The resource changed since you read it; reload and retry.",
+                        **extra: Any) -> Problem:
     return Problem(412, "stale-version", "Precondition failed", detail, **extra)
 
 
@@ -70,14 +71,14 @@ MAX_ERRORS = 50
 MAX_PER_LIST = 10
 
 
-def bound_errors(errors, limit: int = MAX_ERRORS, per_list: int = MAX_PER_LIST) -> tuple[object, bool]:
+def bound_errors(errors: Any, limit: int = MAX_ERRORS, per_list: int = MAX_PER_LIST) -> tuple[Any, bool]:
     """(errors cut to ``limit`` messages in all and ``per_list`` entries in any nested list or
     map, whether anything was cut). Keeps marshmallow's shape: {field: [messages] | {item
     index or nested field: ...}}."""
     budget = limit
     cut = False
 
-    def walk(node, top: bool = False):
+    def walk(node: Any, top: bool = False) -> Any:
         nonlocal budget, cut
         if not isinstance(node, (dict, list, tuple)):
             budget -= 1
@@ -97,7 +98,7 @@ def bound_errors(errors, limit: int = MAX_ERRORS, per_list: int = MAX_PER_LIST) 
     return walk(errors, top=True), cut
 
 
-def invalid(errors: dict, detail: str = "The request has invalid fields.") -> Problem:
+def invalid(errors: dict[str, Any], detail: str = "The request has invalid fields.") -> Problem:
     """422 with field errors: ``errors`` maps field name to a list of messages (bounded)."""
     shown, cut = bound_errors(errors)
     if not cut:

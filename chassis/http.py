@@ -3,9 +3,12 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Callable
 from datetime import date, datetime
+from typing import Any, NoReturn
 
 from flask import request
+from pymongo.collection import Collection
 
 from .errors import bad_request, precondition_required
 
@@ -30,7 +33,7 @@ def if_match_version(required: bool = True) -> int | None:
         raise bad_request("If-Match must be the ETag you read, e.g. \"3\".") from None
 
 
-def _enc(v):
+def _enc(v: Any) -> Any:
     if isinstance(v, datetime):
         return {"$dt": v.isoformat()}
     if isinstance(v, date):
@@ -42,7 +45,7 @@ _INT64 = 2 ** 63
 MAX_CURSOR = 2048     # characters; a cursor holds a few sort values, nothing more
 
 
-def _dec(v):
+def _dec(v: Any) -> Any:
     """One sort value: a scalar, or a date encode_cursor wrote. Anything else (an object
     like {"$gt": ""}, a list) would become a query operator or a nonsense comparison
     in keyset_filter, so it is refused."""
@@ -59,15 +62,15 @@ def _dec(v):
     raise ValueError("not a sort value")
 
 
-def _no_constants(name):
+def _no_constants(name: str) -> NoReturn:
     raise ValueError(name)     # NaN and Infinity are not JSON, and no sort value
 
 
-def encode_cursor(values: list) -> str:
+def encode_cursor(values: list[Any]) -> str:
     return base64.urlsafe_b64encode(json.dumps([_enc(v) for v in values]).encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str, length: int | None = None) -> list:
+def decode_cursor(cursor: str, length: int | None = None) -> list[Any]:
     """The sort values of a cursor from encode_cursor (``length`` of them when given);
     anything else is 400, so a crafted cursor can neither fail a query nor change it."""
     try:
@@ -82,18 +85,19 @@ def decode_cursor(cursor: str, length: int | None = None) -> list:
         raise bad_request("Invalid cursor.") from None
 
 
-def keyset_filter(sort: list[tuple[str, int]], after: list) -> dict:
+def keyset_filter(sort: list[tuple[str, int]], after: list[Any]) -> dict[str, Any]:
     """Mongo filter for the rows strictly after ``after`` in ``sort`` order."""
     ors = []
     for i, (field, direction) in enumerate(sort):
-        cond = {f: v for (f, _), v in zip(sort[:i], after[:i])}
+        cond: dict[str, Any] = {f: v for (f, _), v in zip(sort[:i], after[:i])}
         cond[field] = {"$gt" if direction > 0 else "$lt": after[i]}
         ors.append(cond)
     return {"$or": ors}
 
 
-def page(collection, query: dict, sort: list[tuple[str, int]], limit: int, cursor: str | None,
-         projection: dict | None = None, decode=None) -> tuple[list[dict], str | None]:
+def page(collection: Collection[dict[str, Any]], query: dict[str, Any], sort: list[tuple[str, int]], limit: int,
+         cursor: str | None, projection: dict[str, Any] | None = None,
+         decode: Callable[[list[Any]], list[Any]] | None = None) -> tuple[list[dict[str, Any]], str | None]:
     """Cursor pagination over a stable sort that ends with _id. Returns (rows, next_cursor)."""
     if sort[-1][0] != "_id":
         sort = [*sort, ("_id", sort[-1][1])]
@@ -111,7 +115,8 @@ def page(collection, query: dict, sort: list[tuple[str, int]], limit: int, curso
     return rows, nxt
 
 
-def _get(doc: dict, dotted: str):
+def _get(doc: dict[str, Any], dotted: str) -> Any:
+    value: Any = doc
     for part in dotted.split("."):
-        doc = doc.get(part) if isinstance(doc, dict) else None
-    return doc
+        value = value.get(part) if isinstance(value, dict) else None
+    return value

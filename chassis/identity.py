@@ -7,12 +7,17 @@ never trusts a bare header and enforces ownership itself (defence in depth).
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 import jwt
 from flask import current_app, g, request
 
 from .errors import Problem, forbidden, not_found, unauthorized
+
+# A user's branch by id ("" for bank-wide staff), None when unknown: chassis.directory.branch_of.
+BranchOf = Callable[[str], str | None]
 
 HEADER = "X-Identity"
 ALGORITHM = "HS256"
@@ -61,14 +66,14 @@ class Identity:
         # A record without a branch belongs to no branch admin: only bank-wide staff see it.
         return self.bank_wide or (branch or "") == self.branch
 
-    def scope_filter(self, manager_field: str = "manager_id", branch_field: str = "branch") -> dict:
+    def scope_filter(self, manager_field: str = "manager_id", branch_field: str = "branch") -> dict[str, Any]:
         """The same rule as ``can_see``, as a Mongo filter for lists and figures."""
         visible = self.manager_ids_visible()
         if visible is not None:
             return {manager_field: {"$in": sorted(visible)}}
         return {} if self.bank_wide else {branch_field: self.branch}
 
-    def can_see_manager(self, manager_id: str | None, branch_of) -> bool:
+    def can_see_manager(self, manager_id: str | None, branch_of: BranchOf) -> bool:
         """May this caller see ``manager_id``'s book? ``branch_of(id)`` gives a user's branch
         (None when unknown), asked only for branch admins (chassis.directory.branch_of)."""
         visible = self.manager_ids_visible()
@@ -79,17 +84,18 @@ class Identity:
         branch = branch_of(manager_id) if manager_id else None
         return branch is not None and branch == self.branch
 
-    def ensure_can_see(self, manager_id: str | None, branch: str | None = None, what: str = "customer"):
+    def ensure_can_see(self, manager_id: str | None, branch: str | None = None, what: str = "customer") -> None:
         if not self.can_see(manager_id, branch):
             raise not_found(what)
 
-    def ensure_can_see_manager(self, manager_id: str | None, branch_of=None) -> None:
+    def ensure_can_see_manager(self, manager_id: str | None, branch_of: BranchOf | None = None) -> None:
         if branch_of is None:
-            from .directory import branch_of
+            from . import directory
+            branch_of = directory.branch_of
         if not self.can_see_manager(manager_id, branch_of):
             raise not_found("manager")
 
-    def ensure_role(self, *roles: str):
+    def ensure_role(self, *roles: str) -> None:
         if self.role not in roles:
             raise forbidden(f"This needs one of the roles: {', '.join(roles)}.")
 
@@ -97,7 +103,7 @@ class Identity:
     def may_unmask(self) -> bool:
         return self.unmask and bool(self.purpose)
 
-    def to_claims(self) -> dict:
+    def to_claims(self) -> dict[str, Any]:
         d = asdict(self)
         d["team"] = list(self.team)
         return d
@@ -129,7 +135,7 @@ def load_from_request() -> None:
 
 
 def current() -> Identity:
-    ident = getattr(g, "identity", None)
+    ident: Identity | None = getattr(g, "identity", None)
     if ident is None:
         raise unauthorized()
     return ident

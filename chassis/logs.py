@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import re
 import sys
+from typing import TextIO
 
 from pythonjsonlogger.json import JsonFormatter
 
@@ -47,11 +48,11 @@ _STD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None)).keys())
 
 
 class _ContextFilter(logging.Filter):
-    def __init__(self, service: str):
+    def __init__(self, service: str) -> None:
         super().__init__()
         self.service = service
 
-    def filter(self, record):
+    def filter(self, record: logging.LogRecord) -> bool:
         record.service = self.service
         try:
             from flask import g, has_request_context
@@ -63,7 +64,7 @@ class _ContextFilter(logging.Filter):
         return True
 
 
-def json_handler(service: str, stream=None) -> logging.Handler:
+def json_handler(service: str, stream: TextIO | None = None) -> logging.Handler:
     """The JSON-lines handler every process logs through (stderr unless told)."""
     h = logging.StreamHandler(stream or sys.stderr)
     h.setFormatter(JsonFormatter("%(asctime)s %(levelname)s %(name)s %(message)s",
@@ -81,4 +82,4 @@ def configure(service: str, level: str = "INFO") -> None:
     root.setLevel(level.upper())
     for noisy in ("pymongo", "amqp", "kombu", "urllib3", "werkzeug"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    root._crm_configured = service
+    setattr(root, "_crm_configured", service)  # noqa: B010  (an attribute of ours, unknown to Logger's type)

@@ -96,7 +96,7 @@ def account(value: str) -> str:
     return STARS + digits[-4:] if len(digits) >= 16 else STARS + digits[-2:]
 
 
-def month_day(value) -> str | None:
+def month_day(value: object) -> str | None:
     """A birth date without its year, ISO 8601 "--MM-DD": what birthday care needs."""
     d = as_date(value)
     return f"--{d.month:02d}-{d.day:02d}" if d else None
@@ -108,7 +108,7 @@ def month_day(value) -> str | None:
 AGE_BANDS = ((0, 29, "under 30"), (30, 45, "30-45"), (46, 55, "46-55"), (56, 65, "56-65"), (66, 200, "over 65"))
 
 
-def age_band(birth, today: date) -> str | None:
+def age_band(birth: object, today: date) -> str | None:
     d = as_date(birth)
     if d is None:
         return None
@@ -116,7 +116,7 @@ def age_band(birth, today: date) -> str | None:
     return next((label for lo, hi, label in AGE_BANDS if lo <= age <= hi), None)
 
 
-def as_date(value) -> date | None:
+def as_date(value: object) -> date | None:
     if value is None or value == "":
         return None
     if isinstance(value, datetime):

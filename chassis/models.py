@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from typing import Any
 
 from mongoengine import DateTimeField, Document, IntField, StringField
 
@@ -21,4 +22,5 @@ class Aggregate(Document):
     created_at = DateTimeField()
     updated_at = DateTimeField()
 
-    meta = {"abstract": True}
+    # mongoengine's options (db_alias, collection, indexes...): subclasses give their own.
+    meta: dict[str, Any] = {"abstract": True}

@@ -23,8 +23,9 @@ from datetime import date
 from typing import Any, Callable
 
 from . import audit, masking
+from .identity import Identity
 
-EMPTY = (None, "", [], {})
+EMPTY: tuple[object, ...] = (None, "", [], {})
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,7 @@ class Rule:
     form: Callable[[Any], Any]              # value -> masked value; None = left out
 
 
-def _person(p: dict) -> dict:
+def _person(p: dict[str, Any]) -> dict[str, Any]:
     # A corporate customer's contact person: name and role are how the company
     # is reached; their own phone numbers and mailbox are masked like a customer's.
     out = dict(p)
@@ -71,7 +72,7 @@ def sensitive(field: str) -> bool:
     return field in POLICY
 
 
-def mask(record: dict, unmask: bool = False) -> tuple[dict, list[str]]:
+def mask(record: dict[str, Any], unmask: bool = False) -> tuple[dict[str, Any], list[str]]:
     """The record as a caller sees it, and the policy fields shown in clear.
 
     Pure: the caller decides ``unmask`` (``read`` does it from the identity)
@@ -89,7 +90,7 @@ def mask(record: dict, unmask: bool = False) -> tuple[dict, list[str]]:
     return out, clear
 
 
-def mask_value(field: str, value, unmask: bool = False):
+def mask_value(field: str, value: Any, unmask: bool = False) -> Any:
     """One value of ``field`` (a history diff's old or new) as a caller sees it."""
     if unmask or field not in POLICY or value in EMPTY:
         return value
@@ -101,14 +102,15 @@ def account_number(value: str) -> str:
     return masking.account(value)
 
 
-def with_age(record: dict, today: date) -> dict:
+def with_age(record: dict[str, Any], today: date) -> dict[str, Any]:
     """Add the derived ``age`` and ``age_band`` from ``birth_date`` (before masking)."""
     birth = masking.as_date(record.get("birth_date"))
     age = today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day)) if birth else None
     return {**record, "age": age, "age_band": masking.age_band(birth, today)}
 
 
-def read(record: dict, who, customer_id: str, resource: str = "customer", branch: str | None = None) -> dict:
+def read(record: dict[str, Any], who: Identity | None, customer_id: str, resource: str = "customer",
+         branch: str | None = None) -> dict[str, Any]:
     """``record`` for this caller: masked unless they may unmask, in which case
     the read is written to the audit trail with the fields shown in clear."""
     unmask = bool(who and who.may_unmask)
@@ -119,6 +121,6 @@ def read(record: dict, who, customer_id: str, resource: str = "customer", branch
     return out
 
 
-def table() -> list[dict]:
+def table() -> list[dict[str, str]]:
     """The policy as rows, for docs and tests."""
     return [{"field": r.field, "class": r.jrt_class, "masked": r.shows, "unmask": UNMASK} for r in POLICY.values()]

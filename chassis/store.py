@@ -23,14 +23,16 @@ collection for any query not by ``_id``, and history only grows.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterable
 from contextvars import ContextVar
 from datetime import datetime, timedelta, timezone
-from typing import Callable, Iterable
+from typing import Any
 
 from flask import g, has_request_context
 from mongoengine import Document
 from mongoengine.errors import ValidationError as MEValidationError
 from pymongo.collection import Collection
+from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError, OperationFailure
 
 from .errors import Problem, conflict, invalid, not_found, precondition_failed
@@ -66,7 +68,7 @@ def change_id(aggregate_type: str, aggregate_id: str, version: int) -> str:
     return f"{aggregate_type}:{aggregate_id}:{version}"
 
 
-def diff(before: dict | None, after: dict) -> list[dict]:
+def diff(before: dict[str, Any] | None, after: dict[str, Any]) -> list[dict[str, Any]]:
     """Top-level field changes, old → new (bookkeeping fields left out)."""
     skip = {"_id", "version", "updated_at", "created_at", "_cls"}
     before = before or {}
@@ -89,6 +91,10 @@ def _request_context() -> tuple[str | None, str | None]:
     if has_request_context():
         return getattr(g, "correlation_id", None), getattr(g, "request_id", None)
     return current_correlation.get(), None
+
+
+# A change to an aggregate: mutates the document, returns the events it causes (or None).
+Change = Callable[[Document], Iterable[Envelope] | None]
 
 
 class AggregateStore:
@@ -122,8 +128,9 @@ class AggregateStore:
             raise not_found(what or self.type)
         return doc
 
-    def history(self, aggregate_id: str, limit: int = 100, before_version: int | None = None) -> list[dict]:
-        query: dict = {"aggregate_type": self.type, "aggregate_id": aggregate_id}
+    def history(self, aggregate_id: str, limit: int = 100,
+                before_version: int | None = None) -> list[dict[str, Any]]:
+        query: dict[str, Any] = {"aggregate_type": self.type, "aggregate_id": aggregate_id}
         if before_version is not None:
             query["version"] = {"$lt": before_version}
         current = self.collection.find_one({"_id": aggregate_id}, {"version": 1})
@@ -167,11 +174,14 @@ class AggregateStore:
 
     def create_many(self, docs: list[Document], actor: Identity,
                     events_for: Callable[[Document], list[Envelope]], *,
-                    channel: str | None = None, reason: str | None = None) -> tuple[list[Document], dict[int, Problem]]:
+                    channel: str | None = None,
+                    reason: str | None = None) -> tuple[list[Document], dict[int, Problem]]:
         """Bulk create: two unordered insert_many calls. Returns (created, {index: problem})."""
         now = _now()
-        records, states, errors = [], [], {}
-        for i, doc in enumerate(docs):
+        records: list[dict[str, Any]] = []
+        states: list[dict[str, Any]] = []
+        errors: dict[int, Problem] = {}
+        for doc in docs:
             doc.version, doc.created_at, doc.updated_at = 1, doc.created_at or now, now
             state = doc.to_mongo().to_dict()
             states.append(state)
@@ -193,7 +203,7 @@ class AggregateStore:
         return created, errors
 
     def update(self, aggregate_id: str, expected_version: int | None,
-               change: Callable[[Document], Iterable[Envelope] | None], actor: Identity, *,
+               change: Change, actor: Identity, *,
                channel: str | None = None, reason: str | None = None,
                current: Document | None = None) -> Document:
         """Apply ``change`` (which mutates the document and returns events).
@@ -236,7 +246,8 @@ class AggregateStore:
             raise precondition_failed()
         return doc
 
-    def update_with_retry(self, aggregate_id: str, change, actor: Identity, attempts: int = 5, **kw) -> Document:
+    def update_with_retry(self, aggregate_id: str, change: Change, actor: Identity, attempts: int = 5,
+                          **kw: Any) -> Document:
         """For workers and consumers: re-read and re-apply on a lost race."""
         for attempt in range(attempts):
             try:
@@ -247,7 +258,9 @@ class AggregateStore:
         raise AssertionError("unreachable")
 
     # -- helpers -------------------------------------------------------------------
-    def _record(self, aggregate_id, version, before, after, events, actor, channel, reason, now) -> dict:
+    def _record(self, aggregate_id: str, version: int, before: dict[str, Any] | None, after: dict[str, Any],
+                events: list[Envelope], actor: Identity, channel: str | None, reason: str | None,
+                now: datetime) -> dict[str, Any]:
         correlation_id, request_id = _request_context()
         for ev in events:
             ev.subject_version = version
@@ -276,7 +289,7 @@ class AggregateStore:
         }
 
     @staticmethod
-    def _insert_many(collection: Collection, docs: list[dict]) -> dict[int, Exception]:
+    def _insert_many(collection: Collection, docs: list[dict[str, Any]]) -> dict[int, Exception]:
         from pymongo.errors import BulkWriteError
         if not docs:
             return {}
@@ -284,7 +297,7 @@ class AggregateStore:
             collection.insert_many(docs, ordered=False)
             return {}
         except BulkWriteError as bwe:
-            failed = {}
+            failed: dict[int, Exception] = {}
             for err in bwe.details.get("writeErrors", []):
                 if err.get("code") != DUPLICATE_KEY:
                     raise
@@ -305,7 +318,7 @@ class AggregateStore:
         return conflict(f"Another {self.type} already holds a value that must be unique.", slug="duplicate")
 
 
-def settle(db, record: dict, grace: timedelta) -> str:
+def settle(db: Database, record: dict[str, Any], grace: timedelta) -> str:
     """Decide what to do with one outbox record; called by the relay.
 
     Returns "publish" when the aggregate has reached the record's version,

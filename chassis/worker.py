@@ -8,10 +8,11 @@ from __future__ import annotations
 import logging
 import signal
 import threading
-from typing import Callable
+from collections.abc import Callable, Mapping
 
-from . import db as dbmod
-from . import logs
+from pymongo.database import Database
+
+from . import db as dbmod, logs
 from .config import Settings
 from .events.consumer import EventConsumer, Handler
 from .events.relay import OutboxRelay
@@ -20,7 +21,7 @@ log = logging.getLogger(__name__)
 
 
 def _periodic(name: str, interval: float, job: Callable[[], object], stop: threading.Event,
-              database=None) -> None:
+              database: Database) -> None:
     while not stop.is_set():
         try:
             with dbmod.using(database):
@@ -30,7 +31,7 @@ def _periodic(name: str, interval: float, job: Callable[[], object], stop: threa
         stop.wait(interval)
 
 
-def run_worker(settings: Settings, handlers: dict[str, Handler] | None = None,
+def run_worker(settings: Settings, handlers: Mapping[str, Handler] | None = None,
                periodic: dict[str, tuple[float, Callable[[], object]]] | None = None,
                stop: threading.Event | None = None) -> None:
     logs.configure(settings.service + "-worker", settings.log_level)

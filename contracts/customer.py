@@ -14,7 +14,8 @@ PRODUCER = "customer"
 
 
 class ImportantDateData(Schema):
-    kind = fields.String(required=True, metadata={"description": "anniversary | wedding | child_birthday | company_founding | other"})
+    kind = fields.String(required=True, metadata={
+        "description": "anniversary | wedding | child_birthday | company_founding | other"})
     date = fields.String(required=True, metadata={"description": "YYYY-MM-DD"})
 
 
@@ -23,12 +24,14 @@ class CustomerSnapshotData(Schema):
     customer_id = fields.String(required=True)
     kind = fields.String(required=True, metadata={"description": "individual | corporate"})
     name = fields.String(required=True)
-    tier = fields.String(allow_none=True, metadata={"description": "standard | gold | platinum | diamond | private_banking"})
+    tier = fields.String(allow_none=True, metadata={
+        "description": "standard | gold | platinum | diamond | private_banking"})
     classes = fields.List(fields.String(), load_default=list)
     tags = fields.List(fields.String(), load_default=list)
     birth_date = fields.Date(allow_none=True)
     important_dates = fields.List(fields.Nested(ImportantDateData), load_default=list,
-                                  metadata={"description": "[{kind, date (YYYY-MM-DD)}]; the label typed for a date stays in the customer service"})
+                                  metadata={"description": "[{kind, date (YYYY-MM-DD)}]; the label typed for a "
+                                                           "date stays in the customer service"})
     manager_id = fields.String(allow_none=True)
     branch = fields.String(allow_none=True)
     preferred_channels = fields.List(fields.String(), load_default=list)

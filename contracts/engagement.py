@@ -15,7 +15,9 @@ class InteractionData(Schema):
     interaction_id = fields.String(required=True)
     customer_id = fields.String(required=True)
     manager_id = fields.String(allow_none=True)
-    channel = fields.String(required=True, metadata={"description": "counter | phone | sms | email | wechat | qq | social | online_banking | mobile_banking | visit"})
+    channel = fields.String(required=True, metadata={
+        "description": "counter | phone | sms | email | wechat | qq | social | online_banking | mobile_banking "
+                       "| visit"})
     occurred_at = fields.DateTime(required=True)
     follow_up_date = fields.Date(allow_none=True)
 
@@ -31,7 +33,8 @@ class VisitData(Schema):
     visit_id = fields.String(required=True)
     customer_id = fields.String(required=True)
     manager_id = fields.String(allow_none=True)
-    status = fields.String(required=True, metadata={"description": "planned | in_progress | recorded | completed | cancelled"})
+    status = fields.String(required=True, metadata={
+        "description": "planned | in_progress | recorded | completed | cancelled"})
     scheduled_at = fields.DateTime(required=True)
     visited_at = fields.DateTime(allow_none=True)
     next_appointment_at = fields.DateTime(allow_none=True)

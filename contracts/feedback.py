@@ -35,7 +35,8 @@ class ComplaintEscalatedData(ComplaintData):
     escalation_level = fields.Integer(required=True)
     escalated_to = fields.String(required=True, metadata={
         "description": "role the escalation goes to: 'supervisor' (the manager's supervisor)"})
-    breach_id = fields.String(required=True, metadata={"description": "<complaint>:<deadline_kind>[_near]:<cycle>, unique"})
+    breach_id = fields.String(required=True, metadata={
+        "description": "<complaint>:<deadline_kind>[_near]:<cycle>, unique"})
 
 
 class ComplaintResolvedData(ComplaintData):

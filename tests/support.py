@@ -197,7 +197,8 @@ class Suite:
             "CRM_LOG_LEVEL": "INFO", "PYTHONUNBUFFERED": "1",
             "CRM_TRUSTED_PROXIES": "127.0.0.1",   # the tests play the proxy (X-Forwarded-For)
             "CRM_MAX_IMPORT_BYTES": str(E2E_IMPORT_LIMIT),
-            **{f"CRM_{s.upper()}_URL": f"http://127.0.0.1:{self.ports[s]}" for s in ("customer", "engagement", "feedback")},
+            **{f"CRM_{s.upper()}_URL": f"http://127.0.0.1:{self.ports[s]}"
+               for s in ("customer", "engagement", "feedback")},
         }
 
     def url(self, name: str = "gateway") -> str:
@@ -211,7 +212,8 @@ class Suite:
         else:
             module = "gateway.wsgi:app" if name == "gateway" else f"services.{name}.wsgi:app"
             # The one gunicorn configuration every web process runs with (worker class, threads, timeouts).
-            cmd = [str(bin_dir / "gunicorn"), "-c", str(ROOT / "gunicorn.conf.py"), "-b", f"127.0.0.1:{self.ports[name]}", module]
+            cmd = [str(bin_dir / "gunicorn"), "-c", str(ROOT / "gunicorn.conf.py"),
+                   "-b", f"127.0.0.1:{self.ports[name]}", module]
         log = open(self.log_dir / f"{name}.log", "ab")
         self.procs[name] = subprocess.Popen(cmd, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
 

@@ -15,11 +15,11 @@ import sys
 
 import pika
 
-from chassis.config import env
+from chassis.config import env_required
 
 
 def params(amqp_url: str | None = None) -> pika.URLParameters:
-    url = amqp_url or env("CRM_AMQP_URL")
+    url = amqp_url or env_required("CRM_AMQP_URL")
     # kombu spells the default vhost "//"; pika wants it percent-encoded.
     return pika.URLParameters(url[:-2] + "/%2F" if url.endswith("//") else url)
 
@@ -37,7 +37,7 @@ def _summary(body: bytes, headers: dict | None) -> dict:
 
 def tail(routing_key: str = "#", count: int = 0, exchange: str | None = None, amqp_url: str | None = None,
          out=sys.stdout, inactivity: float | None = None) -> int:
-    exchange = exchange or env("CRM_EXCHANGE")
+    exchange = exchange or env_required("CRM_EXCHANGE")
     conn = pika.BlockingConnection(params(amqp_url))
     ch = conn.channel()
     q = ch.queue_declare("", exclusive=True).method.queue
@@ -58,7 +58,7 @@ def tail(routing_key: str = "#", count: int = 0, exchange: str | None = None, am
 
 
 def dead_queue(service: str, exchange: str | None = None) -> str:
-    return f"{exchange or env('CRM_EXCHANGE')}.{service}.dead"
+    return f"{exchange or env_required('CRM_EXCHANGE')}.{service}.dead"
 
 
 def list_dead(service: str, exchange: str | None = None, amqp_url: str | None = None) -> list[dict]:
@@ -80,7 +80,7 @@ def list_dead(service: str, exchange: str | None = None, amqp_url: str | None = 
 def replay(service: str, event_id: str | None = None, exchange: str | None = None,
            amqp_url: str | None = None) -> int:
     """Move dead letters back to the service's queue (attempts reset); confirmed before removal."""
-    exchange = exchange or env("CRM_EXCHANGE")
+    exchange = exchange or env_required("CRM_EXCHANGE")
     conn = pika.BlockingConnection(params(amqp_url))
     ch = conn.channel()
     ch.confirm_delivery()

@@ -11,10 +11,11 @@ import json
 import logging
 import socket
 import threading
+from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
-from typing import Callable
+from typing import Any
 
-from kombu import Connection, Consumer, Producer
+from kombu import Consumer, Producer
 from kombu.message import Message
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
@@ -22,19 +23,20 @@ from pymongo.errors import DuplicateKeyError
 from .. import db as dbmod
 from ..config import Settings
 from ..store import current_correlation
+from . import topology
 from .envelope import Envelope
 from .relay import connection
-from . import topology
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[[Envelope], None]
+# What a handler returns is ignored (some say whether they applied the event).
+Handler = Callable[[Envelope], object]
 PROCESSED = "processed_events"
 ATTEMPTS_HEADER = "x-crm-attempts"
 
 
 class EventConsumer:
-    def __init__(self, settings: Settings, db: Database, handlers: dict[str, Handler], prefetch: int = 10):
+    def __init__(self, settings: Settings, db: Database, handlers: Mapping[str, Handler], prefetch: int = 10):
         if not handlers:
             raise ValueError("a consumer needs at least one handler")
         self.settings = settings
@@ -43,7 +45,7 @@ class EventConsumer:
         self.prefetch = prefetch
         self._producer: Producer | None = None
 
-    def on_message(self, body, message: Message) -> None:
+    def on_message(self, body: Any, message: Message) -> None:
         try:
             payload = body if isinstance(body, dict) else json.loads(body)
             envelope = Envelope.from_dict(payload)
@@ -82,6 +84,8 @@ class EventConsumer:
         message.ack()
 
     def _republish(self, message: Message, queue: str, attempts: int, error: str) -> None:
+        if self._producer is None:
+            raise RuntimeError("the consumer publishes only while it runs")
         headers = dict(message.headers or {})
         headers.update({ATTEMPTS_HEADER: attempts, "x-crm-error": error})
         self._producer.publish(message.body, exchange="", routing_key=queue, headers=headers,

@@ -3,15 +3,23 @@
 * ``crm.events``: durable topic exchange, routing key = event type. Its
   alternate exchange ``crm.events.unrouted`` (fanout → queue of the same name)
   keeps any event no queue is bound for yet, so nothing is dropped silently.
-* per consuming service: ``<service>.events`` (durable), ``<service>.events.retry``
-  (messages wait there ``retry_delay_ms`` then dead-letter back to the main
-  queue) and ``<service>.events.dead`` (the dead-letter queue operators inspect).
+* per consuming service, named after the exchange so a test run on its own exchange
+  never shares a queue with a running suite: ``<exchange>.<service>`` (durable, e.g.
+  ``crm.events.customer``), ``<exchange>.<service>.retry`` (messages wait there
+  ``retry_delay_ms``, then dead-letter back to the main queue) and
+  ``<exchange>.<service>.dead`` (the dead-letter queue operators inspect).
 """
 from __future__ import annotations
 
-from kombu import Exchange, Queue
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from kombu import Connection, Exchange, Queue
 
 from ..config import Settings
+
+if TYPE_CHECKING:
+    from kombu.transport.virtual import Channel  # what kombu's own annotations call a channel
 
 
 def exchange(settings: Settings) -> Exchange:
@@ -39,7 +47,7 @@ def dead_name(settings: Settings) -> str:
     return f"{settings.queue}.dead"
 
 
-def main_queue(settings: Settings, routing_keys) -> Queue:
+def main_queue(settings: Settings, routing_keys: Iterable[str]) -> Queue:
     from kombu import binding
     ex = exchange(settings)
     return Queue(settings.queue, bindings=[binding(ex, routing_key=k) for k in sorted(routing_keys)],
@@ -58,13 +66,13 @@ def dead_queue(settings: Settings) -> Queue:
     return Queue(dead_name(settings), durable=True)
 
 
-def declare_exchange(channel, settings: Settings) -> None:
+def declare_exchange(channel: Channel | Connection, settings: Settings) -> None:
     unrouted_exchange(settings)(channel).declare()
     unrouted_queue(settings)(channel).declare()
     exchange(settings)(channel).declare()
 
 
-def declare_consumer(channel, settings: Settings, routing_keys) -> Queue:
+def declare_consumer(channel: Channel | Connection, settings: Settings, routing_keys: Iterable[str]) -> Queue:
     declare_exchange(channel, settings)
     q = main_queue(settings, routing_keys)(channel)
     q.declare()

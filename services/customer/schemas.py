@@ -56,6 +56,14 @@ def _past_date(d: date):
         raise ValidationError("Must be after 1900-01-01.")
 
 
+# Integers are stored as BSON int64: a larger one cannot be written (it was a 500).
+MAX_INT64 = 2 ** 63 - 1
+AMOUNT = validate.Range(0, MAX_INT64)
+# Days a worklist or the figures are asked for: date arithmetic (a horizon, a cutoff months
+# back) must stay inside the calendar (year 1 or 9999 was a 500).
+DAY = validate.Range(date(1900, 1, 1), date(2999, 12, 31))
+
+
 def _text(n, **kw):
     return fields.String(validate=validate.Length(1, n), **kw)
 
@@ -78,10 +86,10 @@ class Family(Schema):
 
 
 class Financial(Schema):
-    aum_cents = fields.Integer(validate=validate.Range(0), metadata={"description": "assets under management, CNY cents"})
-    deposits_cents = fields.Integer(validate=validate.Range(0))
-    loans_cents = fields.Integer(validate=validate.Range(0))
-    annual_income_cents = fields.Integer(validate=validate.Range(0))
+    aum_cents = fields.Integer(validate=AMOUNT, metadata={"description": "assets under management, CNY cents"})
+    deposits_cents = fields.Integer(validate=AMOUNT)
+    loans_cents = fields.Integer(validate=AMOUNT)
+    annual_income_cents = fields.Integer(validate=AMOUNT)
     income_band = fields.String(validate=validate.OneOf(INCOME_BANDS))
     products_held = fields.Integer(validate=validate.Range(0, 1000))
 
@@ -197,21 +205,96 @@ CustomerPatch = Schema.from_dict(_patch, name="CustomerPatch")
 
 
 MASKED_BIRTH_DATE = "YYYY-MM-DD in clear; masked: --MM-DD (month and day, no year)"
+MASKED = "masked unless the caller may unmask (docs/customer.md#masking)"
 
 
-class CustomerOut(Schema.from_dict({**{k: fields.Raw() for k in _profile_fields()}}, name="CustomerOutBase")):
+# -- output -----------------------------------------------------------------------
+# What leaves the service, declared field by field: a generated client gets every shape,
+# and (marshmallow dumps declared fields only) nothing undeclared is ever sent. Output
+# fields carry no format validators: a masked value (`138****5678`) matches no input rule.
+
+class IsoDate(fields.Date):
+    """A date, also when stored as its ISO text (important dates are kept as text)."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return value if isinstance(value, str) else super()._serialize(value, attr, obj, **kwargs)
+
+
+class AccountOut(Schema):
+    number = fields.String(metadata={"description": MASKED, "example": "****5678"})
+    kind = fields.String(validate=validate.OneOf(ACCOUNT_KINDS))
+
+
+class ContactPersonOut(Schema):
+    name = fields.String()
+    role = fields.String()
+    mobile = fields.String(metadata={"description": MASKED})
+    phone = fields.String(metadata={"description": MASKED})
+    email = fields.String(metadata={"description": MASKED})
+
+
+class ImportantDateOut(Schema):
+    kind = fields.String(validate=validate.OneOf(DATE_KINDS))
+    date = IsoDate()
+    label = fields.String()
+
+
+def _strings(values=None, **kw):
+    return fields.List(fields.String(validate=validate.OneOf(values) if values else None), **kw)
+
+
+def _profile_out() -> dict:
+    """The profile fields as sent: null only where the service sets null (a field never
+    set, or cleared, is left out)."""
+    text = {"allow_none": True}
+    return {
+        "name": fields.String(),
+        "manager_id": fields.String(**text),
+        "mobile": fields.String(**text, metadata={"description": MASKED, "example": "138****5678"}),
+        "phone": fields.String(**text, metadata={"description": MASKED, "example": "010-****78"}),
+        "email": fields.String(**text, metadata={"description": MASKED, "example": "z***@example.com"}),
+        "address": fields.String(**text, metadata={"description": MASKED}),
+        "wechat": fields.String(**text, metadata={"description": MASKED}),
+        "qq": fields.String(**text, metadata={"description": MASKED}),
+        "gender": fields.String(**text, validate=validate.OneOf(GENDERS),
+                                metadata={"description": "null when masked"}),
+        "id_type": fields.String(**text, validate=validate.OneOf(ID_TYPES)),
+        "id_number": fields.String(**text, metadata={"description": MASKED, "example": "4403"}),
+        "occupation": fields.String(**text),
+        "employer": fields.String(**text),
+        "family": fields.Nested(Family),
+        "investment_preferences": _strings(INVESTMENT_PREFS),
+        "risk_tolerance": fields.String(**text, validate=validate.OneOf(RISK_TOLERANCE)),
+        "credit_code": fields.String(**text),
+        "industry": fields.String(**text),
+        "size": fields.String(**text, validate=validate.OneOf(SIZES)),
+        "legal_representative": fields.String(**text),
+        "contacts": fields.List(fields.Nested(ContactPersonOut)),
+        "financing_needs": _strings(FINANCING),
+        "financial": fields.Nested(Financial),
+        "needs": _strings(NEEDS),
+        "accounts": fields.List(fields.Nested(AccountOut)),
+        "preferred_channels": _strings(CHANNELS),
+        "contact_times": _strings(CONTACT_TIMES),
+        "important_dates": fields.List(fields.Nested(ImportantDateOut)),
+        "classes": _strings(CLASSES),
+        "tags": _strings(),
+    }
+
+
+class CustomerOut(Schema.from_dict(_profile_out(), name="CustomerOutBase")):
     id = fields.String()
     version = fields.Integer()
-    kind = fields.String()
+    kind = fields.String(validate=validate.OneOf(KINDS))
     branch = fields.String(allow_none=True, metadata={"description": "the manager's branch; set by the system"})
     external_id = fields.String(allow_none=True)
-    birth_date = fields.String(allow_none=True, metadata={"description": MASKED_BIRTH_DATE})
-    tier = fields.String(allow_none=True, metadata={"description": ", ".join(TIERS)})
-    status = fields.String()
+    birth_date = fields.String(allow_none=True, metadata={"description": MASKED_BIRTH_DATE, "example": "--05-17"})
+    tier = fields.String(allow_none=True, validate=validate.OneOf(TIERS))
+    status = fields.String(validate=validate.OneOf(STATUSES))
     age = fields.Integer(allow_none=True, metadata={"description": "null when masked (see age_band)"})
     age_band = fields.String(allow_none=True, metadata={"description": "under 30, 30-45, 46-55, 56-65, over 65 "
                                                                        "(the risk questionnaire's bands)"})
-    risk_level = fields.String(allow_none=True)
+    risk_level = fields.String(allow_none=True, validate=validate.OneOf(risk.LEVELS))
     risk_score = fields.Integer(allow_none=True)
     risk_assessed_at = fields.DateTime(allow_none=True)
     risk_valid_until = fields.Date(allow_none=True)
@@ -226,17 +309,17 @@ class CustomerOut(Schema.from_dict({**{k: fields.Raw() for k in _profile_fields(
 
 class CustomerSummary(Schema):
     id = fields.String()
-    kind = fields.String()
+    kind = fields.String(validate=validate.OneOf(KINDS))
     name = fields.String()
-    tier = fields.String(allow_none=True)
-    classes = fields.List(fields.String())
-    tags = fields.List(fields.String())
+    tier = fields.String(allow_none=True, validate=validate.OneOf(TIERS))
+    classes = _strings(CLASSES, metadata={"description": "empty when none"})
+    tags = _strings(metadata={"description": "empty when none"})
     manager_id = fields.String(allow_none=True)
     branch = fields.String(allow_none=True)
-    mobile = fields.String(allow_none=True, metadata={"description": "always masked"})
-    birth_date = fields.String(allow_none=True, metadata={"description": "always masked: --MM-DD"})
-    status = fields.String()
-    risk_level = fields.String(allow_none=True)
+    mobile = fields.String(allow_none=True, metadata={"description": "always masked", "example": "138****5678"})
+    birth_date = fields.String(allow_none=True, metadata={"description": "always masked: --MM-DD", "example": "--05-17"})
+    status = fields.String(validate=validate.OneOf(STATUSES))
+    risk_level = fields.String(allow_none=True, validate=validate.OneOf(risk.LEVELS))
     risk_valid_until = fields.Date(allow_none=True)
     last_confirmed_at = fields.DateTime(allow_none=True)
     created_at = fields.DateTime()
@@ -244,7 +327,8 @@ class CustomerSummary(Schema):
 
 class CustomerPage(Schema):
     items = fields.List(fields.Nested(CustomerSummary))
-    next_cursor = fields.String(allow_none=True)
+    next_cursor = fields.String(allow_none=True, metadata={"description": "send as `cursor` for the next page; "
+                                                                          "null on the last page"})
 
 
 SORTS = {"name": [("name", 1)], "-name": [("name", -1)], "created_at": [("created_at", 1)],
@@ -278,9 +362,22 @@ class CustomerQuery(PageQuery):
             raise ValidationError("Must not be before birthday_from.", "birthday_to")
 
 
+class StrictBoolean(fields.Boolean):
+    """true or false, nothing else: JSON has booleans (a query string only has text)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value
+
+
 class CustomerSearch(CustomerQuery):
     """The filters of GET /customers as a JSON body, so a mobile or ID number being looked
-    up travels in no URL (access logs, proxies, browser history)."""
+    up travels in no URL (access logs, proxies, browser history). JSON has types, so
+    numbers and booleans are taken as such (the query string's "20" and "true" are not)."""
+    limit = fields.Integer(strict=True, load_default=CustomerQuery._declared_fields["limit"].load_default,
+                           validate=CustomerQuery._declared_fields["limit"].validate)
+    reverification_due = StrictBoolean()
 
 
 
@@ -301,13 +398,15 @@ class AssignIn(Schema):
 
 class TierRule(Schema):
     tier = fields.String(required=True, validate=validate.OneOf(TIERS))
-    min_aum_cents = fields.Integer(validate=validate.Range(0), allow_none=True)
-    min_annual_income_cents = fields.Integer(validate=validate.Range(0), allow_none=True)
-    min_products_held = fields.Integer(validate=validate.Range(0), allow_none=True)
+    min_aum_cents = fields.Integer(validate=AMOUNT, allow_none=True)
+    min_annual_income_cents = fields.Integer(validate=AMOUNT, allow_none=True)
+    min_products_held = fields.Integer(validate=validate.Range(0, 1000), allow_none=True)
 
 
 class TierRulesIn(Schema):
-    rules = fields.List(fields.Nested(TierRule), required=True, validate=validate.Length(1, len(TIERS)))
+    rules = fields.List(fields.Nested(TierRule), required=True, validate=validate.Length(1, len(TIERS)), metadata={
+        "description": "each tier at most once, from standard (required, no threshold) up; every threshold "
+                       "given must rise with the tier"})
 
 
 class TierRulesOut(Schema):
@@ -318,7 +417,9 @@ class TierRulesOut(Schema):
 
 class RiskIn(Schema):
     customer_id = fields.String(required=True)
-    answers = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
+    answers = fields.Dict(keys=fields.String(), values=fields.String(), required=True, metadata={
+        "description": "question id → option chosen, for every question of GET /risk/questionnaire and no "
+                       "other (422 names each question missing, unknown or answered with an unknown option)"})
 
     @validates_schema
     def _answers(self, data, **kwargs):
@@ -341,11 +442,32 @@ class ExpiringQuery(Schema):
 
 class WorklistQuery(Schema):
     manager_id = fields.String(required=True)
-    date = fields.Date(load_default=date.today)
+    date = fields.Date(load_default=date.today, validate=DAY,
+                       metadata={"description": "default today; 1900-01-01 to 2999-12-31"})
     risk_within_days = fields.Integer(load_default=30, validate=validate.Range(0, 366))
 
 
 class StatsQuery(Schema):
     manager_ids = fields.String(metadata={"description": "comma-separated; default: every manager visible"})
-    from_ = fields.Date(data_key="from")
-    to = fields.Date()
+    from_ = fields.Date(data_key="from", validate=DAY, metadata={"description": "1900-01-01 to 2999-12-31"})
+    to = fields.Date(validate=DAY, metadata={"description": "inclusive; 1900-01-01 to 2999-12-31"})
+
+
+# -- field errors in a 200 answer (the import report) ------------------------------
+_MESSAGES = {"type": "array", "items": {"type": "string"}}
+
+
+def _errors_value(depth: int) -> dict:
+    if depth == 0:
+        return _MESSAGES
+    return {"anyOf": [_MESSAGES, {"type": "object", "additionalProperties": _errors_value(depth - 1)}]}
+
+
+def field_errors(**kw) -> fields.Dict:
+    """marshmallow's error map, as in a 422 problem: field → list of messages, or for a
+    nested field or list item (keyed by its index) the same map one level down."""
+    metadata = {"description": "field → messages; a nested field or list item (by index) holds the same map",
+                "example": {"mobile": ["Not a mainland mobile number (11 digits starting 13-19)."],
+                            "accounts": {"0": {"number": ["An account number is 12-19 digits."]}}},
+                **kw.pop("metadata", {})}
+    return fields.Dict(keys=fields.String(), values=fields.Raw(metadata=_errors_value(3)), metadata=metadata, **kw)

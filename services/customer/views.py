@@ -33,6 +33,9 @@ SUMMARY_FIELDS = ("kind", "name", "tier", "classes", "tags", "manager_id", "bran
 def summary(row: dict, who: Identity) -> dict:
     """A list row, always masked: unmasking is one audited record at a time."""
     out = {k: row.get(k) for k in SUMMARY_FIELDS}
+    # Empty lists are not stored (models.Customer.to_mongo): a row without any is [], not null.
+    for k in ("classes", "tags"):
+        out[k] = out[k] or []
     out["id"] = row["_id"]
     out["birth_date"] = as_date(row.get("birth_date"))
     out["risk_valid_until"] = as_date(row.get("risk_valid_until"))

@@ -136,8 +136,10 @@ def figures(activity_id: str) -> dict:
     coll = Invitation._get_collection()
     counts = {"invited": 0, "accepted": 0, "waitlisted": 0, "declined": 0, "attended": 0}
     for r in coll.find({"activity_id": activity_id}, {"status": 1, "attended": 1}):
+        # "invited" counts every invitation; an unanswered one (status "invited") only there.
         counts["invited"] += 1
-        counts[r["status"]] = counts.get(r["status"], 0) + 1
+        if r["status"] in ("accepted", "waitlisted", "declined"):
+            counts[r["status"]] += 1
         counts["attended"] += bool(r.get("attended"))
     scores = [r["score"] for r in ActivityResponse._get_collection().find({"activity_id": activity_id}, {"score": 1})
               if r.get("score") is not None]

@@ -5,7 +5,7 @@ import uuid
 import pytest
 
 from tests import support
-from tests.e2e import test_gateway_e2e as gw   # its register() records the numbers for the log scan
+from tests.e2e import test_gateway_e2e as gw  # its register() records the numbers for the log scan
 
 
 @pytest.fixture(scope="module")

@@ -50,7 +50,8 @@ def test_visit_plan_record_evaluate_publishes_completed(manager):
     tap = support.ExchangeTap("engagement.visit.completed")
     try:
         r = manager.post(f"{E}/visits", json={"customer_id": cid, "objective": "养老规划",
-                                              "scheduled_at": (datetime.now(timezone.utc) + timedelta(hours=2)).isoformat(),
+                                              "scheduled_at": (datetime.now(timezone.utc)
+                                                               + timedelta(hours=2)).isoformat(),
                                               "materials": ["计划书"], "expected_objections": ["收益低"]})
         assert r.status_code == 201, r.text
         vid = r.json()["id"]
@@ -95,7 +96,8 @@ def test_birthday_greeting_due_sent_once(manager):
     assert not [d for d in manager.get(f"{E}/greetings/due").json()["items"]
                 if d["customer_id"] == cid and d["occasion"] == "birthday"]
     cal = manager.get(f"{E}/holidays?year=2026").json()["holidays"]
-    assert {"spring_festival": "2026-02-17", "mid_autumn": "2026-09-25"}.items() <= {h["key"]: h["date"] for h in cal}.items()
+    assert ({"spring_festival": "2026-02-17", "mid_autumn": "2026-09-25"}.items()
+            <= {h["key"]: h["date"] for h in cal}.items())
 
 
 def test_gift_issue_concurrent_retries_once_and_stock_holds(admin):
@@ -106,7 +108,8 @@ def test_gift_issue_concurrent_retries_once_and_stock_holds(admin):
     assert g.status_code == 201, g.text
     gid = g.json()["id"]
     period = f"{local_today().year}-{local_today().month:02d}"
-    assert admin.post(f"{E}/budgets", json={"branch": branch, "period": period, "amount_cents": 100_000}).status_code == 201
+    r = admin.post(f"{E}/budgets", json={"branch": branch, "period": period, "amount_cents": 100_000})
+    assert r.status_code == 201
     key = uuid.uuid4().hex
     codes, barrier = [], threading.Barrier(10)
 
@@ -120,7 +123,8 @@ def test_gift_issue_concurrent_retries_once_and_stock_holds(admin):
     assert codes.count(201) == 1 and set(codes) <= {200, 201, 409}, codes
     assert manager.post(f"{E}/gifts/{gid}/issues", json={"customer_id": cid, "reason": "节日",
                                                         "request_id": uuid.uuid4().hex}).status_code == 201
-    out = manager.post(f"{E}/gifts/{gid}/issues", json={"customer_id": cid, "reason": "x", "request_id": uuid.uuid4().hex})
+    out = manager.post(f"{E}/gifts/{gid}/issues",
+                       json={"customer_id": cid, "reason": "x", "request_id": uuid.uuid4().hex})
     assert out.status_code == 409 and out.json()["type"].endswith("out-of-stock")
     assert admin.get(f"{E}/gifts/{gid}").json()["available"] == 0
     assert len(manager.get(f"{E}/customers/{cid}/gifts").json()) == 2

@@ -3,7 +3,6 @@
 Customers are created in the customer service; feedback learns them from their
 events, so each test first waits until feedback knows the customer.
 """
-import uuid
 from datetime import date, datetime, timedelta, timezone
 
 from tests import support
@@ -23,7 +22,8 @@ def test_visit_completed_in_engagement_sends_a_follow_up_survey(manager):
     support.wait_for(lambda: manager.get(f"{E}/customers/{cid}/snapshot").status_code == 200, timeout=20,
                      what="engagement snapshot")
     r = manager.post(f"{E}/visits", json={"customer_id": cid, "objective": "理财回访",
-                                          "scheduled_at": (datetime.now(timezone.utc) + timedelta(hours=1)).isoformat()})
+                                          "scheduled_at": (datetime.now(timezone.utc)
+                                                           + timedelta(hours=1)).isoformat()})
     assert r.status_code == 201, r.text
     vid = r.json()["id"]
     r = manager.post(f"{E}/visits/{vid}/record", headers={"If-Match": r.headers["ETag"]},

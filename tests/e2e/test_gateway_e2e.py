@@ -66,18 +66,21 @@ def test_role_route_matrix(cast):
     c = cast["cid"]
     m1 = cast["m1"].id
     # route → expected status per caller (every caller is listed for every route)
+    m1s = dict(m1=200, m2=404, sup1=200, sup2=404, admin=200, auditor=403, anon=401)  # about m1's customer
     matrix = [
         (("GET", "/api/v1/me"), dict(m1=200, m2=200, sup1=200, sup2=200, admin=200, auditor=200, anon=401)),
-        (("GET", f"/api/v1/customers/{c}"), dict(m1=200, m2=404, sup1=200, sup2=404, admin=200, auditor=403, anon=401)),
-        (("GET", f"/api/v1/customers/{c}/history"), dict(m1=200, m2=404, sup1=200, sup2=404, admin=200, auditor=403, anon=401)),
-        (("GET", f"/api/v1/engagement/customers/{c}/snapshot"), dict(m1=200, m2=404, sup1=200, sup2=404, admin=200, auditor=403, anon=401)),
-        (("GET", f"/api/v1/engagement/customers/{c}/summary"), dict(m1=200, m2=404, sup1=200, sup2=404, admin=200, auditor=403, anon=401)),
-        (("GET", f"/api/v1/feedback/customers/{c}/summary"), dict(m1=200, m2=404, sup1=200, sup2=404, admin=200, auditor=403, anon=401)),
-        (("GET", f"/api/v1/views/customer-360/{c}"), dict(m1=200, m2=404, sup1=200, sup2=404, admin=200, auditor=403, anon=401)),
+        (("GET", f"/api/v1/customers/{c}"), m1s),
+        (("GET", f"/api/v1/customers/{c}/history"), m1s),
+        (("GET", f"/api/v1/engagement/customers/{c}/snapshot"), m1s),
+        (("GET", f"/api/v1/engagement/customers/{c}/summary"), m1s),
+        (("GET", f"/api/v1/feedback/customers/{c}/summary"), m1s),
+        (("GET", f"/api/v1/views/customer-360/{c}"), m1s),
         (("GET", "/api/v1/views/worklist"), dict(m1=200, m2=200, sup1=200, sup2=200, admin=200, auditor=403, anon=401)),
-        (("GET", f"/api/v1/views/worklist?manager_id={m1}"), dict(m1=200, m2=404, sup1=200, sup2=404, admin=200, auditor=403, anon=401)),
-        (("GET", "/api/v1/views/team-dashboard"), dict(m1=403, m2=403, sup1=200, sup2=200, admin=200, auditor=403, anon=401)),
-        (("GET", f"/api/v1/audit?customer_id={c}"), dict(m1=403, m2=403, sup1=403, sup2=403, admin=200, auditor=200, anon=401)),
+        (("GET", f"/api/v1/views/worklist?manager_id={m1}"), m1s),
+        (("GET", "/api/v1/views/team-dashboard"),
+         dict(m1=403, m2=403, sup1=200, sup2=200, admin=200, auditor=403, anon=401)),
+        (("GET", f"/api/v1/audit?customer_id={c}"),
+         dict(m1=403, m2=403, sup1=403, sup2=403, admin=200, auditor=200, anon=401)),
         (("GET", "/api/v1/users"), dict(m1=403, m2=403, sup1=403, sup2=403, admin=200, auditor=403, anon=401)),
         (("PUT", "/api/v1/tiers/rules"), dict(m1=403, m2=403, sup1=403, sup2=403, auditor=403, anon=401)),
         (("GET", "/api/v1/managers/team"), dict(m1=403, m2=403, sup1=200, sup2=200, admin=200, auditor=403, anon=401)),
@@ -215,7 +218,8 @@ def test_tokens_expired_tampered_and_refresh(admin, gateway_url):
     claims = jwt.decode(toks["access_token"], options={"verify_signature": False})
     assert claims["exp"] - claims["iat"] == toks["expires_in"] <= 900
     secret = support.SECRET + "-jwt"     # the suite's CRM_JWT_SECRET
-    expired = jwt.encode({**claims, "iat": claims["iat"] - 2000, "exp": claims["iat"] - 1000}, secret, algorithm="HS256")
+    expired = jwt.encode({**claims, "iat": claims["iat"] - 2000, "exp": claims["iat"] - 1000}, secret,
+                         algorithm="HS256")
     as_admin = jwt.encode({**claims, "role": "admin", "sub": admin.id}, "x" * 40, algorithm="HS256")
     for tok, detail in ((expired, "Token expired."), (as_admin, "Invalid token."),
                         (toks["access_token"][:-3] + "abc", "Invalid token."),
@@ -238,7 +242,8 @@ def test_failed_logins_are_throttled(admin, gateway_url):
     pw = "pw-" + uuid.uuid4().hex
     name = f"thr-{uuid.uuid4().hex[:8]}"
     admin.post("/api/v1/users", json={"username": name, "password": pw, "role": "manager"})
-    codes = [requests.post(gateway_url + "/api/v1/auth/login", json={"username": name, "password": "nope-" + str(i)}).status_code
+    codes = [requests.post(gateway_url + "/api/v1/auth/login",
+                           json={"username": name, "password": "nope-" + str(i)}).status_code
              for i in range(6)]
     assert codes == [401] * 5 + [429]
     r = requests.post(gateway_url + "/api/v1/auth/login", json={"username": name, "password": pw})

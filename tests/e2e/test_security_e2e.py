@@ -4,7 +4,6 @@ from datetime import datetime, timedelta, timezone
 
 from chassis import identity as ident
 from chassis.config import DEV_SECRET
-
 from tests import support
 
 

@@ -4,7 +4,7 @@ from datetime import date, datetime, timedelta, timezone
 
 from services.customer import risk
 from tests import support
-from tests.integration.test_customer_profiles import BASE, change_records, create, person
+from tests.integration.test_customer_profiles import BASE, change_records, create
 from tests.support import as_user
 
 

@@ -20,7 +20,8 @@ def new_mobile() -> str:
 
 def new_id_number(birth: str | None = None) -> str:
     birth = birth or f"{random.randint(1950, 2000)}{random.randint(1, 12):02d}{random.randint(1, 28):02d}"
-    first17 = random.choice(["110105", "310115", "440305", "510107"]) + birth + "".join(random.choices("0123456789", k=3))
+    region = random.choice(["110105", "310115", "440305", "510107"])
+    first17 = region + birth + "".join(random.choices("0123456789", k=3))
     return first17 + resident_id_check_char(first17)
 
 

@@ -169,7 +169,8 @@ def test_ndjson_import_streamed_in_batches_and_multipart_upload(customer_app):
         db = support.db("customer")
         support.wait_for(lambda: db.outbox.count_documents({"aggregate_id": {"$in": [
             d["_id"] for d in coll.find({"tags": tag})]}}) == 0, what="outbox drained", timeout=30)
-    recs = list(support.db("customer").changes.find({"aggregate_id": {"$in": [d["_id"] for d in coll.find({"tags": tag})]}}))
+    tagged = [d["_id"] for d in coll.find({"tags": tag})]
+    recs = list(support.db("customer").changes.find({"aggregate_id": {"$in": tagged}}))
     assert len(recs) == 12 and all(r["events"][0]["type"] == "customer.customer.registered" for r in recs)
     assert all(r["channel"] == "import" for r in recs)
     assert len(ids(c.get(f"{BASE}?tag={tag}&limit=50", headers=h))) == 12

@@ -13,7 +13,8 @@ def test_birthday_due_today_sent_once_then_gone(engagement_app):
     cid = snapshot(engagement_app, mid, birth_date=born.isoformat(), preferred_channels=["email"],
                    important_dates=[{"kind": "wedding", "date": today.replace(year=2010).isoformat() if not (
                        today.month == 2 and today.day == 29) else "2012-02-29"}])
-    other = snapshot(engagement_app, mid, birth_date="1970-01-01" if today.strftime("%m-%d") != "01-01" else "1970-06-01")
+    other = snapshot(engagement_app, mid,
+                     birth_date="1970-01-01" if today.strftime("%m-%d") != "01-01" else "1970-06-01")
     due = client.get("/api/v1/engagement/greetings/due", headers=h).json["items"]
     mine = [d for d in due if d["customer_id"] == cid]
     kinds = {d["occasion"] for d in mine}
@@ -44,7 +45,8 @@ def test_birthday_due_today_sent_once_then_gone(engagement_app):
         tap.close()
     due = client.get("/api/v1/engagement/greetings/due", headers=h).json["items"]
     assert not [d for d in due if d["customer_id"] == cid and d["occasion"] == "birthday"]
-    assert [g["channel"] for g in client.get(f"/api/v1/engagement/customers/{cid}/greetings", headers=h).json] == ["wechat"]
+    greetings = client.get(f"/api/v1/engagement/customers/{cid}/greetings", headers=h).json
+    assert [g["channel"] for g in greetings] == ["wechat"]
 
 
 def test_greeting_bad_input(engagement_app):
@@ -71,6 +73,6 @@ def test_holiday_calendar_and_holiday_greetings_due(engagement_app):
     assert {"key": "spring_festival", "name": "春节", "name_en": "Spring Festival", "date": "2026-02-17",
             "lunar": True} in cal["holidays"]
     assert client.get("/api/v1/engagement/holidays?year=3000", headers=h).status_code == 422
-    due = client.get(f"/api/v1/engagement/greetings/due?date=2026-09-25", headers=h).json["items"]
+    due = client.get("/api/v1/engagement/greetings/due?date=2026-09-25", headers=h).json["items"]
     assert {"customer_id": cid, "occasion": "holiday_mid_autumn"}.items() <= next(
         d for d in due if d["customer_id"] == cid).items()

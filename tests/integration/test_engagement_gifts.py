@@ -11,7 +11,8 @@ N = 50
 
 def _gift(client, ah, stock, cost=1000, tiers=()):
     r = client.post("/api/v1/engagement/gifts", headers=ah,
-                    json={"name": f"台历{uuid.uuid4().hex[:4]}", "cost_cents": cost, "stock": stock, "tiers": list(tiers)})
+                    json={"name": f"台历{uuid.uuid4().hex[:4]}", "cost_cents": cost, "stock": stock,
+                          "tiers": list(tiers)})
     assert r.status_code == 201, r.json
     return r.json["id"]
 

@@ -12,7 +12,8 @@ def test_orphan_claims_are_released_and_refunded_once(engagement_app):
     ah = admin(branch)
     mid, h = manager()
     cid = snapshot(engagement_app, mid, branch=branch)
-    gift = client.post("/api/v1/engagement/gifts", headers=ah, json={"name": "伞", "cost_cents": 700, "stock": 2}).json["id"]
+    gift = client.post("/api/v1/engagement/gifts", headers=ah,
+                       json={"name": "伞", "cost_cents": 700, "stock": 2}).json["id"]
     period = f"{date.today().year}-{date.today().month:02d}"
     budget = client.post("/api/v1/engagement/budgets", headers=ah,
                          json={"branch": branch, "period": period, "amount_cents": 10_000}).json["id"]
@@ -53,7 +54,8 @@ def test_an_orphan_seat_is_released_and_goes_to_the_waitlist(engagement_app):
     assert r.json["status"] == "waitlisted"
     with engagement_app.app_context():
         assert jobs.sweep_claims(grace=timedelta(0))["seats"] >= 1
-    invs = {i["customer_id"]: i for i in client.get(f"/api/v1/engagement/activities/{aid}/invitations", headers=sup).json}
+    invs = {i["customer_id"]: i
+            for i in client.get(f"/api/v1/engagement/activities/{aid}/invitations", headers=sup).json}
     assert invs[b]["status"] == "accepted" and invs[b]["seat_no"] == 0 and invs[a]["status"] == "invited"
     assert client.get(f"/api/v1/engagement/activities/{aid}", headers=sup).json["seats_taken"] == 1
     assert c

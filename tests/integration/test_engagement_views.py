@@ -20,7 +20,8 @@ def test_customer_summary(engagement_app):
                    if soon.strftime("%m-%d") != "02-29" else "1992-02-29")
     ids = [_log(client, h, cid, days_ago=10 - i, purpose=f"p{i}") for i in range(7)]
     r = client.post("/api/v1/engagement/visits", headers=h, json={
-        "customer_id": cid, "scheduled_at": (datetime.now(timezone.utc) + timedelta(days=1)).isoformat(), "objective": "拜访"})
+        "customer_id": cid, "scheduled_at": (datetime.now(timezone.utc) + timedelta(days=1)).isoformat(),
+        "objective": "拜访"})
     body = client.get(f"/api/v1/engagement/customers/{cid}/summary", headers=h).json
     assert [i["id"] for i in body["recent_interactions"]] == ids[::-1][:5]
     assert [v["id"] for v in body["recent_visits"]] == [r.json["id"]]
@@ -48,7 +49,8 @@ def test_worklist_for_a_manager_and_date(engagement_app):
     assert bday not in {c["customer_id"] for c in w["contacts_due"]}
     assert [x["id"] for x in w["visits_planned"]] == [v["id"]]
     other_day = (today + timedelta(days=2)).isoformat()
-    assert client.get(f"/api/v1/engagement/worklist?manager_id={mid}&date={other_day}", headers=h).json["visits_planned"] == []
+    r = client.get(f"/api/v1/engagement/worklist?manager_id={mid}&date={other_day}", headers=h)
+    assert r.json["visits_planned"] == []
     r = client.get(f"/api/v1/engagement/worklist?manager_id={mid}&date=2026-13-01", headers=h)
     assert r.status_code == 422 and "date" in r.json["errors"]
 
@@ -71,7 +73,8 @@ def test_team_stats(engagement_app):
     assert s["contact_coverage"]["overall"] == round(2 / 6, 4)
     assert s["per_manager"][m1]["interactions"] == 3 and s["per_manager"][m1]["customers"] == 4
     assert s["per_manager"][m2]["customers"] == 2 and isinstance(s["activities"], list)
-    assert client.get(f"/api/v1/engagement/stats?manager_ids={m1},{m2}&from={frm}&to={to}", headers=h1).status_code == 404
+    r = client.get(f"/api/v1/engagement/stats?manager_ids={m1},{m2}&from={frm}&to={to}", headers=h1)
+    assert r.status_code == 404
     r = client.get(f"/api/v1/engagement/stats?manager_ids={m1}&from={to}&to={frm}", headers=sup)
     assert r.status_code == 422 and "to" in r.json["errors"]
     assert b

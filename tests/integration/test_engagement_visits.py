@@ -48,7 +48,8 @@ def test_visit_lifecycle_and_completed_event(engagement_app):
     tap = support.ExchangeTap("engagement.visit.completed")
     try:
         r = client.post(f"/api/v1/engagement/visits/{vid}/evaluate", headers={**h, "If-Match": tag},
-                        json={"outcome": "客户同意购买", "objective_met": True, "rating": 5, "lessons": "提前准备对比表"})
+                        json={"outcome": "客户同意购买", "objective_met": True, "rating": 5,
+                              "lessons": "提前准备对比表"})
         assert r.status_code == 200 and r.json["status"] == "completed"
         with support.running_worker("engagement"):
             (_, _, env), = tap.wait(lambda e: e["subject"] == vid)
@@ -89,7 +90,8 @@ def test_rolling_visits_put_the_least_recently_visited_first(engagement_app):
         r = _plan(client, h, cid, when=datetime.now(timezone.utc) - timedelta(days=days_ago))
         r = client.post(f"/api/v1/engagement/visits/{r.json['id']}/record",
                         headers={**h, "If-Match": r.headers["ETag"]},
-                        json={"notes": "ok", "visited_at": (datetime.now(timezone.utc) - timedelta(days=days_ago)).isoformat()})
+                        json={"notes": "ok",
+                              "visited_at": (datetime.now(timezone.utc) - timedelta(days=days_ago)).isoformat()})
         assert r.status_code == 200, r.json
     planned = _plan(client, h, c).json["id"]
     body = client.get("/api/v1/engagement/visits/rolling", headers=h).json

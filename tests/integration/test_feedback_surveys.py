@@ -10,8 +10,7 @@ import pytest
 
 from chassis.events import Envelope
 from chassis.identity import system
-from contracts import customer as customer_events
-from contracts import engagement as engagement_events
+from contracts import customer as customer_events, engagement as engagement_events
 from tests import support
 from tests.support import as_user
 
@@ -335,7 +334,7 @@ def test_csat_nps_figures_by_manager_tier_month_and_stats(client, fdb):
     assert old["satisfaction_trend"] == [] and old["satisfaction"]["csat"] is None
     # a manager cannot read another's figures; a bad range is 422
     assert client.get(f"/api/v1/feedback/stats?manager_ids={m2}", headers=as_user(m1)).status_code == 404
-    bad = client.get(f"/api/v1/feedback/stats?from=2026-05-01&to=2026-04-01", headers=sup)
+    bad = client.get("/api/v1/feedback/stats?from=2026-05-01&to=2026-04-01", headers=sup)
     assert bad.status_code == 422 and "to" in bad.get_json()["errors"]
     del surveys
 

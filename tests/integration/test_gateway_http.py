@@ -164,7 +164,8 @@ def test_expired_and_tampered_tokens_are_401(gw, admin_h):
     assert r.status_code == 401 and r.get_json()["detail"] == "Token expired."
     good = h["Authorization"][7:]
     claims = jwt.decode(good, options={"verify_signature": False})
-    forged = jwt.encode({**claims, "sub": "someone-else"}, "not-the-secret-but-long-enough-for-hs256", algorithm="HS256")
+    forged = jwt.encode({**claims, "sub": "someone-else"}, "not-the-secret-but-long-enough-for-hs256",
+                        algorithm="HS256")
     head, body, sig = good.split(".")
     swapped = ".".join([head, forged.split(".")[1], sig])      # their payload, our signature
     for bad in (forged, swapped, good + "x", "garbage"):
@@ -274,7 +275,8 @@ def test_customer_360_fans_out_in_parallel(gw, ups, admin_h):
         settings.extra["CRM_UPSTREAM_TIMEOUT"] = saved
     v = r.get_json()
     assert r.status_code == 200 and v["missing"] == [], v
-    assert v["tier"] == "gold" and v["recent_interactions"] == [{"id": "i1"}] and v["latest_satisfaction"] == {"csat": 5}
+    assert v["tier"] == "gold" and v["recent_interactions"] == [{"id": "i1"}]
+    assert v["latest_satisfaction"] == {"csat": 5}
 
 
 def test_customer_360_with_a_slow_and_a_dead_service_answers_in_time(gw, ups, admin_h):
@@ -307,11 +309,13 @@ def test_worklist_scope_and_one_batch_call_per_service(gw, ups, admin_h):
     m1, m1_h, _ = make_user(gw, admin_h, "manager")
     m2, m2_h, _ = make_user(gw, admin_h, "manager")
     sup, sup_h, _ = make_user(gw, admin_h, "supervisor", team=[m1["id"]])
-    ups["customer"].answer("/api/v1/customers/worklist", {"risk_expiring": [{"customer_id": "c"}], "reverification_due": []})
+    ups["customer"].answer("/api/v1/customers/worklist",
+                           {"risk_expiring": [{"customer_id": "c"}], "reverification_due": []})
     ups["engagement"].answer("/api/v1/engagement/worklist", {"greetings_due": [], "contacts_due": [{"c": 1}],
                                                              "contacts_overdue": [], "visits_planned": [],
                                                              "account_reminders": []})
-    ups["feedback"].answer("/api/v1/feedback/worklist", {"complaints_near_breach": [], "complaints_breached": []}, status=500)
+    ups["feedback"].answer("/api/v1/feedback/worklist", {"complaints_near_breach": [], "complaints_breached": []},
+                           status=500)
     c = gw.test_client()
     r = c.get("/api/v1/views/worklist?date=2026-06-01", headers=m1_h)
     v = r.get_json()
@@ -319,7 +323,8 @@ def test_worklist_scope_and_one_batch_call_per_service(gw, ups, admin_h):
     assert v["risk_expiring"] == [{"customer_id": "c"}] and v["contacts_due"] == [{"c": 1}]
     assert v["missing"] == [{"part": "feedback", "service": "feedback", "reason": "error 500",
                              "fields": ["complaints_near_breach", "complaints_breached"]}]
-    seen = [s for u in ups.values() for s in u.seen if s[0].endswith("/worklist") and s[1].get("manager_id") == m1["id"]]
+    seen = [s for u in ups.values() for s in u.seen
+            if s[0].endswith("/worklist") and s[1].get("manager_id") == m1["id"]]
     assert len(seen) == 3 and all(s[1]["date"] == "2026-06-01" for s in seen)
     assert c.get(f"/api/v1/views/worklist?manager_id={m2['id']}", headers=m1_h).status_code == 404
     assert c.get(f"/api/v1/views/worklist?manager_id={m2['id']}", headers=sup_h).status_code == 404
@@ -387,7 +392,8 @@ def test_openapi_merges_services_and_docs_work_offline(gw, ups):
     assert spec["paths"]["/api/v1/customers"]["get"]["security"] == [{"bearerAuth": []}]
     assert spec["paths"]["/api/v1/auth/login"]["post"]["security"] == []
     page = c.get("/api/docs").get_data(as_text=True)
-    assert "swagger-ui-bundle.js" in page and "http" not in page.split("<script>")[0].lower().replace("<!doctype html>", "")
+    assert "swagger-ui-bundle.js" in page
+    assert "http" not in page.split("<script>")[0].lower().replace("<!doctype html>", "")
     asset = c.get("/api/docs/swagger-ui-bundle.js")
     assert asset.status_code == 200 and len(asset.get_data()) > 100_000
 

@@ -44,7 +44,8 @@ def test_a_json_body_over_the_limit_is_413_and_nothing_is_written(customer_app):
     assert_too_large(r, MiB)
     # The same body just under the limit is created: the size is what was refused.
     assert count_customers(external_id=data["external_id"]) == 0
-    r = c.post(BASE, data=json.dumps(data) + " " * 1000, headers={**manager_headers(), "Content-Type": "application/json"})
+    r = c.post(BASE, data=json.dumps(data) + " " * 1000,
+               headers={**manager_headers(), "Content-Type": "application/json"})
     assert r.status_code == 201, r.get_json()
 
 

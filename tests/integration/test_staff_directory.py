@@ -10,7 +10,8 @@ from tests import support
 
 
 def _publish(user_id: str, version: int, **data) -> str:
-    env = {"id": str(uuid.uuid4()), "type": "gateway.user.changed", "version": 1, "source": "gateway",
+    event_id = str(uuid.uuid4())
+    env = {"id": event_id, "type": "gateway.user.changed", "version": 1, "source": "gateway",
            "occurred_at": datetime.now(timezone.utc).isoformat(), "subject": user_id, "subject_version": version,
            "correlation_id": None, "data": {"user_id": user_id, "role": "manager", "branch": "b1", "team": [],
                                             "active": True, **data}}
@@ -18,7 +19,7 @@ def _publish(user_id: str, version: int, **data) -> str:
     conn.channel().basic_publish(support.EXCHANGE, env["type"], json.dumps(env),
                                  pika.BasicProperties(content_type="application/json", delivery_mode=2))
     conn.close()
-    return env["id"]
+    return event_id
 
 
 def _member(service: str, user_id: str):

@@ -3,7 +3,7 @@ import logging
 from datetime import datetime
 
 import pytest
-from marshmallow import Schema, fields
+from marshmallow import Schema, ValidationError, fields
 
 from chassis import identity as ident
 from chassis.errors import Problem
@@ -35,7 +35,7 @@ def test_event_data_must_match_its_catalogue_schema():
 
 
 def test_envelope_without_required_fields_is_rejected():
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError):
         Envelope.from_dict({"type": "x"})
 
 

@@ -72,12 +72,12 @@ def environment(service: dict) -> dict[str, str]:
 
 def entry_points(args: list[str]) -> list[tuple[str, str | None]]:
     """(module, attribute) for gunicorn's ``module:app``; (module, None) for ``-m module``."""
-    found = []
+    found: list[tuple[str, str | None]] = []
     if "-m" in args:
         found.append((args[args.index("-m") + 1], None))
     if Path(args[0]).name == "gunicorn":
         spec = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*:[A-Za-z_]\w*")  # not 127.0.0.1:8000
-        found += [tuple(a.split(":")) for a in args[1:] if spec.fullmatch(a)]
+        found += [(module, attr) for module, attr in (a.split(":") for a in args[1:] if spec.fullmatch(a))]
     return found
 
 
@@ -293,6 +293,7 @@ def gunicorn_commands() -> dict[str, list[str]]:
     found = {f"Procfile {n}": argv(c) for n, c in procfile().items() if n in WEB_PORTS}
     found |= {f"compose {n}": argv(services()[n]["command"]) for n in WEB_PORTS}
     cmd = re.search(r"^CMD (\[.*\])$", (ROOT / "Dockerfile").read_text(encoding="utf-8"), re.M)
+    assert cmd, "the Dockerfile has no exec-form CMD"
     found["Dockerfile CMD"] = yaml.safe_load(cmd.group(1))
     return found
 
@@ -385,7 +386,8 @@ def seconds(text: str) -> float:
 
 
 def test_the_nginx_parser_refuses_broken_configs():
-    assert parse_nginx("a b 'c d';  # note\nx { y \"z;\"; }") == [("a", ["b", "c d"], None), ("x", [], [("y", ["z;"], None)])]
+    assert parse_nginx("a b 'c d';  # note\nx { y \"z;\"; }") == [("a", ["b", "c d"], None),
+                                                                ("x", [], [("y", ["z;"], None)])]
     for broken in ("a {", "a }", "a b", "a { b }", "{ a; }"):
         with pytest.raises(AssertionError):
             parse_nginx(broken)

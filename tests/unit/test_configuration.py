@@ -11,7 +11,8 @@ def test_readme_table_matches_the_declared_variables():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     documented = set(re.findall(r"^\|\s*`(CRM_[A-Z_]+)`", readme, flags=re.M))
     assert documented == set(VARIABLES), (
-        f"missing from README: {sorted(set(VARIABLES) - documented)}; not in code: {sorted(documented - set(VARIABLES))}")
+        f"missing from README: {sorted(set(VARIABLES) - documented)}; "
+        f"not in code: {sorted(documented - set(VARIABLES))}")
 
 
 def test_code_reads_only_declared_variables():

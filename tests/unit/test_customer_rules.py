@@ -7,8 +7,13 @@ import pytest
 
 from chassis.identity import Identity
 from services.customer import queries, risk, rules
-from services.customer.validators import (birth_date_from_resident_id, resident_id_check_char,
-                                          resident_id_problem, uscc_check_char, uscc_problem)
+from services.customer.validators import (
+    birth_date_from_resident_id,
+    resident_id_check_char,
+    resident_id_problem,
+    uscc_check_char,
+    uscc_problem,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 

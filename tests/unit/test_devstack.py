@@ -75,6 +75,7 @@ def test_ci_runs_make_test():
 # --- devstack/probe.py: how the scripts decide a server is up -------------------------
 
 _spec = importlib.util.spec_from_file_location("devstack_probe", DEVSTACK / "probe.py")
+assert _spec and _spec.loader
 probe = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(probe)
 

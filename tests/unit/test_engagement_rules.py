@@ -97,7 +97,8 @@ def test_occasions_birthday_anniversaries_and_holidays():
     occ = {o.key: o for o in rules.occasions(snap, 2026)}
     assert occ["birthday"].date == date(2026, 5, 20)
     # named after the kind: events carry no label typed for the date
-    assert occ["anniversary_0"].date == date(2026, 9, 1) and occ["anniversary_0"].label == "结婚纪念日 Wedding anniversary"
+    assert occ["anniversary_0"].date == date(2026, 9, 1)
+    assert occ["anniversary_0"].label == "结婚纪念日 Wedding anniversary"
     assert occ["holiday_mid_autumn"].date == date(2026, 9, 25)
 
 

@@ -1,4 +1,6 @@
 """Input validation of the engagement API, without servers."""
+from datetime import date
+
 import pytest
 from marshmallow import ValidationError
 
@@ -50,3 +52,27 @@ def test_activity_capacity_times_cost_must_fit_the_budget():
 
 def test_stats_range_must_be_ordered():
     assert "to" in _errors(schemas.StatsQuery, {"manager_ids": "m1", "from": "2026-02-01", "to": "2026-01-01"})
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "1900-12-31", "2100-01-01", "9999-12-31"])
+def test_days_beyond_the_holiday_calendar_are_refused(day):
+    assert "date" in _errors(schemas.ManagerDateQuery, {"date": day})
+    assert "to" in _errors(schemas.StatsQuery, {"manager_ids": "m", "from": "2026-01-01", "to": day})
+
+
+@pytest.mark.parametrize("when", ["0001-01-01T00:00:00+05:00", "9999-12-31T23:00:00-05:00",
+                                  "2099-12-31T23:59:00-12:00"])   # the last is 2100 in UTC
+def test_times_beyond_the_supported_years_are_refused(when):
+    assert "scheduled_at" in _errors(schemas.VisitPlanIn, {"customer_id": "c", "scheduled_at": when, "objective": "o"})
+
+
+def test_day_arithmetic_holds_at_the_bounds():
+    """What the services do with a day (UTC bounds, the cadence window, the holiday
+    calendar) works on the first and last day the schemas accept."""
+    from services.engagement import access, holidays, rules
+    for day in (date(1901, 1, 1), date(2099, 12, 31)):
+        schemas.ManagerDateQuery().load({"date": day.isoformat()})
+        access.day_bounds(day)
+        rules.cadence_status(None, 3660, day)
+        rules.cadence_status(day, 3660, day)
+        assert holidays.calendar(day.year)

@@ -3,7 +3,7 @@ import importlib
 import re
 from pathlib import Path
 
-import contracts
+import contracts  # noqa: F401  (registers every event type)
 from chassis.events import catalogue
 from contracts.render import render
 
@@ -27,7 +27,8 @@ def test_declared_consumers_are_exactly_the_services_that_handle_the_event():
     handled = {s: set(_handlers(s)) for s in SERVICES}
     for name, et in catalogue().items():
         actual = {s for s in SERVICES if name in handled[s]}
-        assert set(et.consumers) == actual, f"{name}: catalogue says {sorted(et.consumers)}, handlers in {sorted(actual)}"
+        assert set(et.consumers) == actual, (
+            f"{name}: catalogue says {sorted(et.consumers)}, handlers in {sorted(actual)}")
 
 
 def test_every_handled_event_is_in_the_catalogue():
@@ -44,7 +45,8 @@ def test_every_declared_event_is_produced_by_its_producer():
         source = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "services" / module_name).rglob("*.py"))
         for var, value in vars(module).items():
             if hasattr(value, "schema") and hasattr(value, "producer") and value.producer == module_name:
-                assert re.search(rf"\b{var}\.new\(", source), f"{value.name} is declared but services/{module_name} never creates it"
+                assert re.search(rf"\b{var}\.new\(", source), (
+                    f"{value.name} is declared but services/{module_name} never creates it")
 
 
 def test_event_names_follow_the_convention():

@@ -1,9 +1,9 @@
 """Path normalisation before the gateway's routing and policy (gateway/paths.py)."""
 import pytest
 
+from chassis.errors import Problem
 from chassis.identity import MANAGER
 from gateway import policy
-from chassis.errors import Problem
 from gateway.paths import NormalisedPaths, normalise
 from gateway.upstreams import segment
 

@@ -1,5 +1,4 @@
 """Gateway rules without servers: the access table, tokens, throttle maths, view composition, spec merge."""
-import time
 from datetime import datetime, timedelta, timezone
 from types import SimpleNamespace
 
@@ -79,7 +78,7 @@ def test_expired_token_is_401():
 @pytest.mark.parametrize("tamper", [
     lambda t: t[:-2] + ("AA" if not t.endswith("AA") else "BB"),                 # signature
     lambda t: jwt.encode({**jwt.decode(t, options={"verify_signature": False}), "role": "admin"},
-                         "guessed-secret-also-long-enough-for-hs256-x", algorithm="HS256"),                       # re-signed
+                         "guessed-secret-also-long-enough-for-hs256-x", algorithm="HS256"),  # re-signed
     lambda t: jwt.encode(jwt.decode(t, options={"verify_signature": False}), None, algorithm="none"),
 ])
 def test_tampered_token_is_401(tamper):
@@ -166,11 +165,13 @@ def test_audit_merges_newest_first_and_limits():
     outcomes = {
         "customer": _out("customer", "customer", body=[{"at": "2026-01-01T10:00:00+00:00", "action": "update"},
                                                        {"at": "2026-01-01T08:00:00+00:00", "action": "create"}]),
-        "engagement": _out("engagement", "engagement", body=[{"at": "2026-01-01T09:00:00+00:00", "action": "read_unmasked"}]),
+        "engagement": _out("engagement", "engagement",
+                           body=[{"at": "2026-01-01T09:00:00+00:00", "action": "read_unmasked"}]),
         "feedback": _out("feedback", "feedback", None, reason="timeout"),
     }
     merged = compose.audit(outcomes, limit=2)
-    assert [(e["service"], e["action"]) for e in merged["items"]] == [("customer", "update"), ("engagement", "read_unmasked")]
+    assert [(e["service"], e["action"]) for e in merged["items"]] == [("customer", "update"),
+                                                                     ("engagement", "read_unmasked")]
     assert merged["missing"] == [{"part": "feedback", "service": "feedback", "reason": "timeout"}]
 
 

@@ -1,12 +1,10 @@
 """Bounded error lists and the importer's line splitting, without servers."""
-import csv
 import io
 
 import pytest
 
 from chassis.errors import MAX_ERRORS, MAX_PER_LIST, bound_errors, invalid
 from services.customer import importer
-
 
 # --- error lists -----------------------------------------------------------------------
 

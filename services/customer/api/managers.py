@@ -7,11 +7,12 @@ from marshmallow import RAISE, Schema, fields, validate
 
 from chassis import identity
 from chassis.http import page
+from chassis.openapi import problems
 from chassis.schemas import PageQuery
 
 from .. import queries, service, views
 from ..schemas import SORTS, CustomerPage
-from .customers import LIST_PROJECTION
+from .customers import LIST_PROJECTION, tier_counts
 
 blp = Blueprint("managers", __name__, url_prefix="/api/v1/managers", description="Relationship managers' books")
 
@@ -25,8 +26,15 @@ class BookQuery(PageQuery):
 class Book(MethodView):
     @blp.arguments(BookQuery, location="query", unknown=RAISE)
     @blp.response(200, CustomerPage)
+    @problems(blp, 400)
     def get(self, q, manager_id):
-        """A manager's book, paginated (the manager, their supervisor, admins)."""
+        """A manager's book
+
+        The manager's customers (active by default, or archived with `status`), sorted,
+        cursor-paginated and masked as in GET /customers. The manager, their supervisor
+        and their branch's admins may read it; 404 for anyone else, as for an unknown
+        manager. 400: a cursor this service did not write.
+        """
         who = identity.current()
         who.ensure_can_see_manager(manager_id)
         query = {"$and": [{"manager_id": manager_id, "status": q["status"]}, queries.visibility(who)]}
@@ -37,21 +45,27 @@ class Book(MethodView):
 
 class TeamBook(Schema):
     manager_id = fields.String()
-    customers = fields.Integer()
-    tier_distribution = fields.Dict()
+    customers = fields.Integer(metadata={"description": "active customers in the book"})
+    tier_distribution = tier_counts()
 
 
 class TeamOut(Schema):
-    managers = fields.List(fields.Nested(TeamBook))
-    unassigned = fields.Integer()
+    managers = fields.List(fields.Nested(TeamBook), metadata={"description": "by manager id; a supervisor's "
+                                                                           "team members with empty books too"})
+    unassigned = fields.Integer(metadata={"description": "active customers without a manager"})
 
 
 @blp.route("/team")
 class Team(MethodView):
     @blp.response(200, TeamOut)
+    @problems(blp, 403)
     def get(self):
-        """A supervisor's view of the team's books: size and tiers per manager
-        (admins: every manager of the branch). Open a book with /managers/{id}/customers."""
+        """The team's books
+
+        Book size and tier distribution per manager: for a supervisor, their own book and
+        their team's; for an admin, every manager with customers in the branch. Open a
+        book with GET /managers/{manager_id}/customers. 403: managers and auditors.
+        """
         who = identity.current()
         who.ensure_role(identity.SUPERVISOR, identity.ADMIN)
         visible = who.manager_ids_visible()

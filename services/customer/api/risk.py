@@ -5,9 +5,10 @@ from datetime import date, timedelta
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import RAISE, Schema, fields
+from marshmallow import RAISE, Schema, fields, validate
 
 from chassis import identity
+from chassis.openapi import problems
 
 from .. import queries, risk, service
 from ..schemas import ExpiringQuery, RiskIn, SuitabilityQuery
@@ -17,13 +18,67 @@ blp = Blueprint("risk", __name__, url_prefix="/api/v1/risk", description="Risk a
 
 class AssessmentOut(Schema):
     customer_id = fields.String()
-    version = fields.Integer()
-    level = fields.String()
-    score = fields.Integer()
-    answers = fields.Dict()
-    assessed_at = fields.DateTime()
+    version = fields.Integer(metadata={"description": "the customer's version this assessment made"})
+    level = fields.String(allow_none=True, validate=validate.OneOf(risk.LEVELS))
+    score = fields.Integer(allow_none=True, metadata={"description": "points out of 100"})
+    answers = fields.Dict(keys=fields.String(), values=fields.String(), metadata={
+        "description": "question id → option chosen", "example": {"age": "b", "income": "c"}})
+    assessed_at = fields.DateTime(allow_none=True)
+    valid_until = fields.Date(allow_none=True)
+    assessed_by = fields.String(allow_none=True, metadata={"description": "user id (the list only)"})
+
+
+class Option(Schema):
+    value = fields.String(metadata={"example": "b"})
+    label = fields.String(metadata={"example": "30-45"})
+    points = fields.Integer(metadata={"example": 10})
+
+
+class Question(Schema):
+    id = fields.String(metadata={"example": "age"})
+    question = fields.String(metadata={"example": "Your age"})
+    options = fields.List(fields.Nested(Option))
+
+
+class Band(Schema):
+    min_score = fields.Integer(metadata={"description": "inclusive lower bound of the band", "example": 41})
+    level = fields.String(validate=validate.OneOf(risk.LEVELS), metadata={"example": "C3"})
+
+
+class Cap(Schema):
+    question = fields.String(metadata={"example": "loss_tolerance"})
+    option = fields.String(metadata={"example": "a"})
+    max_level = fields.String(validate=validate.OneOf(risk.LEVELS), metadata={"example": "C1"})
+
+
+class QuestionnaireOut(Schema):
+    questions = fields.List(fields.Nested(Question))
+    bands = fields.List(fields.Nested(Band), metadata={"description": "score → level, lowest first"})
+    caps = fields.List(fields.Nested(Cap), metadata={"description": "answers that cap the level whatever the score"})
+
+
+class ExpiringRow(Schema):
+    customer_id = fields.String()
+    name = fields.String()
+    manager_id = fields.String(allow_none=True)
+    risk_level = fields.String(allow_none=True, validate=validate.OneOf(risk.LEVELS))
     valid_until = fields.Date()
-    assessed_by = fields.String(allow_none=True)
+    expired = fields.Boolean(metadata={"description": "valid until a day before today"})
+
+
+class ExpiringOut(Schema):
+    items = fields.List(fields.Nested(ExpiringRow), metadata={"description": "soonest first, at most `limit`"})
+
+
+class SuitabilityOut(Schema):
+    customer_id = fields.String()
+    product_risk = fields.String(validate=validate.OneOf(risk.PRODUCT_LEVELS))
+    customer_level = fields.String(allow_none=True, validate=validate.OneOf(risk.LEVELS),
+                                   metadata={"description": "null: never assessed"})
+    assessment_valid = fields.Boolean()
+    valid_until = fields.Date(allow_none=True)
+    suitable = fields.Boolean()
+    reason = fields.String(metadata={"example": "customer level C2 is below product level R3"})
 
 
 def _assessment(c) -> dict:
@@ -32,10 +87,21 @@ def _assessment(c) -> dict:
             "valid_until": service.as_date(c.risk_valid_until)}
 
 
+ANSWERS_EXAMPLE = {"customer_id": "3f2b…", "answers": {
+    "age": "b", "income": "c", "investable_share": "b", "experience": "c", "knowledge": "b", "horizon": "c",
+    "goal": "c", "loss_tolerance": "b", "reaction": "c", "debt": "c"}}
+
+
 @blp.route("/questionnaire")
 class Questionnaire(MethodView):
+    @blp.response(200, QuestionnaireOut)
     def get(self):
-        """The questions, options and points (docs/risk-questionnaire.md explains the bands)."""
+        """The risk questionnaire
+
+        The questions with their options and points, the score bands (C1–C5) and the
+        answers that cap the level whatever the score. docs/risk-questionnaire.md explains
+        them. Submit the answers to POST /risk/assessments.
+        """
         identity.current()
         return {"questions": risk.questionnaire(),
                 "bands": [{"min_score": lo, "level": lvl} for lo, lvl in risk.BANDS],
@@ -44,17 +110,29 @@ class Questionnaire(MethodView):
 
 @blp.route("/assessments")
 class Assessments(MethodView):
-    @blp.arguments(RiskIn)
+    @blp.arguments(RiskIn, example=ANSWERS_EXAMPLE)
     @blp.response(201, AssessmentOut)
+    @problems(blp, 404, 412)
     def post(self, data):
-        """Score a completed questionnaire: level C1–C5, valid CRM_RISK_VALIDITY_MONTHS."""
+        """Score a completed questionnaire
+
+        Every question answered with one of its options (422 names each question under
+        `answers`). The level (C1–C5) is valid CRM_RISK_VALIDITY_MONTHS; the answers and
+        score are kept in the customer's history. 404: no such customer for the caller;
+        412: concurrent changes to the customer kept winning (retry).
+        """
         c = service.assess_risk(data["customer_id"], data["answers"], identity.current())
         return _assessment(c), 201
 
     @blp.arguments(Schema.from_dict({"customer_id": fields.String(required=True)})(), location="query", unknown=RAISE)
     @blp.response(200, AssessmentOut(many=True))
+    @problems(blp, 404)
     def get(self, q):
-        """A customer's assessments, newest first (from the change history)."""
+        """A customer's risk assessments
+
+        Every assessment, newest first, from the change history: answers, score, level,
+        validity and who assessed. 404: no such customer for the caller.
+        """
         who = identity.current()
         c = service.store.require(q["customer_id"], "customer")
         who.ensure_can_see(c.manager_id, c.branch)
@@ -75,8 +153,16 @@ class Assessments(MethodView):
 @blp.route("/expiring")
 class Expiring(MethodView):
     @blp.arguments(ExpiringQuery, location="query", unknown=RAISE)
+    @blp.response(200, ExpiringOut)
+    @problems(blp, 404)
     def get(self, q):
-        """Assessments expiring within N days (and, with include_expired, those already expired)."""
+        """Risk assessments expiring soon
+
+        Active customers the caller may see (of `manager_id` when given) whose assessment
+        is valid until at most today + `within_days`; with `include_expired`, those already
+        expired too. Soonest first, at most `limit`. 404: a manager outside the caller's
+        reach.
+        """
         who = identity.current()
         today = date.today()
         rng = {"$lte": service._midnight(today + timedelta(days=q["within_days"]))}
@@ -94,15 +180,22 @@ class Expiring(MethodView):
                                              ).sort([("risk_valid_until", 1), ("_id", 1)]).limit(q["limit"])
         return {"items": [{"customer_id": r["_id"], "name": r["name"], "manager_id": r.get("manager_id"),
                            "risk_level": r.get("risk_level"),
-                           "valid_until": service.as_date(r["risk_valid_until"]).isoformat(),
+                           "valid_until": service.as_date(r["risk_valid_until"]),
                            "expired": service.as_date(r["risk_valid_until"]) < today} for r in rows]}
 
 
 @blp.route("/suitability")
 class Suitability(MethodView):
     @blp.arguments(SuitabilityQuery, location="query", unknown=RAISE)
+    @blp.response(200, SuitabilityOut)
+    @problems(blp, 404)
     def get(self, q):
-        """May a product of risk level R be offered? Needs level ≥ R and a valid assessment."""
+        """May a product of a given risk level be offered to this customer (适当性)?
+
+        `suitable` only when the customer has a risk assessment still valid today and its
+        level is at least the product's (C3 covers R1–R3); `reason` says why or why not.
+        404: no such customer for the caller.
+        """
         who = identity.current()
         c = service.store.require(q["customer_id"], "customer")
         who.ensure_can_see(c.manager_id, c.branch)
@@ -118,5 +211,5 @@ class Suitability(MethodView):
         else:
             reason = f"customer level {c.risk_level} covers product level {q['product_risk']}"
         return {"customer_id": c.id, "product_risk": q["product_risk"], "customer_level": c.risk_level,
-                "assessment_valid": valid, "valid_until": until.isoformat() if until else None,
+                "assessment_valid": valid, "valid_until": until,
                 "suitable": ok, "reason": reason}

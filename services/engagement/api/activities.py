@@ -7,11 +7,13 @@ from flask_smorest import Blueprint
 from chassis import identity
 from chassis.errors import not_found
 from chassis.http import etag
+from chassis.openapi import problems
 from contracts import engagement as events
 
 from .. import access, activities as act, slots
 from ..models import Activity, Invitation
-from ..schemas import ActivityIn, ActivityOut, AttendanceIn, EvaluationIn, InvitationOut, RsvpIn
+from ..schemas import (ActivityEvaluationOut, ActivityIn, ActivityOut, AttendanceIn, AttendanceResult, EvaluationIn,
+                       InvitationOut, InviteResult, RsvpIn)
 
 blp = Blueprint("activities", __name__, url_prefix="/api/v1/engagement/activities",
                 description="Client activities: segment, capacity, budget, invitations, RSVP, evaluation")
@@ -35,7 +37,15 @@ def _visible(activity_id: str) -> Activity:
 class Activities(MethodView):
     @blp.arguments(ActivityIn)
     @blp.response(201, ActivityOut)
+    @problems(blp, 403)
     def post(self, data):
+        """Plan a client activity (admins, supervisors)
+
+        A lecture, salon, dinner... for the caller's branch: when, where, capacity, budget
+        (capacity × cost per head may not exceed it, else 422) and the target segment
+        (tiers, classes, tags, managers). It starts `planned`; invite the segment next.
+        403 for other roles. Answers 201 with `ETag` and `Location`.
+        """
         who = identity.current()
         who.ensure_role(*ORGANISERS)
         aid = str(uuid.uuid4())
@@ -48,6 +58,11 @@ class Activities(MethodView):
 
     @blp.response(200, ActivityOut(many=True))
     def get(self):
+        """Client activities
+
+        Activities of the caller's branch (every branch for bank-wide staff), latest
+        start first (at most 200), with the seats taken.
+        """
         who = identity.current()
         q = Activity.objects if who.bank_wide else Activity.objects(branch=who.branch or None)
         return [view(a) for a in q.order_by("-starts_at").limit(200)]
@@ -57,20 +72,37 @@ class Activities(MethodView):
 class ActivityItem(MethodView):
     @blp.response(200, ActivityOut)
     def get(self, activity_id):
+        """One client activity
+
+        404 when there is no such activity in the caller's branch.
+        """
         a = _visible(activity_id)
         return view(a), 200, {"ETag": etag(a.version)}
 
 
 @blp.route("/<activity_id>/invitations")
 class Invitations(MethodView):
+    @blp.response(200, InviteResult)
+    @problems(blp, 403, 409)
     def post(self, activity_id):
-        """Invite every customer of the target segment the caller may see (again: only new ones)."""
+        """Invite the activity's target segment
+
+        Invites every active customer of the segment the caller sees (a manager: their
+        own book). Calling it again invites only customers not invited yet, so it may be
+        called by several managers and after the segment grew. 409 `activity-closed` once
+        the activity is no longer planned; 403 for auditors.
+        """
         who = identity.current()
         who.ensure_role(*ORGANISERS, identity.MANAGER)
         return act.invite(_visible(activity_id), who)
 
     @blp.response(200, InvitationOut(many=True))
     def get(self, activity_id):
+        """Invitations of an activity
+
+        The invitations of the customers the caller sees now, with their answer, seat
+        and attendance (at most 5000).
+        """
         _visible(activity_id)
         query: dict = {"activity_id": activity_id}
         ids = access.visible_customer_ids()   # invitations follow the customers' current books
@@ -83,7 +115,16 @@ class Invitations(MethodView):
 class Rsvp(MethodView):
     @blp.arguments(RsvpIn)
     @blp.response(200, InvitationOut)
+    @problems(blp, 409, 412)
     def post(self, data, activity_id):
+        """Record a customer's answer to an invitation
+
+        `accept` takes a seat while there are any, else puts the customer on the waitlist;
+        `decline` frees the seat, which goes to the longest-waiting customer. The same answer
+        twice changes nothing. 404 when the customer was not invited or is not in the
+        caller's book; 409 `activity-closed` once the activity is no longer planned; 412
+        when another answer for the same customer landed at the same moment (retry).
+        """
         who = identity.current()
         a = _visible(activity_id)
         access.customer(data["customer_id"])
@@ -93,7 +134,17 @@ class Rsvp(MethodView):
 @blp.route("/<activity_id>/attendance")
 class Attendance(MethodView):
     @blp.arguments(AttendanceIn)
+    @blp.response(200, AttendanceResult)
+    @problems(blp, 403, 409, 412)
     def post(self, data, activity_id):
+        """Mark who attended
+
+        Marks the listed customers with an accepted invitation as attended; the others are
+        listed in `refused`. When an organiser marks attendance the activity becomes `held`.
+        Marking again changes nothing. 409 `activity-closed` once it is evaluated or
+        cancelled; 403 for auditors; 412 when the same records kept changing under heavy
+        concurrent use (retry).
+        """
         who = identity.current()
         who.ensure_role(*ORGANISERS, identity.MANAGER)
         return act.mark_attendance(_visible(activity_id), data["customer_ids"], who)
@@ -101,13 +152,29 @@ class Attendance(MethodView):
 
 @blp.route("/<activity_id>/evaluation")
 class Evaluation(MethodView):
+    @blp.response(200, ActivityEvaluationOut)
     def get(self, activity_id):
+        """An activity's figures and evaluation
+
+        Invited, accepted, waitlisted, declined and attended, the attendance rate, the mean
+        satisfaction from the customers' survey answers, and the follow-up actions and notes
+        once evaluated.
+        """
         a = _visible(activity_id)
         return {"activity_id": a.id, "status": a.status, **act.figures(a.id),
                 "follow_up_actions": list(a.follow_up_actions), "notes": a.evaluation_notes}
 
     @blp.arguments(EvaluationIn)
+    @blp.response(200, ActivityEvaluationOut)
+    @problems(blp, 403, 409, 412)
     def post(self, data, activity_id):
+        """Evaluate a held activity (admins, supervisors)
+
+        Follow-up actions and notes; the activity becomes `evaluated` and its figures are
+        published. It may be evaluated again to update them. 409 `illegal-transition` unless
+        the activity was held; 412 when it changed at the same moment (retry); 403 for other
+        roles.
+        """
         who = identity.current()
         who.ensure_role(*ORGANISERS)
         a = act.evaluate(_visible(activity_id), data, who)

@@ -5,11 +5,12 @@ from flask_smorest import Blueprint
 from chassis import identity
 from chassis.errors import invalid
 from chassis.http import etag, if_match_version
+from chassis.openapi import problems
 from chassis.store import AggregateStore
 
 from .. import access, book, rules
 from ..models import CadenceRule
-from ..schemas import CadenceIn, CadenceRuleOut, ManagerDateQuery
+from ..schemas import CadenceIn, CadenceRuleOut, ContactsDue, ManagerDateQuery
 
 blp = Blueprint("cadence", __name__, url_prefix="/api/v1/engagement/cadence",
                 description="Contact frequency rules and customers due for contact")
@@ -20,6 +21,13 @@ store = AggregateStore(CadenceRule, "cadence_rule")
 class Rules(MethodView):
     @blp.response(200, CadenceRuleOut(many=True))
     def get(self):
+        """Contact cadence rules
+
+        How many days may pass between two contacts, per tier (`tier:gold`) and per
+        customer class (`class:hnw`): the built-in defaults with the admins' overrides
+        (`source: custom`, with the `version` to send as `If-Match`). A customer gets the
+        shortest interval of their tier and classes.
+        """
         identity.current()
         custom = {r.id: r for r in CadenceRule.objects}
         keys = sorted(set(rules.DEFAULT_CADENCE) | set(custom))
@@ -33,8 +41,16 @@ class Rules(MethodView):
 class Rule(MethodView):
     @blp.arguments(CadenceIn)
     @blp.response(200, CadenceRuleOut)
+    @problems(blp, 400, 403, 409, 412, 428)
     def put(self, data, kind, value):
-        """Set the interval; the first change creates it, later ones need If-Match."""
+        """Set a contact cadence rule (admins)
+
+        Sets the interval for a tier (`/cadence/tier/gold`) or a customer class
+        (`/cadence/class/hnw`); `kind` is `tier` or `class` and a tier must be a known one
+        (else 422). The first change of a rule creates it; later ones need `If-Match` with
+        its `version` (428 without it, 400 when it is not an ETag, 412 when stale). 409 when
+        two admins create the same rule at once. 403 for other roles.
+        """
         who = identity.current()
         who.ensure_role(identity.ADMIN)
         if kind not in ("tier", "class"):
@@ -55,12 +71,16 @@ class Rule(MethodView):
 @blp.route("/due")
 class Due(MethodView):
     @blp.arguments(ManagerDateQuery, location="query")
+    @blp.response(200, ContactsDue)
+    @problems(blp, 404)
     def get(self, q):
+        """Customers due for contact
+
+        The customers of a manager's book (managers: their own; others name `manager_id`,
+        422 without it) whose next contact is due within 7 days of `date` (default today)
+        or overdue, with the last contact, the cadence and the preferred channel. 404 when
+        the manager is not in the caller's scope.
+        """
         manager_id = access.manager_scope(q.get("manager_id"))
         due, overdue = book.contact_status(manager_id, q.get("date") or access.today())
-        return {"manager_id": manager_id, "due": _json(due), "overdue": _json(overdue)}
-
-
-def _json(items):
-    return [{**i, "last_contact_at": i["last_contact_at"].isoformat() if i["last_contact_at"] else None}
-            for i in items]
+        return {"manager_id": manager_id, "due": due, "overdue": overdue}

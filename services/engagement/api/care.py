@@ -5,12 +5,13 @@ from pymongo.errors import DuplicateKeyError
 
 from chassis import identity
 from chassis.errors import Problem, conflict, invalid
+from chassis.openapi import problems
 from chassis.store import AggregateStore
 from contracts import engagement as events
 
 from .. import access, book, care, holidays, rules
 from ..models import Greeting
-from ..schemas import GreetingIn, GreetingOut, HolidayQuery, ManagerDateQuery
+from ..schemas import GreetingIn, GreetingOut, GreetingsDue, HolidayCalendar, HolidayQuery, ManagerDateQuery
 
 blp = Blueprint("care", __name__, url_prefix="/api/v1/engagement",
                 description="Birthday, holiday and anniversary greetings")
@@ -20,10 +21,19 @@ store = AggregateStore(Greeting, "greeting")
 @blp.route("/greetings/due")
 class GreetingsDue(MethodView):
     @blp.arguments(ManagerDateQuery, location="query")
+    @blp.response(200, GreetingsDue)
+    @problems(blp, 404)
     def get(self, q):
+        """Greetings due on a day
+
+        Birthdays, wedding and other anniversaries and holidays falling on `date` (default
+        today, the bank's day) for the customers of a manager's book (managers: their own;
+        others name `manager_id`, 422 without it) that have not been greeted yet. Send one
+        with `POST /greetings`. 404 when the manager is not in the caller's scope.
+        """
         manager_id = access.manager_scope(q.get("manager_id"))
         day = q.get("date") or access.today()
-        return {"manager_id": manager_id, "date": day.isoformat(),
+        return {"manager_id": manager_id, "date": day,
                 "items": care.due(book.customers_of([manager_id]), day)}
 
 
@@ -31,7 +41,15 @@ class GreetingsDue(MethodView):
 class Greetings(MethodView):
     @blp.arguments(GreetingIn)
     @blp.response(201, GreetingOut)
+    @problems(blp, 404, 409)
     def post(self, data):
+        """Mark a greeting as sent
+
+        Records that the customer was greeted for an occasion of a year (the `occasion`
+        and `year` of an item of `/greetings/due`; 422 when the customer has no such
+        occasion that year), over a channel. Once per occasion: a second one is 409
+        `already-greeted`. 404 when the customer is not in the caller's book.
+        """
         who = identity.current()
         snap = access.customer(data["customer_id"])
         occasion = next((o for o in rules.occasions(snap, data["year"]) if o.key == data["occasion"]), None)
@@ -61,6 +79,10 @@ class Greetings(MethodView):
 class CustomerGreetings(MethodView):
     @blp.response(200, GreetingOut(many=True))
     def get(self, customer_id):
+        """Greetings a customer was sent
+
+        Newest first (at most 200). 404 when the customer is not in the caller's book.
+        """
         access.customer(customer_id)
         return [access.out(r) for r in Greeting._get_collection().find({"customer_id": customer_id}).sort(
             [("sent_at", -1)]).limit(200)]
@@ -69,8 +91,15 @@ class CustomerGreetings(MethodView):
 @blp.route("/holidays")
 class Holidays(MethodView):
     @blp.arguments(HolidayQuery, location="query")
+    @blp.response(200, HolidayCalendar)
     def get(self, q):
+        """The holiday calendar of a year
+
+        The holidays customers are greeted on, with their Gregorian date in `year`
+        (1901–2099); lunar ones (Spring Festival, Mid-Autumn...) are converted from the
+        Chinese lunisolar calendar.
+        """
         identity.current()
         return {"year": q["year"], "source": "lunardate (Chinese lunisolar table 1900–2099) + fixed Gregorian dates",
-                "holidays": [{"key": h.key, "name": h.name, "name_en": h.name_en, "date": h.date.isoformat(),
+                "holidays": [{"key": h.key, "name": h.name, "name_en": h.name_en, "date": h.date,
                               "lunar": h.lunar} for h in holidays.calendar(q["year"])]}

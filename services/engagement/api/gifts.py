@@ -8,6 +8,7 @@ from flask_smorest import Blueprint
 from chassis import identity
 from chassis.errors import conflict, forbidden, not_found
 from chassis.http import etag, if_match_version
+from chassis.openapi import problems
 from chassis.store import AggregateStore
 from contracts import engagement as events
 
@@ -36,7 +37,13 @@ def budget_view(b: Budget) -> dict:
 class Gifts(MethodView):
     @blp.arguments(GiftIn)
     @blp.response(201, GiftOut)
+    @problems(blp, 403)
     def post(self, data):
+        """Add a gift to the catalogue (admins)
+
+        A gift with its unit cost, the stock bought and the tiers it may be given to
+        (empty: every tier). 403 for other roles. Answers 201 with `ETag`.
+        """
         who = identity.current()
         who.ensure_role(identity.ADMIN)
         g = Gift(id=str(uuid.uuid4()), name=data["name"], cost_cents=data["cost_cents"],
@@ -46,6 +53,10 @@ class Gifts(MethodView):
 
     @blp.response(200, GiftOut(many=True))
     def get(self):
+        """The gift catalogue
+
+        Active gifts by name, with what is issued and still available.
+        """
         identity.current()
         return [gift_view(g) for g in Gift.objects(active=True).order_by("name")]
 
@@ -54,6 +65,10 @@ class Gifts(MethodView):
 class GiftItem(MethodView):
     @blp.response(200, GiftOut)
     def get(self, gift_id):
+        """One gift
+
+        With its `ETag` (send it as `If-Match` to restock).
+        """
         identity.current()
         g = gifts.require(gift_id, "gift")
         return gift_view(g), 200, {"ETag": etag(g.version)}
@@ -63,7 +78,13 @@ class GiftItem(MethodView):
 class Restock(MethodView):
     @blp.arguments(RestockIn)
     @blp.response(200, GiftOut)
+    @problems(blp, 400, 403, 412, 428)
     def post(self, data, gift_id):
+        """Restock a gift (admins)
+
+        Adds `add` to the stock. Needs `If-Match` with the gift's ETag (428 without it,
+        400 when it is not an ETag, 412 when the gift changed since). 403 for other roles.
+        """
         who = identity.current()
         who.ensure_role(identity.ADMIN)
         # More slots exist afterwards; the claimed ones stay claimed (no counter to race on).
@@ -76,7 +97,15 @@ class Restock(MethodView):
 class Budgets(MethodView):
     @blp.arguments(BudgetIn)
     @blp.response(201, BudgetOut)
+    @problems(blp, 403, 409)
     def post(self, data):
+        """Set a gift budget (admins)
+
+        The amount a branch may spend on gifts in a year (`2026`), quarter (`2026-Q3`) or
+        month (`2026-07`); an issue spends from the most specific budget covering today.
+        One budget per branch and period: a second is 409 `already-exists`. 403 for other
+        roles, and for an admin setting another branch's budget. Answers 201 with `ETag`.
+        """
         who = identity.current()
         who.ensure_role(identity.ADMIN)
         if who.branch and data["branch"] != who.branch:
@@ -86,7 +115,13 @@ class Budgets(MethodView):
         return budget_view(b), 201, {"ETag": etag(b.version)}
 
     @blp.response(200, BudgetOut(many=True))
+    @problems(blp, 403)
     def get(self):
+        """Gift budgets (admins, supervisors)
+
+        Budgets of the caller's branch (all branches for bank-wide staff) with what is
+        spent and remains. 403 for other roles.
+        """
         who = identity.current()
         who.ensure_role(identity.ADMIN, identity.SUPERVISOR)
         q = Budget.objects(branch=who.branch) if who.branch else Budget.objects
@@ -114,7 +149,19 @@ class Issue(MethodView):
     @blp.arguments(IssueIn)
     @blp.response(201, IssueOut)
     @blp.alt_response(200, schema=IssueOut, description="The same request_id was already issued")
+    @problems(blp, 409)
     def post(self, data, gift_id):
+        """Give a gift to a customer
+
+        Takes one from stock and its cost from the branch's budget covering today. Send a
+        fresh `request_id` per gift and the same one when retrying: a request is issued at
+        most once, and a retry answers 200 with the first issue. 409 when the gift is not
+        for the customer's tier (`not-eligible`), out of stock (`out-of-stock`), no budget
+        covers today (`no-budget`), the budget cannot cover it (`budget-exhausted`), the
+        `request_id` was used for another gift or customer (`request-id-reused`) or is still
+        in flight (`in-progress`). 404 when the gift or the customer (not in the caller's
+        book) does not exist. Answers 201 with `Location`.
+        """
         who = identity.current()
         snap = access.customer(data["customer_id"])
         gift = gifts.get(gift_id)
@@ -174,6 +221,10 @@ class Issue(MethodView):
 class CustomerGifts(MethodView):
     @blp.response(200, IssueOut(many=True))
     def get(self, customer_id):
+        """Gifts a customer was given
+
+        Newest first (at most 200). 404 when the customer is not in the caller's book.
+        """
         access.customer(customer_id)
         return [access.out(r) for r in GiftIssue._get_collection().find({"customer_id": customer_id}).sort(
             [("issued_at", -1)]).limit(200)]

@@ -8,6 +8,7 @@ from flask_smorest import Blueprint
 from chassis import identity
 from chassis.errors import invalid
 from chassis.http import page
+from chassis.openapi import problems
 from chassis.store import AggregateStore
 from contracts import engagement as events
 
@@ -24,7 +25,16 @@ store = AggregateStore(Interaction, "interaction")
 class Interactions(MethodView):
     @blp.arguments(InteractionIn)
     @blp.response(201, InteractionOut)
+    @problems(blp, 404)
     def post(self, data):
+        """Log a contact with a customer
+
+        Records one contact on any channel (phone, WeChat, counter, visit...) with its
+        purpose, summary, outcome, next step and an optional follow-up date, which puts the
+        customer on that day's worklist. `occurred_at` defaults to now and may not be in the
+        future. It counts as the customer's latest contact for the contact cadence. 404 when
+        the customer is not in the caller's book. Answers 201 with `Location`.
+        """
         who = identity.current()
         snap = access.customer(data["customer_id"])
         occurred = access.utc(data.pop("occurred_at", None)) or access.now()
@@ -44,6 +54,11 @@ class Interactions(MethodView):
 class InteractionItem(MethodView):
     @blp.response(200, InteractionOut)
     def get(self, interaction_id):
+        """One interaction
+
+        404 when there is no such interaction or its customer is not in the caller's book
+        now (records follow the customer's current manager).
+        """
         doc = store.require(interaction_id, "interaction")
         access.customer(doc.customer_id)
         return access.out(doc)
@@ -53,7 +68,14 @@ class InteractionItem(MethodView):
 class Timeline(MethodView):
     @blp.arguments(PageQuery, location="query")
     @blp.response(200, InteractionPage)
+    @problems(blp, 400)
     def get(self, q, customer_id):
+        """A customer's contact timeline
+
+        Interactions of one customer, newest first, `limit` per page; pass the answer's
+        `next_cursor` as `cursor` for the next page (400 for a cursor this service did
+        not issue). 404 when the customer is not in the caller's book.
+        """
         access.customer(customer_id)
         rows, nxt = page(Interaction._get_collection(), {"customer_id": customer_id},
                          [("occurred_at", -1), ("_id", -1)], q["limit"], q.get("cursor"))

@@ -14,7 +14,7 @@ blp = Blueprint("snapshots", __name__, url_prefix="/api/v1/engagement/customers"
 
 class SnapshotOut(Schema):
     id = fields.String()
-    version = fields.Integer()
+    version = fields.Integer(metadata={"description": "the customer version this copy reflects"})
     name = fields.String()
     tier = fields.String(allow_none=True)
     manager_id = fields.String(allow_none=True)
@@ -25,6 +25,12 @@ class SnapshotOut(Schema):
 class Snapshot(MethodView):
     @blp.response(200, SnapshotOut)
     def get(self, customer_id):
+        """This service's copy of a customer
+
+        The few customer fields engagement keeps (from the customer service's events) to
+        plan contacts and care, always masked. 404 when the copy has not arrived yet or the
+        customer is not in the caller's scope. For the profile itself ask the customer service.
+        """
         who = identity.current()
         snap = snapshots.get(customer_id)
         if snap is None:

@@ -6,42 +6,47 @@ from flask_smorest import Blueprint
 
 from chassis import identity
 from chassis.errors import not_found
+from chassis.openapi import problems
 
 from .. import access, activities as act, book, care
 from ..models import Activity, GiftIssue, Greeting, Interaction, Reminder, Visit
-from ..schemas import ManagerDateQuery, ReminderDoneIn, StatsQuery
+from ..schemas import (CustomerSummary, ManagerDateQuery, ReminderDoneIn, ReminderOut, Reminders, StatsOut, StatsQuery,
+                       WorklistOut)
 
-blp = Blueprint("views", __name__, url_prefix="/api/v1/engagement",
+blp = Blueprint("engagement-views", __name__, url_prefix="/api/v1/engagement",
                 description="Composed views: customer summary, worklist, team stats, account reminders")
 
 UPCOMING_CARE_DAYS = 30
 
 
-def _iso(v):
-    return v.isoformat() if hasattr(v, "isoformat") else v
-
-
+# Rows are handed to the response schemas as read; the schemas write dates and times.
 def _interaction(r):
     return {"id": r["_id"], "channel": r["channel"], "purpose": r["purpose"], "outcome": r.get("outcome"),
-            "occurred_at": _iso(r["occurred_at"]), "manager_id": r.get("manager_id"),
-            "follow_up_date": _iso(r.get("follow_up_date"))}
+            "occurred_at": r["occurred_at"], "manager_id": r.get("manager_id"),
+            "follow_up_date": r.get("follow_up_date")}
 
 
 def _visit(r):
-    return {"id": r["_id"], "status": r["status"], "kind": r.get("kind"), "scheduled_at": _iso(r["scheduled_at"]),
-            "objective": (r.get("plan") or {}).get("objective"), "visited_at": _iso(r.get("visited_at")),
+    return {"id": r["_id"], "status": r["status"], "kind": r.get("kind"), "scheduled_at": r["scheduled_at"],
+            "objective": (r.get("plan") or {}).get("objective"), "visited_at": r.get("visited_at"),
             "rating": (r.get("evaluation") or {}).get("rating"), "customer_id": r["customer_id"]}
 
 
 def _reminder(r):
     return {"id": r["_id"], "kind": r["kind"], "customer_id": r["customer_id"], "account_ref": r.get("account_ref"),
-            "details": {k: _iso(v) for k, v in (r.get("details") or {}).items()},
-            "occurred_at": _iso(r.get("occurred_at")), "status": r.get("status")}
+            "details": r.get("details") or {}, "occurred_at": r.get("occurred_at"), "status": r.get("status")}
 
 
 @blp.route("/customers/<customer_id>/summary")
 class Summary(MethodView):
+    @blp.response(200, CustomerSummary)
     def get(self, customer_id):
+        """A customer's engagement summary
+
+        What the customer 360 shows from this service: the latest interactions and visits,
+        greetings due in the next 30 days and open account reminders. 404 when the customer
+        is not in the caller's book.
+        """
         snap = access.customer(customer_id)
         inter = Interaction._get_collection().find({"customer_id": customer_id}).sort(
             [("occurred_at", -1), ("_id", -1)]).limit(5)
@@ -58,7 +63,17 @@ class Summary(MethodView):
 @blp.route("/worklist")
 class Worklist(MethodView):
     @blp.arguments(ManagerDateQuery, location="query")
+    @blp.response(200, WorklistOut)
+    @problems(blp, 404)
     def get(self, q):
+        """A manager's engagement work for a day
+
+        For `date` (default today, the bank's day) and a manager's book (managers: their
+        own; others name `manager_id`, 422 without it): greetings due, customers due and
+        overdue for contact, visits planned that day, open account reminders and
+        interactions to follow up that day. 404 when the manager is not in the caller's
+        scope.
+        """
         manager_id = access.manager_scope(q.get("manager_id"))
         day = q.get("date") or access.today()
         customers = book.customers_of([manager_id])
@@ -75,24 +90,30 @@ class Worklist(MethodView):
             {"customer_id": {"$in": ids}, "follow_up_date": {"$gte": start.replace(hour=0, minute=0) - timedelta(days=1),
                                                               "$lt": end}})
         day_dt = day.isoformat()
-        return {"manager_id": manager_id, "date": day_dt,
+        return {"manager_id": manager_id, "date": day,
                 "greetings_due": care.due(customers, day),
-                "contacts_due": [_json(i) for i in due],
-                "contacts_overdue": [_json(i) for i in overdue],
+                "contacts_due": due,
+                "contacts_overdue": overdue,
                 "visits_planned": [{**_visit(r), "name": names.get(r["customer_id"])} for r in visits],
                 "account_reminders": [{**_reminder(r), "name": names.get(r["customer_id"])} for r in reminders],
                 "follow_ups_due": [{**_interaction(r), "customer_id": r["customer_id"]} for r in follow_ups
                                    if r.get("follow_up_date") and r["follow_up_date"].date().isoformat() == day_dt]}
 
 
-def _json(i):
-    return {**i, "last_contact_at": _iso(i["last_contact_at"])}
-
-
 @blp.route("/stats")
 class Stats(MethodView):
     @blp.arguments(StatsQuery, location="query")
+    @blp.response(200, StatsOut)
+    @problems(blp, 404)
     def get(self, q):
+        """Team engagement figures over a period
+
+        For the listed managers (`manager_ids`, comma-separated) from `from` to `to`
+        (inclusive days): per manager the customers in the book, how many were contacted,
+        interactions, completed visits, greetings and gifts; contact coverage overall and
+        per manager; and the activities of the caller's branch starting in the period with
+        their figures. 404 when a manager is not in the caller's scope.
+        """
         who = identity.current()
         managers = access.managers_scope(q["manager_ids"])
         start, end = access.day_bounds(q["from_"])[0], access.day_bounds(q["to"])[1]
@@ -127,18 +148,27 @@ class Stats(MethodView):
         acts = []
         for a in Activity._get_collection().find(aq).sort([("starts_at", 1)]).limit(200):
             f = act.figures(a["_id"])
-            acts.append({"id": a["_id"], "name": a["name"], "type": a["type"], "starts_at": _iso(a["starts_at"]),
+            acts.append({"id": a["_id"], "name": a["name"], "type": a["type"], "starts_at": a["starts_at"],
                          "status": a.get("status"), **f})
-        return {"manager_ids": managers, "from": q["from_"].isoformat(), "to": q["to"].isoformat(),
+        return {"manager_ids": managers, "from_": q["from_"], "to": q["to"],
                 "contact_coverage": {"overall": round(len(contacted) / len(ids), 4) if ids else None,
                                      "per_manager": coverage},
                 "activities": acts, "per_manager": per}
 
 
 @blp.route("/reminders")
-class Reminders(MethodView):
+class RemindersList(MethodView):
     @blp.arguments(ManagerDateQuery, location="query")
+    @blp.response(200, Reminders)
+    @problems(blp, 404)
     def get(self, q):
+        """Open account reminders of a manager's book
+
+        Balance changes, maturing deposits and dormant accounts reported by core banking
+        for the customers of a manager's book (managers: their own; others name
+        `manager_id`, 422 without it), newest first, at most 500. `date` is not used. 404
+        when the manager is not in the caller's scope.
+        """
         manager_id = access.manager_scope(q.get("manager_id"))
         ids = [c["id"] for c in book.customers_of([manager_id])]
         rows = Reminder._get_collection().find({"customer_id": {"$in": ids}, "status": "open"}).sort(
@@ -149,7 +179,14 @@ class Reminders(MethodView):
 @blp.route("/reminders/<reminder_id>")
 class ReminderItem(MethodView):
     @blp.arguments(ReminderDoneIn)
+    @blp.response(200, ReminderOut)
     def patch(self, data, reminder_id):
+        """Close an account reminder
+
+        `{"status": "done"}` once the manager has acted on it; doing it again changes
+        nothing. 404 when there is no such reminder or its customer is not in the caller's
+        book.
+        """
         r = Reminder._get_collection().find_one({"_id": reminder_id})
         if r is None:
             raise not_found("reminder")

@@ -1,5 +1,6 @@
 """Visits (客户拜访): plan before, record during, evaluate after; rolling visits over a book."""
 import uuid
+from datetime import datetime, timezone
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
@@ -7,13 +8,14 @@ from flask_smorest import Blueprint
 from chassis import identity
 from chassis.errors import conflict, invalid
 from chassis.http import etag, if_match_version, page
+from chassis.openapi import problems
 from chassis.store import AggregateStore
 from contracts import engagement as events
 
 from .. import access, book, rules
 from ..models import Visit
-from ..schemas import (RollingQuery, VisitCancelIn, VisitEvaluateIn, VisitOut, VisitPage, VisitPlanIn, VisitQuery,
-                       VisitRecordIn)
+from ..schemas import (RollingPage, RollingQuery, VisitCancelIn, VisitEvaluateIn, VisitOut, VisitPage, VisitPlanIn,
+                       VisitQuery, VisitRecordIn)
 
 blp = Blueprint("visits", __name__, url_prefix="/api/v1/engagement/visits",
                 description="Visit planning, recording and evaluation")
@@ -40,7 +42,15 @@ def _reply(v: Visit, code: int = 200):
 class Visits(MethodView):
     @blp.arguments(VisitPlanIn)
     @blp.response(201, VisitOut)
+    @problems(blp, 404)
     def post(self, data):
+        """Plan a visit
+
+        Plans a visit to a customer of the caller's book: when, the objective, and the
+        preparation (materials, checklist, opening, expected objections). The visit starts
+        `planned`; then `start`, `record`, `evaluate` or `cancel` it. 404 when the customer
+        is not in the caller's book. Answers 201 with `ETag` and `Location`.
+        """
         who = identity.current()
         snap = access.customer(data["customer_id"])
         vid = str(uuid.uuid4())
@@ -53,7 +63,15 @@ class Visits(MethodView):
 
     @blp.arguments(VisitQuery, location="query")
     @blp.response(200, VisitPage)
+    @problems(blp, 400, 404)
     def get(self, q):
+        """List visits
+
+        Visits of one customer (`customer_id`), or of the customers in the caller's book
+        (or the named manager's, `manager_id`), by scheduled time, oldest first; filter by
+        `status` and a `from`/`to` day range. Cursor-paginated (400 for a bad cursor); 404
+        when the customer or manager is not in the caller's scope.
+        """
         query: dict = {}
         if q.get("customer_id"):
             access.customer(q["customer_id"])
@@ -79,8 +97,16 @@ class Visits(MethodView):
 @blp.route("/rolling")
 class Rolling(MethodView):
     @blp.arguments(RollingQuery, location="query")
+    @blp.response(200, RollingPage)
+    @problems(blp, 404)
     def get(self, q):
-        """Rolling visits: the whole book, least recently visited first (never visited on top)."""
+        """Rolling visits: whom to visit next
+
+        The whole book of a manager (managers: their own; others name `manager_id`, 422
+        without it), customers never visited first, then the least recently visited, each
+        with the next visit already planned, if any. `total` is the size of the book, `items`
+        the first `limit` of it. 404 when the manager is not in the caller's scope.
+        """
         manager_id = access.manager_scope(q.get("manager_id"))
         customers = book.customers_of([manager_id])
         ids = [c["id"] for c in customers]
@@ -94,18 +120,23 @@ class Rolling(MethodView):
                 if cur is None or r["scheduled_at"] < cur["scheduled_at"]:
                     planned[r["customer_id"]] = {"visit_id": r["_id"], "scheduled_at": r["scheduled_at"]}
         items = [{"customer_id": c["id"], "name": c.get("name"), "tier": c.get("tier"),
-                  "last_visited_at": last.get(c["id"]).isoformat() if last.get(c["id"]) else None,
-                  "next_planned": ({"visit_id": planned[c["id"]]["visit_id"],
-                                    "scheduled_at": planned[c["id"]]["scheduled_at"].isoformat()}
-                                   if c["id"] in planned else None)} for c in customers]
-        items.sort(key=lambda i: (i["last_visited_at"] is not None, i["last_visited_at"] or "", i["name"] or ""))
+                  "last_visited_at": last.get(c["id"]), "next_planned": planned.get(c["id"])} for c in customers]
+        items.sort(key=lambda i: (i["last_visited_at"] is not None, i["last_visited_at"] or _NEVER, i["name"] or ""))
         return {"manager_id": manager_id, "items": items[:q["limit"]], "total": len(items)}
+
+
+_NEVER = datetime.min.replace(tzinfo=timezone.utc)
 
 
 @blp.route("/<visit_id>")
 class VisitItem(MethodView):
     @blp.response(200, VisitOut)
     def get(self, visit_id):
+        """One visit
+
+        With its `ETag`: send it as `If-Match` to move the visit on. 404 when there is no
+        such visit or its customer is not in the caller's book now.
+        """
         return _reply(_visible(visit_id))
 
 
@@ -135,7 +166,18 @@ def _completed(v: Visit) -> list:
 @blp.route("/<visit_id>/start")
 class Start(MethodView):
     @blp.response(200, VisitOut)
+    @problems(blp, 400, 409, 412, 428)
     def post(self, visit_id):
+        """Start a visit
+
+        The manager is with the customer: `planned` → `in_progress`, and `visited_at` is
+        now.
+
+        Needs `If-Match` with the visit's ETag (428 without it, 400 when it is not an ETag,
+        412 when the visit changed since). 409 `illegal-transition` when the visit's state
+        does not allow it (states: planned → in_progress → recorded → completed; planned or
+        in_progress → cancelled).
+        """
         return _transition(visit_id, "start", lambda v: setattr(v, "visited_at", access.now()))
 
 
@@ -143,7 +185,19 @@ class Start(MethodView):
 class Record(MethodView):
     @blp.arguments(VisitRecordIn)
     @blp.response(200, VisitOut)
+    @problems(blp, 400, 409, 412, 428)
     def post(self, data, visit_id):
+        """Record what happened at a visit
+
+        Notes, needs found, commitments and the next appointment (which must come after
+        the visit, else 422): `planned` or `in_progress` → `recorded`. `visited_at`
+        defaults to when the visit was started, or now.
+
+        Needs `If-Match` with the visit's ETag (428 without it, 400 when it is not an ETag,
+        412 when the visit changed since). 409 `illegal-transition` when the visit's state
+        does not allow it (states: planned → in_progress → recorded → completed; planned or
+        in_progress → cancelled).
+        """
         visited = access.utc(data.pop("visited_at", None))
         nxt = access.utc(data.get("next_appointment_at"))
 
@@ -159,7 +213,19 @@ class Record(MethodView):
 class Evaluate(MethodView):
     @blp.arguments(VisitEvaluateIn)
     @blp.response(200, VisitOut)
+    @problems(blp, 400, 409, 412, 428)
     def post(self, data, visit_id):
+        """Evaluate a visit
+
+        Outcome, whether the objective was met, a 1–5 rating and lessons: `recorded` →
+        `completed`. The customer then gets a follow-up satisfaction survey from the
+        feedback service.
+
+        Needs `If-Match` with the visit's ETag (428 without it, 400 when it is not an ETag,
+        412 when the visit changed since). 409 `illegal-transition` when the visit's state
+        does not allow it (states: planned → in_progress → recorded → completed; planned or
+        in_progress → cancelled).
+        """
         def apply(v: Visit):
             v.evaluation = data
             v.completed_at = access.now()
@@ -170,6 +236,16 @@ class Evaluate(MethodView):
 class Cancel(MethodView):
     @blp.arguments(VisitCancelIn)
     @blp.response(200, VisitOut)
+    @problems(blp, 400, 409, 412, 428)
     def post(self, data, visit_id):
+        """Cancel a visit
+
+        With a reason: `planned` or `in_progress` → `cancelled`.
+
+        Needs `If-Match` with the visit's ETag (428 without it, 400 when it is not an ETag,
+        412 when the visit changed since). 409 `illegal-transition` when the visit's state
+        does not allow it (states: planned → in_progress → recorded → completed; planned or
+        in_progress → cancelled).
+        """
         return _transition(visit_id, "cancel", lambda v: setattr(v, "cancel_reason", data["reason"]),
                            lambda v: [events.VISIT_CANCELLED.new(v.id, _data(v))])

@@ -1,4 +1,4 @@
-"""Helpers the resource modules share: visibility filters, customer lookup."""
+"""Helpers the resource modules share: visibility filters, customer lookup, documented headers."""
 from __future__ import annotations
 
 from chassis.errors import invalid
@@ -34,3 +34,13 @@ def requested_managers(who: Identity, raw: str | None) -> set[str] | None:
     for m in ids:
         who.ensure_can_see_manager(m)
     return ids
+
+
+# Response headers, documented where an operation sends them.
+ETAG = {"ETag": {"description": "The record's version, quoted (\"3\"): send it back as If-Match to change it.",
+                 "schema": {"type": "string"}}}
+CREATED = {**ETAG, "Location": {"description": "Where the new record is read.", "schema": {"type": "string"}}}
+# Updates are optimistic: the version read goes back as If-Match (428 without, 412 when stale).
+IF_MATCH = {"in": "header", "name": "If-Match", "required": True, "schema": {"type": "string"},
+            "description": "The ETag you read, e.g. \"3\" (428 without it, 412 when the record changed since, "
+                           "400 when it is not a version)", "example": "\"1\""}

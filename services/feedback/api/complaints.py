@@ -5,13 +5,14 @@ from flask_smorest import Blueprint
 from chassis import identity
 from chassis.errors import not_found
 from chassis.http import etag, if_match_version, page
+from chassis.openapi import problems
 
 from .. import complaints as ops
 from .. import policies, rules
 from ..models import Complaint
 from ..schemas import (AssignIn, ComplaintIn, ComplaintOut, ComplaintPage, ComplaintQuery, ConfirmIn,
                        HistoryEntry, NoteIn, ReopenIn, ResolveIn)
-from .common import customer_for_write, visible_filter
+from .common import CREATED, ETAG, IF_MATCH, customer_for_write, visible_filter
 
 blp = Blueprint("complaints", __name__, url_prefix="/api/v1/feedback/complaints",
                 description="Complaints: opened → assigned → in_progress → resolved → closed, reopen")
@@ -46,8 +47,17 @@ def view(c, at=None) -> dict:
 @blp.route("")
 class Complaints(MethodView):
     @blp.arguments(ComplaintIn)
-    @blp.response(201, ComplaintOut)
+    @blp.response(201, ComplaintOut, headers=CREATED)
+    @problems(blp, 400)
     def post(self, data):
+        """Open a complaint
+
+        Opens a complaint (投诉) about one of the caller's customers, status `opened`. Its
+        response and resolution deadlines come from the SLA table (severity × the
+        customer's tier, see `GET /settings/sla`). The customer must be known to the
+        feedback service and not archived (422 on `customer_id` otherwise). Publishes
+        `feedback.complaint.opened`.
+        """
         who = identity.current()
         snap = customer_for_write(data["customer_id"], who)
         c = ops.open_complaint(data, snap, who)
@@ -55,7 +65,15 @@ class Complaints(MethodView):
 
     @blp.arguments(ComplaintQuery, location="query")
     @blp.response(200, ComplaintPage)
+    @problems(blp, 400)
     def get(self, q):
+        """List complaints
+
+        The complaints the caller may see, newest first, optionally filtered by status,
+        customer and manager (a filter only narrows what the caller sees). Each carries
+        its `sla_state` now and the `allowed_actions`. Cursor-paginated: pass
+        `next_cursor` back as `cursor` (400 for a cursor not made by this list).
+        """
         who = identity.current()
         filters = {k: q[k] for k in ("status", "customer_id", "manager_id") if q.get(k)}
         # AND-ed, so a manager_id filter can only narrow what the caller may see
@@ -66,8 +84,14 @@ class Complaints(MethodView):
 
 @blp.route("/<complaint_id>")
 class ComplaintItem(MethodView):
-    @blp.response(200, ComplaintOut)
+    @blp.response(200, ComplaintOut, headers=ETAG)
     def get(self, complaint_id):
+        """Read a complaint
+
+        One complaint with its deadlines, `sla_state` and `allowed_actions`; the `ETag`
+        is what the workflow actions take as `If-Match`. A manager sees the complaints of
+        their customers, and those assigned to them until closed; others get 404.
+        """
         c = require(complaint_id, identity.current())
         return view(c), 200, {"ETag": etag(c.version)}
 
@@ -76,6 +100,11 @@ class ComplaintItem(MethodView):
 class ComplaintHistory(MethodView):
     @blp.response(200, HistoryEntry(many=True))
     def get(self, complaint_id):
+        """A complaint's history
+
+        Every change to the complaint, newest first (at most 100): the version it made,
+        who and when, why, and each field's old and new value.
+        """
         require(complaint_id, identity.current())
         return ops.store.history(complaint_id)
 
@@ -88,37 +117,86 @@ def _act(complaint_id: str, action: str, payload: dict):
     return view(c), 200, {"ETag": etag(c.version)}
 
 
+WORKFLOW_ERRORS = (400, 409, 412, 428)
+
+
 @blp.route("/<complaint_id>/assign", methods=["POST"])
 @blp.arguments(AssignIn)
-@blp.response(200, ComplaintOut)
+@blp.response(200, ComplaintOut, headers=ETAG)
+@blp.doc(parameters=[IF_MATCH])
+@problems(blp, *WORKFLOW_ERRORS)
 def assign(data, complaint_id):
+    """Assign a complaint
+
+    Hands the complaint to `assignee_id` (opened, assigned or in_progress → assigned),
+    who then sees it until it is closed. The assignee must be an active manager,
+    supervisor or admin within the caller's team or branch (422 on `assignee_id`
+    otherwise). Send the `ETag` read as `If-Match`; an action the status does not allow
+    is 409 with `allowed` listing those it does. Publishes `feedback.complaint.assigned`.
+    """
     return _act(complaint_id, "assign", data)
 
 
 @blp.route("/<complaint_id>/start", methods=["POST"])
 @blp.arguments(NoteIn)
-@blp.response(200, ComplaintOut)
+@blp.response(200, ComplaintOut, headers=ETAG)
+@blp.doc(parameters=[IF_MATCH])
+@problems(blp, *WORKFLOW_ERRORS)
 def start(data, complaint_id):
+    """Start work on a complaint
+
+    The assignee takes the complaint in hand (assigned → in_progress); this meets the
+    response deadline. Send the `ETag` read as `If-Match`; 409 when the status does not
+    allow it.
+    """
     return _act(complaint_id, "start", data)
 
 
 @blp.route("/<complaint_id>/resolve", methods=["POST"])
 @blp.arguments(ResolveIn)
-@blp.response(200, ComplaintOut)
+@blp.response(200, ComplaintOut, headers=ETAG)
+@blp.doc(parameters=[IF_MATCH])
+@problems(blp, *WORKFLOW_ERRORS)
 def resolve(data, complaint_id):
+    """Resolve a complaint
+
+    Records the `outcome` (in_progress → resolved) and whether it was resolved within
+    the SLA; the customer then confirms or rejects it (see confirm). A blank outcome is
+    422. Send the `ETag` read as `If-Match`; 409 when the status does not allow it.
+    Publishes `feedback.complaint.resolved`.
+    """
     return _act(complaint_id, "resolve", data)
 
 
 @blp.route("/<complaint_id>/confirm", methods=["POST"])
 @blp.arguments(ConfirmIn)
-@blp.response(200, ComplaintOut)
+@blp.response(200, ComplaintOut, headers=ETAG)
+@blp.doc(parameters=[IF_MATCH])
+@problems(blp, *WORKFLOW_ERRORS)
 def confirm(data, complaint_id):
-    """The customer's answer to the resolution: confirmed closes it, not confirmed reopens it."""
+    """Record the customer's answer to a resolution
+
+    `confirmed: true` closes the complaint (resolved → closed, publishes
+    `feedback.complaint.closed`); `confirmed: false` reopens it for a new cycle with a
+    fresh resolution deadline (resolved → in_progress, publishes
+    `feedback.complaint.reopened`). A resolution left unanswered for
+    `confirm_timeout_hours` is closed by the service. Send the `ETag` read as
+    `If-Match`; 409 when the complaint is not resolved.
+    """
     return _act(complaint_id, "confirm", data)
 
 
 @blp.route("/<complaint_id>/reopen", methods=["POST"])
 @blp.arguments(ReopenIn)
-@blp.response(200, ComplaintOut)
+@blp.response(200, ComplaintOut, headers=ETAG)
+@blp.doc(parameters=[IF_MATCH])
+@problems(blp, *WORKFLOW_ERRORS)
 def reopen(data, complaint_id):
+    """Reopen a complaint
+
+    Reopens a resolved or closed complaint for a new cycle (→ in_progress) with a fresh
+    resolution deadline counted from now; `reason` is required (422 when blank). Send
+    the `ETag` read as `If-Match`; 409 when the status does not allow it. Publishes
+    `feedback.complaint.reopened`.
+    """
     return _act(complaint_id, "reopen", data)

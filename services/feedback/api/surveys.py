@@ -7,13 +7,14 @@ from flask_smorest import Blueprint
 from chassis import identity
 from chassis.errors import not_found
 from chassis.http import etag, page
+from chassis.openapi import problems
 
 from .. import surveys as ops
 from ..models import SurveyTemplate
 from ..snapshots import CustomerSnapshot
 from ..schemas import (DistributionIn, DistributionOut, InvitationOut, InvitationPage, InvitationQuery,
                        Query, ResponseIn, ResponseOut, SurveyIn, SurveyOut)
-from .common import visible_filter
+from .common import CREATED, ETAG, visible_filter
 
 blp = Blueprint("surveys", __name__, url_prefix="/api/v1/feedback",
                 description="Survey templates, distribution, invitations and responses")
@@ -28,8 +29,16 @@ def _view(doc):
 @blp.route("/surveys")
 class Surveys(MethodView):
     @blp.arguments(SurveyIn)
-    @blp.response(201, SurveyOut)
+    @blp.response(201, SurveyOut, headers=CREATED)
+    @problems(blp, 400, 403)
     def post(self, data):
+        """Create a survey
+
+        Supervisors and admins (403 otherwise) create a survey template (问卷): questions
+        of type rating (answer 1–5), nps (0–10), single or multiple (at least two
+        distinct `options`) and text (at most 2000 characters). Question keys are
+        `[a-z][a-z0-9_]*`, unique in the survey; they name the answers.
+        """
         who = identity.current()
         who.ensure_role(identity.SUPERVISOR, identity.ADMIN)
         questions = [{k: v for k, v in q.items() if v is not None} for q in data.pop("questions")]
@@ -39,7 +48,13 @@ class Surveys(MethodView):
 
     @blp.arguments(Query, location="query")
     @blp.response(200, SurveyOut(many=True))
+    @problems(blp, 400)
     def get(self, q):
+        """List surveys
+
+        Active survey templates, newest first, at most `limit` of them (every member of
+        staff sees every survey). The answer is a plain list without a next cursor.
+        """
         identity.current()
         rows, _ = page(ops.templates.collection, {"status": "active"}, [("created_at", -1)], q["limit"],
                        q.get("cursor"))
@@ -48,8 +63,13 @@ class Surveys(MethodView):
 
 @blp.route("/surveys/<survey_id>")
 class SurveyItem(MethodView):
-    @blp.response(200, SurveyOut)
+    @blp.response(200, SurveyOut, headers=ETAG)
     def get(self, survey_id):
+        """Read a survey
+
+        One survey template with its questions; `followup-default` is the built-in
+        follow-up (回访) survey once it has been used.
+        """
         identity.current()
         t = ops.templates.require(survey_id, "survey")
         return _view(t), 200, {"ETag": etag(t.version)}
@@ -59,8 +79,17 @@ class SurveyItem(MethodView):
 class Distributions(MethodView):
     @blp.arguments(DistributionIn)
     @blp.response(201, DistributionOut)
+    @problems(blp, 400)
     def post(self, data, survey_id):
-        """Invite every customer of the segment the caller sees (from the local snapshots)."""
+        """Distribute a survey to a segment
+
+        Invites every customer the caller sees who matches the segment (tiers, classes,
+        tags, managers; empty lists match everyone) and is not archived, from the feedback
+        service's copy of the customers. Invitation ids are
+        `<distribution_id>:<customer_id>`, so repeating the call with the same
+        `distribution_id` invites nobody twice (`already_invited` counts them). 404 for
+        an unknown survey, or a manager in `manager_ids` the caller may not see.
+        """
         who = identity.current()
         t = ops.templates.require(survey_id, "survey")
         seg = data["segment"]
@@ -85,7 +114,15 @@ class Distributions(MethodView):
 class Invitations(MethodView):
     @blp.arguments(InvitationQuery, location="query")
     @blp.response(200, InvitationPage)
+    @problems(blp, 400)
     def get(self, q):
+        """List survey invitations
+
+        Invitations to the caller's customers, newest first, filtered by customer,
+        survey, status and `context_id` (the distribution, visit, activity or complaint a
+        follow-up belongs to). Cursor-paginated: pass `next_cursor` back as `cursor` (400
+        for a cursor not made by this list).
+        """
         who = identity.current()
         query = visible_filter(who)
         for k in ("customer_id", "survey_id", "status"):
@@ -99,8 +136,13 @@ class Invitations(MethodView):
 
 @blp.route("/invitations/<invitation_id>")
 class InvitationItem(MethodView):
-    @blp.response(200, InvitationOut)
+    @blp.response(200, InvitationOut, headers=ETAG)
     def get(self, invitation_id):
+        """Read a survey invitation
+
+        One invitation: the survey, the customer, what it follows up (`context`) and
+        whether it was answered.
+        """
         inv = ops.require_invitation(invitation_id, identity.current())
         return _view(inv), 200, {"ETag": etag(inv.version)}
 
@@ -109,8 +151,16 @@ class InvitationItem(MethodView):
 class InvitationResponse(MethodView):
     @blp.arguments(ResponseIn)
     @blp.response(201, ResponseOut)
+    @problems(blp, 400, 409)
     def post(self, data, invitation_id):
-        """Record the customer's answers (one response per invitation: a second is 409)."""
+        """Record a survey response
+
+        The customer's answers, question key → answer, checked against the survey
+        (422 with `answers.<key>` errors: unknown key, required answer missing, value of
+        the wrong kind). One response per invitation: a second one, even at the same
+        time, is 409. Publishes `feedback.survey.responded` with the scores (never the
+        text answers).
+        """
         who = identity.current()
         inv = ops.require_invitation(invitation_id, who)
         r = ops.respond(inv, data["answers"], who)
@@ -118,6 +168,10 @@ class InvitationResponse(MethodView):
 
     @blp.response(200, ResponseOut)
     def get(self, invitation_id):
+        """Read a survey response
+
+        The response to an invitation; 404 while it has not been answered.
+        """
         ops.require_invitation(invitation_id, identity.current())
         r = ops.responses.get(invitation_id)
         if r is None:

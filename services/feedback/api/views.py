@@ -1,27 +1,23 @@
 """What the gateway composes: customer 360 summary, worklist, team dashboard; and the
 satisfaction figures (CSAT, NPS) by month, manager, tier or survey."""
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields
 
 from chassis import identity
 from chassis.errors import not_found
+from chassis.openapi import problems
 
 from .. import complaints as cops
 from .. import figures, policies, rules, snapshots, surveys
-from ..schemas import RangeQuery, SatisfactionQuery, WorklistQuery
+from ..schemas import CustomerSummary as CustomerSummaryOut
+from ..schemas import (FeedbackStats, FeedbackWorklist, RangeQuery, SatisfactionQuery, SatisfactionReport,
+                       WorklistQuery)
 from .complaints import view as complaint_view
 
 blp = Blueprint("feedback-views", __name__, url_prefix="/api/v1/feedback",
                 description="Composed-view parts and satisfaction figures")
-
-
-class Loose(Schema):
-    """Composite answers: documented in docs/feedback.md, passed through as built."""
-    class Meta:
-        unknown = "include"
 
 
 def _brief(c: dict) -> dict:
@@ -30,23 +26,17 @@ def _brief(c: dict) -> dict:
     return {k: c.get(k) for k in keys}
 
 
-def _iso(v):
-    return v.isoformat() if isinstance(v, (datetime, date)) else v
-
-
-def _json(d):
-    if isinstance(d, dict):
-        return {k: _json(v) for k, v in d.items()}
-    if isinstance(d, list):
-        return [_json(v) for v in d]
-    return _iso(d)
-
-
 @blp.route("/customers/<customer_id>/summary")
 class CustomerSummary(MethodView):
-    @blp.response(200)
+    @blp.response(200, CustomerSummaryOut)
     def get(self, customer_id):
-        """{"open_complaints": [...], "latest_satisfaction": {...}|null} for the customer 360."""
+        """Feedback part of the customer 360
+
+        The customer's complaints that are not closed (newest first, each with its SLA
+        state now) and their latest satisfaction (null when they never answered a
+        survey). Called by the gateway's `GET /api/v1/views/customer-360/{customer_id}`;
+        404 when the customer is not known here or not one of the caller's.
+        """
         who = identity.current()
         snap = snapshots.get(customer_id)
         if snap is None:
@@ -55,18 +45,24 @@ class CustomerSummary(MethodView):
         now = cops.now()
         rows = cops.store.collection.find({"customer_id": customer_id,
                                            "status": {"$ne": rules.CLOSED}}).sort([("created_at", -1)])
-        return _json({"customer_id": customer_id,
-                      "open_complaints": [_brief(complaint_view(r, now)) for r in rows],
-                      "latest_satisfaction": surveys.latest_satisfaction(customer_id)})
+        return {"customer_id": customer_id,
+                "open_complaints": [_brief(complaint_view(r, now)) for r in rows],
+                "latest_satisfaction": surveys.latest_satisfaction(customer_id)}
 
 
 @blp.route("/worklist")
 class Worklist(MethodView):
     @blp.arguments(WorklistQuery, location="query")
-    @blp.response(200)
+    @blp.response(200, FeedbackWorklist)
+    @problems(blp, 404)
     def get(self, q):
-        """Complaints of the manager near or past their resolution deadline, as of that day
-        (the current time of day on that date; UTC)."""
+        """Feedback part of a manager's worklist
+
+        The open complaints of the manager's customers, or assigned to them, whose
+        resolution deadline is near or past as of `date` at the current time of day
+        (UTC), soonest deadline first. Called by the gateway's
+        `GET /api/v1/views/worklist`; 404 for a manager the caller may not see.
+        """
         who = identity.current()
         mid = q["manager_id"]
         who.ensure_can_see_manager(mid)
@@ -84,16 +80,24 @@ class Worklist(MethodView):
                 breached.append(item)
             elif state == "near":
                 near.append(item)
-        return _json({"manager_id": mid, "date": q["date"], "complaints_near_breach": near,
-                      "complaints_breached": breached})
+        return {"manager_id": mid, "date": q["date"], "complaints_near_breach": near,
+                "complaints_breached": breached}
 
 
 @blp.route("/stats")
 class Stats(MethodView):
     @blp.arguments(RangeQuery, location="query")
-    @blp.response(200)
+    @blp.response(200, FeedbackStats)
+    @problems(blp, 404)
     def get(self, q):
-        """Complaint SLA, satisfaction trend (by month) and per-manager figures."""
+        """Feedback figures for the team dashboard
+
+        For the managers in `manager_ids` (default: every manager the caller sees):
+        complaints open and past their deadline now, the share resolved within the SLA
+        among those resolved in the range, satisfaction (CSAT, NPS) of the answers in the
+        range overall and by month, and the same per manager. Called by the gateway's
+        `GET /api/v1/views/team-dashboard`; 404 for a manager the caller may not see.
+        """
         who = identity.current()
         managers = _managers(who, q)
         from_, to = q.get("from_"), q.get("to")
@@ -109,24 +113,35 @@ class Stats(MethodView):
             per_manager.setdefault(mid, {"csat": None, "nps": None, "responses": 0}).update(
                 complaints_open=s["open"], complaints_breached=s["breached"], within_sla_rate=s["within_sla_rate"])
         for mid in managers or ():
-            per_manager.setdefault(mid, {"csat": None, "nps": None, "responses": 0, "complaints_open": 0,
-                                         "complaints_breached": 0, "within_sla_rate": None})
-        return _json({"complaint_sla": sla, "satisfaction": figures.satisfaction_overall(match),
-                      "satisfaction_trend": trend, "per_manager": per_manager})
+            per_manager.setdefault(mid, {"csat": None, "nps": None, "responses": 0})
+        for row in per_manager.values():
+            # a manager with answers but no complaint has the complaint figures too
+            for k, v in (("complaints_open", 0), ("complaints_breached", 0), ("within_sla_rate", None)):
+                row.setdefault(k, v)
+        return {"complaint_sla": sla, "satisfaction": figures.satisfaction_overall(match),
+                "satisfaction_trend": trend, "per_manager": per_manager}
 
 
 @blp.route("/satisfaction")
 class Satisfaction(MethodView):
     @blp.arguments(SatisfactionQuery, location="query")
-    @blp.response(200)
+    @blp.response(200, SatisfactionReport)
+    @problems(blp, 404)
     def get(self, q):
-        """CSAT (share of 4–5 ratings) and NPS (% promoters − % detractors) grouped ``by``."""
+        """Satisfaction figures
+
+        CSAT (share of 4–5 ratings, 0..1) and NPS (% promoters 9–10 − % detractors 0–6,
+        −100..100) of the survey answers in the range, overall and grouped `by` month,
+        manager, tier or survey, for the managers in `manager_ids` (default: every
+        manager the caller sees). A figure without answers is null, never 0. 404 for a
+        manager the caller may not see.
+        """
         who = identity.current()
         managers = _managers(who, q)
         match = {**figures.manager_match(managers),
                  **figures.range_match("responded_at", q.get("from_"), q.get("to"))}
-        return _json({"by": q["by"], "overall": figures.satisfaction_overall(match),
-                      "rows": figures.satisfaction(match, q["by"])})
+        return {"by": q["by"], "overall": figures.satisfaction_overall(match),
+                "rows": figures.satisfaction(match, q["by"])}
 
 
 def _managers(who, q):

@@ -1,0 +1,261 @@
+"""Every engagement operation, called for real, answers what its OpenAPI document says:
+a documented status, the documented content type, and a body valid against the schema
+(no undeclared member, null only where nullable, formats as declared)."""
+import re
+import uuid
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from chassis import identity as ident
+from chassis.events.envelope import Envelope
+from tests.integration.test_engagement_support import admin, manager, new_id, snapshot, supervisor, today_local
+from tests.support import as_user
+
+E = "/api/v1/engagement"
+TYPES = {"string": str, "integer": int, "number": (int, float), "boolean": bool, "array": list, "object": dict}
+
+
+def _deref(spec, node):
+    while isinstance(node, dict) and "$ref" in node:
+        target = spec
+        for part in node["$ref"][2:].split("/"):
+            target = target[part]
+        node = target
+    return node
+
+
+def problems_in(spec, schema, value, where="$") -> list[str]:
+    """Where ``value`` breaks ``schema`` (the OpenAPI 3.0 subset marshmallow/apispec emit)."""
+    schema = _deref(spec, schema)
+    if "anyOf" in schema:
+        if value is None:
+            nullable = schema.get("nullable") or any(_deref(spec, b).get("nullable") for b in schema["anyOf"])
+            return [] if nullable else [f"{where}: null but not nullable"]
+        # apispec writes a nullable nested object as anyOf [$ref, {type: object, nullable}]:
+        # the second branch stands for the null only.
+        tries = [problems_in(spec, s, value, where) for s in schema["anyOf"]
+                 if s != {"type": "object", "nullable": True}]
+        return [] if any(not t for t in tries) else [f"{where}: matches no anyOf branch {tries}"]
+    if value is None:
+        return [] if schema.get("nullable") else [f"{where}: null but not nullable"]
+    out = []
+    kind = schema.get("type")
+    if kind and (not isinstance(value, TYPES[kind]) or (kind in ("integer", "number") and isinstance(value, bool))):
+        return [f"{where}: {value!r} is not {kind}"]
+    if "enum" in schema and value not in schema["enum"]:
+        out.append(f"{where}: {value!r} not in {schema['enum']}")
+    fmt = schema.get("format")
+    if fmt == "date" and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        out.append(f"{where}: {value!r} is not a date")
+    if fmt == "date-time":
+        try:
+            assert datetime.fromisoformat(value).tzinfo is not None
+        except (ValueError, AssertionError):
+            out.append(f"{where}: {value!r} is not a date-time with an offset")
+    if kind == "array":
+        for i, item in enumerate(value):
+            out += problems_in(spec, schema.get("items", {}), item, f"{where}[{i}]")
+    if kind == "object":
+        props = schema.get("properties") or {}
+        extra = schema.get("additionalProperties", True)
+        for name in schema.get("required", ()):
+            if name not in value:
+                out.append(f"{where}.{name}: required")
+        for name, v in value.items():
+            if name in props:
+                out += problems_in(spec, props[name], v, f"{where}.{name}")
+            elif extra is False:
+                out.append(f"{where}.{name}: not declared")
+            elif isinstance(extra, dict):
+                out += problems_in(spec, extra, v, f"{where}.{name}")
+    return out
+
+
+class Checked:
+    """A test client that checks every answer against the document."""
+
+    def __init__(self, app):
+        self.client = app.test_client()
+        self.spec = self.client.get("/api/openapi.json").get_json()
+        self.seen: set[str] = set()
+
+    def _operation(self, method, path):
+        for template, item in self.spec["paths"].items():
+            if re.fullmatch(re.sub(r"\{[^}]+\}", "[^/]+", template), path) and method in item:
+                return f"{method.upper()} {template}", item[method]
+        raise AssertionError(f"{method} {path} is not in the document")
+
+    def call(self, method, url, headers, expect, **kw):
+        resp = self.client.open(url, method=method.upper(), headers=headers, **kw)
+        name, op = self._operation(method, url.split("?")[0])
+        self.seen.add(name)
+        assert resp.status_code == expect, (name, resp.status_code, resp.get_json())
+        documented = _deref(self.spec, op["responses"].get(str(resp.status_code)))
+        assert documented, f"{name}: {resp.status_code} is not documented"
+        (ctype, media), = documented["content"].items()
+        assert resp.mimetype == ctype, (name, resp.mimetype)
+        bad = problems_in(self.spec, media["schema"], resp.get_json())
+        assert not bad, (name, bad)
+        return resp
+
+    def get(self, url, h, expect=200, **kw):
+        return self.call("get", url, h, expect, **kw)
+
+    def post(self, url, h, expect=200, **kw):
+        return self.call("post", url, h, expect, **kw)
+
+
+@pytest.fixture()
+def api(engagement_app):
+    return Checked(engagement_app)
+
+
+def test_every_operation_answers_as_documented(engagement_app, api):
+    branch = new_id("br")
+    mid, h = manager()
+    h = as_user(mid, ident.MANAGER, branch=branch)
+    adm = admin(branch)
+    sup = supervisor([mid])
+    sup = as_user(new_id("s-"), ident.SUPERVISOR, branch=branch, team=(mid,))
+    today = today_local()
+    tag = new_id("tag")
+    bday = today if today.strftime("%m-%d") != "02-29" else today + timedelta(days=1)
+    cid = snapshot(engagement_app, mid, branch=branch, tier="gold", tags=[tag], classes=["hnw"],
+                   birth_date=bday.replace(year=1980).isoformat(),
+                   important_dates=[{"kind": "wedding", "date": "2010-05-20"}])
+    never = snapshot(engagement_app, mid, branch=branch, tier="diamond")
+    now = datetime.now(timezone.utc)
+
+    api.get(f"{E}/customers/{cid}/snapshot", h)
+    api.get(f"{E}/customers/{new_id()}/snapshot", h, 404)
+
+    # interactions
+    iid = api.post(f"{E}/interactions", h, 201, json={
+        "customer_id": cid, "channel": "phone", "purpose": "回访", "follow_up_date": today.isoformat(),
+        "occurred_at": (now - timedelta(days=100)).isoformat()}).get_json()["id"]
+    api.post(f"{E}/interactions", h, 201, json={"customer_id": cid, "channel": "wechat", "purpose": "问候"})
+    api.post(f"{E}/interactions", h, 404, json={"customer_id": new_id(), "channel": "wechat", "purpose": "x"})
+    api.post(f"{E}/interactions", h, 422, json={"customer_id": cid, "channel": "pigeon"})
+    api.get(f"{E}/interactions/{iid}", h)
+    page = api.get(f"{E}/customers/{cid}/interactions?limit=1", h).get_json()
+    assert page["next_cursor"]
+    api.get(f"{E}/customers/{cid}/interactions?cursor={page['next_cursor']}", h)
+    api.get(f"{E}/customers/{cid}/interactions?cursor=nonsense", h, 400)
+
+    # visits
+    plan = {"customer_id": cid, "scheduled_at": now.isoformat(), "objective": "拜访", "materials": ["手册"]}
+    vid = api.post(f"{E}/visits", h, 201, json=plan).get_json()["id"]
+    vid2 = api.post(f"{E}/visits", h, 201, json={**plan, "kind": "rolling"}).get_json()["id"]
+    api.get(f"{E}/visits", h)
+    api.get(f"{E}/visits?customer_id={cid}&status=planned&from={today.isoformat()}&limit=1", h)
+    api.get(f"{E}/visits?cursor=nonsense", h, 400)
+    api.get(f"{E}/visits?from=0001-01-01", h, 422)
+    api.get(f"{E}/visits/{vid}", h)
+    api.post(f"{E}/visits/{vid}/start", h, 428)
+    api.post(f"{E}/visits/{vid}/start", {**h, "If-Match": "x"}, 400)
+    api.post(f"{E}/visits/{vid}/start", {**h, "If-Match": '"7"'}, 412)
+    api.post(f"{E}/visits/{vid}/start", {**h, "If-Match": '"1"'})
+    api.post(f"{E}/visits/{vid}/record", {**h, "If-Match": '"2"'}, json={
+        "notes": "谈了理财", "needs_found": ["养老"], "next_appointment_at": (now + timedelta(days=9)).isoformat()})
+    api.post(f"{E}/visits/{vid}/evaluate", {**h, "If-Match": '"3"'}, json={
+        "outcome": "ok", "objective_met": True, "rating": 4})
+    api.post(f"{E}/visits/{vid}/cancel", {**h, "If-Match": '"4"'}, 409, json={"reason": "晚了"})
+    api.post(f"{E}/visits/{vid2}/cancel", {**h, "If-Match": '"1"'}, json={"reason": "客户出差"})
+    api.post(f"{E}/visits/{vid2}/record", {**h, "If-Match": '"2"'}, 422, json={"notes": ""})
+    api.post(f"{E}/visits", h, 201, json={**plan, "scheduled_at": (now + timedelta(days=3)).isoformat()})
+    rolling = api.get(f"{E}/visits/rolling", h).get_json()
+    assert rolling["total"] == 2 and rolling["items"][0]["customer_id"] == never
+    assert rolling["items"][1]["next_planned"] and rolling["items"][1]["last_visited_at"]
+    api.get(f"{E}/visits/rolling", adm, 422)
+    api.get(f"{E}/visits/rolling?manager_id={new_id()}", h, 404)
+
+    # cadence
+    api.get(f"{E}/cadence", h)
+    api.call("put", f"{E}/cadence/class/{tag}", h, 403, json={"interval_days": 20})
+    api.call("put", f"{E}/cadence/class/{tag}", adm, 200, json={"interval_days": 20})
+    api.call("put", f"{E}/cadence/class/{tag}", adm, 428, json={"interval_days": 21})
+    api.call("put", f"{E}/cadence/class/{tag}", {**adm, "If-Match": '"1"'}, 200, json={"interval_days": 21})
+    api.call("put", f"{E}/cadence/tier/nonsense", adm, 422, json={"interval_days": 21})
+    due = api.get(f"{E}/cadence/due", h).get_json()
+    assert never in {c["customer_id"] for c in due["overdue"] + due["due"]}
+    api.get(f"{E}/cadence/due?date=9999-12-31", h, 422)
+
+    # care
+    greet = api.get(f"{E}/greetings/due?manager_id={mid}&date={bday.isoformat()}", h).get_json()
+    occasion = next(g for g in greet["items"] if g["occasion"] == "birthday")
+    body = {"customer_id": cid, "occasion": "birthday", "year": occasion["year"], "channel": "wechat"}
+    api.post(f"{E}/greetings", h, 201, json=body)
+    api.post(f"{E}/greetings", h, 409, json=body)
+    api.post(f"{E}/greetings", h, 422, json={**body, "occasion": "no_such_day"})
+    api.get(f"{E}/customers/{cid}/greetings", h)
+    api.get(f"{E}/holidays?year=2026", h)
+    api.get(f"{E}/holidays?year=1800", h, 422)
+
+    # gifts
+    api.post(f"{E}/gifts", h, 403, json={"name": "月饼", "cost_cents": 100, "stock": 2})
+    gid = api.post(f"{E}/gifts", adm, 201, json={"name": "月饼", "cost_cents": 100, "stock": 1}).get_json()["id"]
+    api.get(f"{E}/gifts", h)
+    api.get(f"{E}/gifts/{gid}", h)
+    api.post(f"{E}/gifts/{gid}/restock", {**adm, "If-Match": '"1"'}, json={"add": 1})
+    api.post(f"{E}/gifts/{gid}/restock", {**adm, "If-Match": '"1"'}, 412, json={"add": 1})
+    issue = {"customer_id": cid, "reason": "生日", "request_id": uuid.uuid4().hex}
+    api.post(f"{E}/gifts/{gid}/issues", h, 409, json=issue)            # no budget yet
+    api.post(f"{E}/budgets", adm, 201, json={"branch": branch, "period": str(today.year), "amount_cents": 1000})
+    api.post(f"{E}/budgets", adm, 409, json={"branch": branch, "period": str(today.year), "amount_cents": 1000})
+    api.post(f"{E}/budgets", adm, 403, json={"branch": "elsewhere", "period": "2026", "amount_cents": 1})
+    api.get(f"{E}/budgets", adm)
+    api.get(f"{E}/budgets", h, 403)
+    api.post(f"{E}/gifts/{gid}/issues", h, 201, json=issue)
+    api.post(f"{E}/gifts/{gid}/issues", h, 200, json=issue)
+    api.get(f"{E}/customers/{cid}/gifts", h)
+
+    # activities
+    act = {"name": "财富沙龙", "type": "wealth_salon", "starts_at": now.isoformat(), "capacity": 5,
+           "budget_cents": 1000, "segment": {"tags": [tag]}}
+    api.post(f"{E}/activities", h, 403, json=act)
+    aid = api.post(f"{E}/activities", sup, 201, json=act).get_json()["id"]
+    api.get(f"{E}/activities", sup)
+    api.get(f"{E}/activities/{aid}", sup)
+    api.post(f"{E}/activities/{aid}/invitations", sup)
+    api.get(f"{E}/activities/{aid}/invitations", sup)
+    figures = api.get(f"{E}/activities/{aid}/evaluation", sup).get_json()   # nobody answered yet
+    assert (figures["invited"], figures["accepted"], figures["attendance_rate"]) == (1, 0, None)
+    api.post(f"{E}/activities/{aid}/rsvp", h, json={"customer_id": cid, "answer": "accept"})
+    api.post(f"{E}/activities/{aid}/evaluation", sup, 409, json={})
+    api.post(f"{E}/activities/{aid}/attendance", sup, json={"customer_ids": [cid, never]})
+    api.get(f"{E}/activities/{aid}/evaluation", sup)
+    api.post(f"{E}/activities/{aid}/evaluation", sup, json={"follow_up_actions": ["寄资料"], "notes": "好"})
+    api.post(f"{E}/activities/{aid}/invitations", sup, 409)
+    api.post(f"{E}/activities/{aid}/attendance", sup, 409, json={"customer_ids": [cid]})
+
+    # account reminders (as core banking's events leave them) and the composed views
+    from services.engagement import reminders
+    with engagement_app.app_context():
+        for type_, data in (("core.deposit.maturing", {"account_ref": "****5678", "amount_cents": 10_000,
+                                                       "maturity_date": (today + timedelta(days=7)).isoformat()}),
+                            ("core.account.balance_changed", {"account_ref": "6222020200001234", "change_cents": -5,
+                                                              "balance_cents": None, "currency": "CNY"})):
+            reminders.apply(Envelope.from_dict({
+                "id": str(uuid.uuid4()), "type": type_, "version": 1, "occurred_at": now.isoformat(),
+                "source": "core-banking", "subject": cid, "data": {"customer_id": cid, **data}}))
+    items = api.get(f"{E}/reminders", h).get_json()["items"]
+    assert len(items) == 2
+    api.get(f"{E}/reminders?manager_id={new_id()}", h, 404)
+    api.call("patch", f"{E}/reminders/{items[0]['id']}", h, 200, json={"status": "done"})
+    api.call("patch", f"{E}/reminders/{new_id()}", h, 404, json={"status": "done"})
+    summary = api.get(f"{E}/customers/{cid}/summary", h).get_json()
+    assert summary["recent_interactions"][-1]["follow_up_date"] == today.isoformat()
+    work = api.get(f"{E}/worklist?date={today.isoformat()}", h).get_json()
+    assert work["follow_ups_due"] and work["account_reminders"]
+    api.get(f"{E}/worklist?date=0001-01-01", h, 422)
+    stats = api.get(f"{E}/stats?manager_ids={mid}&from={(today - timedelta(days=7)).isoformat()}"
+                    f"&to={today.isoformat()}", sup).get_json()
+    assert stats["activities"] and stats["per_manager"][mid]["customers"] == 2
+    api.get(f"{E}/stats?manager_ids={mid}&from={today.isoformat()}&to={today.isoformat()}", h)
+    api.get(f"{E}/stats?manager_ids={new_id()}&from=2026-01-01&to=2026-01-02", h, 404)
+
+    documented = {f"{m.upper()} {p}" for p, item in api.spec["paths"].items() for m in item
+                  if m in ("get", "post", "put", "patch", "delete") and p.startswith(E)}
+    assert documented - api.seen == set()
+

@@ -1,0 +1,213 @@
+"""What the feedback service answers is what its OpenAPI document says (issue #10): every
+operation driven once on the real FerretDB, each answer checked against the documented
+schema of its status, with nothing undeclared (additionalProperties: false) and null only
+where the document allows it."""
+import uuid
+from datetime import date, datetime, timedelta
+
+import pytest
+
+from contracts import customer as customer_events
+from tests.support import as_user
+
+F = "/api/v1/feedback"
+PROBLEM = "application/problem+json"
+# apispec's OpenAPI 3.0 form of a nullable nested schema: anyOf [{$ref}, NULL_BRANCH]
+NULL_BRANCH = {"type": "object", "nullable": True}
+TYPES = {"string": str, "integer": int, "number": (int, float), "boolean": bool, "array": list, "object": dict}
+
+
+def uid(p="x"):
+    return f"{p}-{uuid.uuid4().hex[:8]}"
+
+
+def resolve(spec, node):
+    while "$ref" in node:
+        _, _, section, name = node["$ref"].split("/")
+        node = spec["components"][section][name]
+    return node
+
+
+def nullable(schema) -> bool:
+    return bool(schema.get("nullable")) or NULL_BRANCH in schema.get("anyOf", []) or not (
+        {"type", "anyOf", "oneOf", "allOf", "enum", "$ref"} & set(schema))
+
+
+def check(spec, schema, value, where="$"):
+    """Raise AssertionError where ``value`` does not match ``schema`` (the subset of OpenAPI
+    3.0 the service documents with)."""
+    schema = resolve(spec, schema)
+    if value is None:
+        assert nullable(schema), f"{where}: null where the document does not allow it"
+        return
+    if "anyOf" in schema:
+        errors = []
+        for branch in schema["anyOf"]:
+            if branch == NULL_BRANCH:
+                continue
+            try:
+                check(spec, branch, value, where)
+                break
+            except AssertionError as e:
+                errors.append(str(e))
+        else:
+            raise AssertionError(f"{where}: matches no anyOf branch: {errors}")
+    t = schema.get("type")
+    if t:
+        assert isinstance(value, TYPES[t]) and not (t in ("integer", "number") and isinstance(value, bool)), \
+            f"{where}: {value!r} is not {t}"
+    if "enum" in schema:
+        assert value in schema["enum"], f"{where}: {value!r} not in {schema['enum']}"
+    if t == "string" and schema.get("format") == "date-time":
+        assert datetime.fromisoformat(value).tzinfo is not None, f"{where}: {value!r} is not an aware ISO time"
+    if t == "string" and schema.get("format") == "date":
+        date.fromisoformat(value)
+    if t == "array":
+        for i, item in enumerate(value):
+            check(spec, schema.get("items", {}), item, f"{where}[{i}]")
+    if t == "object":
+        props = schema.get("properties", {})
+        missing = set(schema.get("required", [])) - set(value)
+        assert not missing, f"{where}: required {sorted(missing)} missing"
+        extra = schema.get("additionalProperties", True)
+        for k, v in value.items():
+            if k in props:
+                check(spec, props[k], v, f"{where}.{k}")
+            else:
+                assert extra is not False, f"{where}.{k}: not declared"
+                if isinstance(extra, dict):
+                    check(spec, extra, v, f"{where}.{k}")
+
+
+class Caller:
+    """Calls an operation by its documented path and checks the answer against the document."""
+
+    def __init__(self, client, spec):
+        self.client, self.spec, self.seen = client, spec, set()
+
+    def __call__(self, method, template, status, headers, params=None, **kw):
+        path = F + template.format(**(params or {}))
+        r = getattr(self.client, method)(path, headers=headers, **kw)
+        assert r.status_code == status, (method, path, r.status_code, r.get_json())
+        op = self.spec["paths"][F + template.split("?")[0]][method]
+        documented = op["responses"].get(str(status))
+        assert documented, f"{method} {template}: {status} is not documented"
+        content = resolve(self.spec, documented)["content"]
+        media = r.mimetype
+        assert media in content, f"{method} {template} {status}: {media} not documented ({list(content)})"
+        check(self.spec, content[media]["schema"], r.get_json(), f"{method} {template} {status}")
+        self.seen.add((method, op["summary"]))
+        return r
+
+
+@pytest.fixture
+def call(feedback_app):
+    spec = feedback_app.test_client().get("/api/openapi.json").get_json()
+    return Caller(feedback_app.test_client(), spec)
+
+
+def seed_customer(manager_id):
+    from services.feedback import snapshots
+    cid = uid("c")
+    env = customer_events.REGISTERED.new(cid, {"customer_id": cid, "kind": "individual", "name": "张三",
+                                               "tier": "diamond", "manager_id": manager_id, "branch": "b1"})
+    env.subject_version = 1
+    assert snapshots.apply(env)
+    return cid
+
+
+def test_every_answer_matches_the_document(call):
+    mgr = uid("m")
+    me, sup, admin = as_user(mgr, branch="b1"), as_user(uid("s"), "supervisor", branch="b1", team=[mgr]), \
+        as_user(uid("a"), "admin", branch="b1")
+    cid = seed_customer(mgr)
+
+    # feedback
+    fb = call("post", "/feedback", 201, me, json={"customer_id": cid, "channel": "wechat", "category": "praise",
+                                                  "content": "服务很好"}).get_json()
+    call("post", "/feedback", 201, me, json={"channel": "phone", "category": "suggestion", "content": "匿名建议"})
+    call("get", "/feedback?limit=1", 200, me)
+    call("get", "/feedback/{feedback_id}", 200, me, {"feedback_id": fb["id"]})
+    call("get", "/feedback?cursor=nope", 400, me)
+    call("post", "/feedback", 422, me, json={"channel": "fax"})
+    call("get", "/feedback/{feedback_id}", 404, me, {"feedback_id": "nope"})
+
+    # a complaint through every step
+    c = call("post", "/complaints", 201, me, json={"customer_id": cid, "severity": "high", "category": "service",
+                                                   "channel": "counter", "summary": "排队太久"}).get_json()
+    cp = {"complaint_id": c["id"]}
+
+    def act(action, body, status=200, version=None):
+        v = c["version"] if version is None else version
+        return call("post", "/complaints/{complaint_id}/" + action, status, {**me, "If-Match": f'"{v}"'}, cp,
+                    json=body).get_json()
+    call("post", "/complaints/{complaint_id}/start", 428, me, cp, json={})
+    call("post", "/complaints/{complaint_id}/start", 400, {**me, "If-Match": "x"}, cp, json={})
+    act("resolve", {"outcome": "x"}, 409)
+    c = act("assign", {"assignee_id": mgr, "note": "我来"})
+    act("start", {}, 412, version=1)
+    c = act("start", {})
+    act("resolve", {"outcome": " "}, 422)
+    c = act("resolve", {"outcome": "退费"})
+    c = act("confirm", {"confirmed": False})
+    c = act("resolve", {"outcome": "补偿到账"})
+    c = act("confirm", {"confirmed": True})
+    assert c["status"] == "closed"
+    c = act("reopen", {"reason": "又出现了"})
+    call("get", "/complaints?status=in_progress&limit=5", 200, me)
+    call("get", "/complaints/{complaint_id}", 200, me, cp)
+    history = call("get", "/complaints/{complaint_id}/history", 200, me, cp).get_json()
+    times = [d["new"] for h in history for d in h["diff"] if d["field"] == "resolved_at" and d["new"]]
+    assert times and all(datetime.fromisoformat(t) for t in times)   # ISO 8601, not an HTTP date
+
+    # surveys: created by a supervisor, distributed and answered by the manager
+    call("post", "/surveys", 403, me, json={"name": "s", "questions": [{"key": "a", "type": "text", "text": "?"}]})
+    s = call("post", "/surveys", 201, sup, json={"name": "讲座满意度", "questions": [
+        {"key": "sat", "type": "rating", "text": "满意度"}, {"key": "rec", "type": "nps", "text": "推荐"},
+        {"key": "topics", "type": "multiple", "text": "关注", "options": ["a", "b"], "required": False},
+        {"key": "comment", "type": "text", "text": "建议", "required": False}]}).get_json()
+    call("get", "/surveys?limit=3", 200, me)
+    call("get", "/surveys/{survey_id}", 200, me, {"survey_id": s["id"]})
+    did = uid("d").replace("-", "_")
+    d = call("post", "/surveys/{survey_id}/distributions", 201, me, {"survey_id": s["id"]},
+             json={"segment": {"tiers": ["diamond"]}, "distribution_id": did}).get_json()
+    assert d["invited"] == 1
+    inv = {"invitation_id": f"{did}:{cid}"}
+    call("get", "/invitations?context_id=" + did, 200, me)
+    call("get", "/invitations/{invitation_id}", 200, me, inv)
+    call("get", "/invitations/{invitation_id}/response", 404, me, inv)
+    call("post", "/invitations/{invitation_id}/response", 422, me, inv, json={"answers": {"sat": 9}})
+    call("post", "/invitations/{invitation_id}/response", 201, me, inv,
+         json={"answers": {"sat": 5, "rec": 10, "topics": ["a"], "comment": None}})
+    call("post", "/invitations/{invitation_id}/response", 409, me, inv, json={"answers": {"sat": 5, "rec": 10}})
+    call("get", "/invitations/{invitation_id}/response", 200, me, inv)
+
+    # the composed-view parts and the figures
+    call("get", "/customers/{customer_id}/summary", 200, me, {"customer_id": cid})
+    call("get", "/customers/{customer_id}/summary", 404, me, {"customer_id": "nope"})
+    later = (date.today() + timedelta(days=2)).isoformat()
+    w = call("get", f"/worklist?manager_id={mgr}&date={later}", 200, me).get_json()
+    assert w["complaints_near_breach"] or w["complaints_breached"]
+    call("get", f"/worklist?manager_id={uid('m')}&date={later}", 404, me)
+    stats = call("get", "/stats", 200, sup).get_json()
+    assert set(stats["per_manager"][mgr]) == {"csat", "nps", "responses", "complaints_open",
+                                              "complaints_breached", "within_sla_rate"}
+    call("get", f"/stats?manager_ids={mgr}&from=2020-01-01&to={later}", 200, me)
+    for by in ("month", "manager", "tier", "survey"):
+        call("get", f"/satisfaction?by={by}", 200, sup)
+    call("get", "/satisfaction?from=2026-02-01&to=2026-01-01", 422, me)
+
+    # settings: everyone reads, admins write
+    sla = call("get", "/settings/sla", 200, me).get_json()
+    body = {k: sla[k] for k in ("table", "near_fraction", "confirm_timeout_hours")}
+    call("put", "/settings/sla", 403, {**me, "If-Match": '"0"'}, json=body)
+    call("get", "/settings/followup", 200, me)
+    call("put", "/settings/followup", 422, {**admin, "If-Match": '"0"'}, json={
+        "cap_days": 30, "cap_count": 1, "triggers": {"visit": "no-such-survey"},
+        "enabled": {"visit": True, "activity": True, "complaint": True}})
+
+    documented = {(m, op["summary"]) for p, item in call.spec["paths"].items() if p.startswith(F)
+                  for m, op in item.items() if m in ("get", "post", "put")}
+    # PUT settings succeeding would change the policy every other test of this run reads
+    assert documented - call.seen <= {("put", "Replace the complaint SLA table"),
+                                      ("put", "Replace the follow-up survey policy")}

@@ -1,0 +1,151 @@
+"""The engagement service's OpenAPI document is a contract a client can be generated from
+(issue #10): every operation is described, answers with a typed schema and documents
+its errors as problem+json."""
+import os
+
+import pytest
+
+PROBLEM_JSON = "application/problem+json"
+METHODS = ("get", "post", "put", "patch", "delete")
+# The service's own operations. /api/v1/audit is the chassis's trail, served by every
+# service alike (chassis/audit.py); it is checked where the chassis is.
+OWN = "/api/v1/engagement/"
+NULL_BRANCH = {"type": "object", "nullable": True}
+
+
+@pytest.fixture(scope="module")
+def spec():
+    os.environ.setdefault("CRM_DEV_MODE", "1")
+    from services.engagement.app import create_app
+    resp = create_app().test_client().get("/api/openapi.json")
+    assert resp.status_code == 200
+    return resp.get_json()
+
+
+def _operations(spec):
+    for path, item in spec["paths"].items():
+        for method, op in item.items():
+            if method in METHODS and path.startswith(OWN):
+                yield f"{method.upper()} {path}", op
+
+
+def _deref(spec, node):
+    while isinstance(node, dict) and "$ref" in node:
+        ref = node["$ref"]
+        assert ref.startswith("#/"), ref
+        target = spec
+        for part in ref[2:].split("/"):
+            target = target[part]
+        node = target
+    return node
+
+
+def _untyped_objects(spec, schema, where, seen):
+    """Paths to every object schema below ``schema`` that says nothing about its members."""
+    if isinstance(schema, dict) and "$ref" in schema:
+        if schema["$ref"] in seen:
+            return []
+        seen.add(schema["$ref"])
+        return _untyped_objects(spec, _deref(spec, schema), f"{where}→{schema['$ref'].rsplit('/', 1)[-1]}", seen)
+    if not isinstance(schema, dict):
+        return []
+    found = []
+    extra = schema.get("additionalProperties")
+    typed_extra = isinstance(extra, dict) and bool(extra)
+    if schema.get("type") == "object" or "properties" in schema or "additionalProperties" in schema:
+        if not schema.get("properties") and not typed_extra:
+            found.append(where)
+    elif not schema.get("type") and not any(k in schema for k in ("allOf", "oneOf", "anyOf", "enum")):
+        found.append(f"{where} (no type)")
+    for name, sub in (schema.get("properties") or {}).items():
+        found += _untyped_objects(spec, sub, f"{where}.{name}", seen)
+    if typed_extra:
+        found += _untyped_objects(spec, extra, f"{where}.*", seen)
+    if "items" in schema:
+        found += _untyped_objects(spec, schema["items"], f"{where}[]", seen)
+    for key in ("allOf", "oneOf", "anyOf"):
+        for i, sub in enumerate(schema.get(key) or ()):
+            if key == "anyOf" and sub == NULL_BRANCH:
+                continue   # apispec's "or null" beside a $ref: a nullable nested object
+            found += _untyped_objects(spec, sub, f"{where}.{key}[{i}]", seen)
+    return found
+
+
+def test_the_document_lists_the_engagement_operations(spec):
+    ops = dict(_operations(spec))
+    assert len(ops) >= 40, sorted(ops)
+    assert set(EXPECTED) <= set(ops), sorted(set(EXPECTED) - set(ops))
+
+
+def test_every_operation_has_a_summary_and_a_description(spec):
+    bad = [name for name, op in _operations(spec)
+           if not (op.get("summary") or "").strip() or not (op.get("description") or "").strip()]
+    assert not bad, bad
+
+
+def test_every_operation_documents_a_typed_success_response(spec):
+    bad = []
+    for name, op in _operations(spec):
+        ok = {s: _deref(spec, r) for s, r in op["responses"].items() if s.startswith("2")}
+        if not ok:
+            bad.append(f"{name}: no 2xx response")
+        for status, resp in ok.items():
+            content = resp.get("content") or {}
+            if set(content) != {"application/json"} or "schema" not in content["application/json"]:
+                bad.append(f"{name} {status}: no application/json schema")
+                continue
+            bad += _untyped_objects(spec, content["application/json"]["schema"], f"{name} {status}", set())
+    assert not bad, bad
+
+
+def test_every_error_is_documented_as_problem_json(spec):
+    bad = []
+    for name, op in _operations(spec):
+        for status, resp in op["responses"].items():
+            if status.startswith(("4", "5")) or status == "default":
+                content = _deref(spec, resp).get("content") or {}
+                if set(content) != {PROBLEM_JSON} or content[PROBLEM_JSON]["schema"] != {
+                        "$ref": "#/components/schemas/Problem"}:
+                    bad.append(f"{name} {status}")
+    assert not bad, bad
+
+
+# Errors each kind of operation can answer besides the standard 401/404/413/500.
+EXPECTED = {
+    "POST /api/v1/engagement/interactions": {404, 422},
+    "GET /api/v1/engagement/customers/{customer_id}/interactions": {400, 422},
+    "GET /api/v1/engagement/cadence/due": {404, 422},
+    "PUT /api/v1/engagement/cadence/{kind}/{value}": {400, 403, 409, 412, 422, 428},
+    "POST /api/v1/engagement/visits": {404, 422},
+    "GET /api/v1/engagement/visits": {400, 404, 422},
+    "GET /api/v1/engagement/visits/rolling": {404, 422},
+    "POST /api/v1/engagement/visits/{visit_id}/start": {400, 409, 412, 428},
+    "POST /api/v1/engagement/visits/{visit_id}/record": {400, 409, 412, 422, 428},
+    "POST /api/v1/engagement/visits/{visit_id}/evaluate": {400, 409, 412, 422, 428},
+    "POST /api/v1/engagement/visits/{visit_id}/cancel": {400, 409, 412, 422, 428},
+    "GET /api/v1/engagement/greetings/due": {404, 422},
+    "POST /api/v1/engagement/greetings": {404, 409, 422},
+    "GET /api/v1/engagement/holidays": {422},
+    "POST /api/v1/engagement/gifts": {403, 422},
+    "POST /api/v1/engagement/gifts/{gift_id}/restock": {400, 403, 412, 422, 428},
+    "POST /api/v1/engagement/gifts/{gift_id}/issues": {409, 422},
+    "POST /api/v1/engagement/budgets": {403, 409, 422},
+    "GET /api/v1/engagement/budgets": {403},
+    "POST /api/v1/engagement/activities": {403, 422},
+    "POST /api/v1/engagement/activities/{activity_id}/invitations": {403, 409},
+    "POST /api/v1/engagement/activities/{activity_id}/rsvp": {409, 412, 422},
+    "POST /api/v1/engagement/activities/{activity_id}/attendance": {403, 409, 412, 422},
+    "POST /api/v1/engagement/activities/{activity_id}/evaluation": {403, 409, 412, 422},
+    "GET /api/v1/engagement/worklist": {404, 422},
+    "GET /api/v1/engagement/stats": {404, 422},
+    "GET /api/v1/engagement/reminders": {404, 422},
+    "PATCH /api/v1/engagement/reminders/{reminder_id}": {422},
+}
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_operations_document_the_errors_they_answer(spec, name):
+    ops = dict(_operations(spec))
+    assert name in ops
+    documented = {int(s) for s in ops[name]["responses"] if s.isdigit()}
+    assert EXPECTED[name] | {401, 500} <= documented, sorted(documented)
