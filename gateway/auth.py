@@ -17,8 +17,7 @@ from chassis.openapi import problems
 from . import sessions, tokens
 from .sessions import REFRESH_TTL
 from .throttle import Throttle
-from .users import (User, bootstrap_id, create_user, forget, load_session, set_password,
-                    verify_password)
+from .users import User, bootstrap_id, create_user, forget, load_session, set_password, verify_password
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1", description="Authentication and users")
 
