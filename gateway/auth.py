@@ -13,6 +13,7 @@ from pymongo.errors import DuplicateKeyError
 from chassis import identity as ident
 from chassis.errors import Problem, invalid, unauthorized
 from chassis.openapi import problems
+from chassis.schemas import StrictBoolean
 
 from . import sessions, tokens
 from .sessions import REFRESH_TTL
@@ -20,15 +21,6 @@ from .throttle import Throttle
 from .users import User, bootstrap_id, create_user, forget, load_session, set_password, verify_password
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1", description="Authentication and users")
-
-
-class StrictBoolean(fields.Boolean):
-    """A JSON boolean only: marshmallow's Boolean also takes 1, "yes", "on"... in a body."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        if not isinstance(value, bool):
-            raise self.make_error("invalid", input=value)
-        return value
 
 
 class LoginIn(Schema):

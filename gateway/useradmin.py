@@ -16,8 +16,9 @@ from chassis import identity as ident
 from chassis.errors import conflict, forbidden, invalid, not_found
 from chassis.http import page
 from chassis.openapi import problems
+from chassis.schemas import StrictBoolean
 
-from .auth import StrictBoolean, UserIn, UserOut, authenticate
+from .auth import UserIn, UserOut, authenticate
 from .users import User, change, create_user, end_sessions
 
 blp = Blueprint("users", __name__, url_prefix="/api/v1/users", description="User administration (admins)")
