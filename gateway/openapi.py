@@ -8,6 +8,7 @@ assets come from the swagger-ui-bundle package, so no CDN is needed.
 from __future__ import annotations
 
 import copy
+import http
 import json
 import threading
 import time
@@ -136,8 +137,7 @@ def _link_upstream(spec: dict) -> dict:
 
 def _restricted(spec: dict) -> dict:
     """An operation the route table allows to some roles only can answer 403."""
-    spec.setdefault("components", {}).setdefault("responses", {}).setdefault("FORBIDDEN", {
-        "description": "Forbidden", "content": {MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}})
+    _problem_response(spec, 403)
     for path, item in spec["paths"].items():
         for method, op in item.items():
             if not isinstance(op, dict) or method not in ("get", "post", "put", "patch", "delete"):
@@ -145,6 +145,29 @@ def _restricted(spec: dict) -> dict:
             rule = policy.match(method.upper(), path)   # a {param} segment matches only `*`
             if rule is not None and rule.roles != policy.PUBLIC and set(rule.roles) != set(policy.ANY):
                 op.setdefault("responses", {}).setdefault("403", {"$ref": "#/components/responses/FORBIDDEN"})
+    return spec
+
+
+def _problem_response(spec: dict, status: int) -> str:
+    """The name of the shared response component for ``status`` (added when no document had it)."""
+    name = http.HTTPStatus(status).name
+    spec.setdefault("components", {}).setdefault("responses", {}).setdefault(name, {
+        "description": http.HTTPStatus(status).phrase,
+        "content": {MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}})
+    return name
+
+
+def _proxied(spec: dict, own_paths: set) -> dict:
+    """What the gateway adds to every operation it forwards: 503 when the service does not
+    answer, 504 when it answers too late (gateway/proxy.py)."""
+    refs = {str(s): {"$ref": f"#/components/responses/{_problem_response(spec, s)}"} for s in (503, 504)}
+    for path, item in spec["paths"].items():
+        if path in own_paths:
+            continue
+        for method, op in item.items():
+            if isinstance(op, dict) and method in ("get", "post", "put", "patch", "delete"):
+                for status, ref in refs.items():
+                    op.setdefault("responses", {}).setdefault(status, dict(ref))
     return spec
 
 
@@ -177,7 +200,8 @@ def document() -> dict:
         "unmask and sends `X-Unmask-Purpose`; such reads are audited. Errors are "
         "application/problem+json; lists use cursor pagination (`limit`, `cursor` → `next_cursor`); "
         "every response carries X-Request-ID. `x-roles` on an operation lists who may call it.")
-    return _restricted(_security(_link_upstream(spec)))
+    own_paths = set(own.get("paths", {})) | set(OWN_PATHS)
+    return _proxied(_restricted(_security(_link_upstream(spec))), own_paths)
 
 
 @blp.get("/api/openapi.json")

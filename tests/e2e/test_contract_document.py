@@ -85,6 +85,8 @@ def problems_with(spec: dict, name: str, method: str, path: str, op: dict) -> li
             out.append("403 not documented (the route table leaves roles out)")
         if sorted(op.get("x-roles", [])) != sorted(rule.roles):
             out.append("x-roles differ from the route table")
+    if not path.startswith(GATEWAY_OWN) and not {"503", "504"} <= set(responses):
+        out.append("503/504 (service unavailable / too slow, from the gateway) not documented")
     if "{" in path and "404" not in responses:
         out.append("404 not documented")
     if method in ("post", "put", "patch") and "requestBody" in op:

@@ -241,6 +241,16 @@ def test_operations_the_route_table_restricts_document_403_and_their_roles():
     assert spec["components"]["responses"]["FORBIDDEN"]["content"]["application/problem+json"]
 
 
+def test_forwarded_operations_document_the_gateways_503_and_504():
+    spec = {"paths": {"/api/v1/me": {"get": {"responses": {}}}, "/api/v1/customers": {"get": {"responses": {}}}}}
+    spec = openapi._proxied(spec, own_paths={"/api/v1/me"})
+    assert spec["paths"]["/api/v1/me"]["get"]["responses"] == {}
+    assert spec["paths"]["/api/v1/customers"]["get"]["responses"] == {
+        "503": {"$ref": "#/components/responses/SERVICE_UNAVAILABLE"},
+        "504": {"$ref": "#/components/responses/GATEWAY_TIMEOUT"}}
+    assert set(spec["components"]["responses"]) == {"SERVICE_UNAVAILABLE", "GATEWAY_TIMEOUT"}
+
+
 def test_booleans_in_bodies_are_json_booleans():
     from marshmallow import ValidationError
 
