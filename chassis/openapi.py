@@ -7,7 +7,8 @@ application/json, which is not what we send; ``ContractApi`` documents ours inst
 * every error response component (``NOT_FOUND``, ``UNPROCESSABLE_ENTITY``, ...) and the
   ``default`` response are ``Problem`` as application/problem+json;
 * every operation gets the errors any request can meet (401 without a caller identity,
-  413 for a body over the limit, 500) and 404 when its path names a record;
+  500), 404 when its path names a record, and 400 (not JSON) and 413 (over the size
+  limit) when it takes a body;
 * an operation adds its own with ``@problems(blp, 409, 412, ...)``.
 """
 from __future__ import annotations
@@ -59,7 +60,7 @@ class StandardProblems(BasePlugin):
             if path and "{" in path:
                 wanted.append(404)
             if method in BODY_METHODS:
-                wanted.append(413)
+                wanted += [400, 413]   # 400: a body that is not JSON at all
             for status in wanted:
                 responses.setdefault(str(status), _ref(status))
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Flask, request
+from flask.json.provider import DefaultJSONProvider
 from flask_cors import CORS
 
 from chassis import db as dbmod, logs
@@ -30,7 +31,7 @@ def create_app(**overrides) -> Flask:
     logs.configure("gateway", settings.log_level)
     app = Flask("gateway")
     # Dot segments resolved before routing and the policy (paths.py): one path for all three.
-    app.wsgi_app = paths.NormalisedPaths(app.wsgi_app)
+    app.wsgi_app = paths.NormalisedPaths(app.wsgi_app)  # type: ignore[method-assign]  # Flask's middleware hook
     app.config.update(
         CRM_SETTINGS=settings,
         CRM_JWT_SECRET=jwt_secret,
@@ -38,6 +39,7 @@ def create_app(**overrides) -> Flask:
         # The spec is served merged with the services' (openapi.py), not by flask-smorest.
         OPENAPI_URL_PREFIX=None,
     )
+    assert isinstance(app.json, DefaultJSONProvider)   # Chinese text as it is, not \uXXXX
     app.json.ensure_ascii = False
     dbmod.connect(settings)
     api = ContractApi(app)
@@ -62,7 +64,8 @@ def create_app(**overrides) -> Flask:
     users.adopt_legacy_users()
     auth.ensure_bootstrap_admin(settings.get("CRM_ADMIN_USERNAME"), settings.get("CRM_ADMIN_PASSWORD"))
     # The login throttle counts by client address: X-Forwarded-For only from our proxies.
-    app.wsgi_app = TrustedProxies(app.wsgi_app, parse_networks(settings.get("CRM_TRUSTED_PROXIES")))
+    app.wsgi_app = TrustedProxies(  # type: ignore[method-assign]
+        app.wsgi_app, parse_networks(settings.get("CRM_TRUSTED_PROXIES")))
     return app
 
 

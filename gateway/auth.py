@@ -12,12 +12,13 @@ from pymongo.errors import DuplicateKeyError
 
 from chassis import identity as ident
 from chassis.errors import Problem, invalid, unauthorized
+from chassis.openapi import problems
+from chassis.schemas import StrictBoolean
 
 from . import sessions, tokens
 from .sessions import REFRESH_TTL
 from .throttle import Throttle
-from .users import (User, bootstrap_id, create_user, forget, load_session, set_password,
-                    verify_password)
+from .users import User, bootstrap_id, create_user, forget, load_session, set_password, verify_password
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1", description="Authentication and users")
 
@@ -28,31 +29,36 @@ class LoginIn(Schema):
 
 
 class RefreshIn(Schema):
-    refresh_token = fields.String(required=True)
+    refresh_token = fields.String(required=True, metadata={"description": "the refresh token of the last sign-in "
+                                                                          "or refresh (each works once)"})
 
 
 class TokensOut(Schema):
-    access_token = fields.String()
-    refresh_token = fields.String()
-    token_type = fields.String()
-    expires_in = fields.Integer()
+    access_token = fields.String(required=True, metadata={"description": "send as `Authorization: Bearer <token>`"})
+    refresh_token = fields.String(required=True, metadata={"description": "single use, lives 8 hours"})
+    token_type = fields.String(required=True, validate=validate.OneOf(["Bearer"]))
+    expires_in = fields.Integer(required=True, metadata={"description": "seconds the access token lives",
+                                                         "example": 900})
 
 
 class UserIn(Schema):
     username = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_.-]{3,50}$"))
     password = fields.String(required=True, validate=validate.Length(12, 200), load_only=True)
     role = fields.String(required=True, validate=validate.OneOf(ident.ROLES))
-    branch = fields.String(load_default="")
-    team = fields.List(fields.String(), load_default=list)
-    can_unmask = fields.Boolean(load_default=False)
+    branch = fields.String(load_default="", validate=validate.Length(max=100),
+                           metadata={"description": "default: the admin's own branch"})
+    team = fields.List(fields.String(validate=validate.Length(1, 100)), load_default=list,
+                       validate=validate.Length(max=200),
+                       metadata={"description": "supervisors only: ids of active managers of the branch"})
+    can_unmask = StrictBoolean(load_default=False, metadata={"description": "may see sensitive fields in clear"})
 
 
 class UserOut(Schema):
-    id = fields.String()
-    username = fields.String()
-    role = fields.String()
-    branch = fields.String()
-    team = fields.List(fields.String())
+    id = fields.String(required=True, metadata={"description": "also the manager id the services use"})
+    username = fields.String(required=True)
+    role = fields.String(required=True, validate=validate.OneOf(ident.ROLES))
+    branch = fields.String(allow_none=True, metadata={"description": "empty: no branch (bank-wide)"})
+    team = fields.List(fields.String(), metadata={"description": "supervisors: the managers they oversee"})
     can_unmask = fields.Boolean()
     active = fields.Boolean()
 
@@ -92,11 +98,19 @@ def _tokens(user: User, stamp: str, family: str | None = None) -> dict:
 @blp.route("/auth/login")
 class Login(MethodView):
     @blp.arguments(LoginIn)
-    @blp.response(200, TokensOut)
-    @blp.alt_response(401, description="Wrong username or password")
-    @blp.alt_response(429, description="Too many failed attempts (Retry-After says how long to wait)")
+    @blp.response(200, TokensOut, example={"access_token": "eyJhbGciOiJIUzI1NiIs...",
+                                           "refresh_token": "eyJhbGciOiJIUzI1NiIs...",
+                                           "token_type": "Bearer", "expires_in": 900})
+    @problems(blp, 429)
     def post(self, data):
-        """Sign in: a short-lived access token and a refresh token"""
+        """Sign in: a short-lived access token and a refresh token
+
+        Send the access token as `Authorization: Bearer <access_token>` on every other call;
+        it lives `expires_in` seconds. Before then, trade the refresh token for a new pair at
+        `POST /api/v1/auth/refresh`. A wrong username or password is 401 (the same answer for
+        both). Repeated failures from one address, or for one account from unknown addresses,
+        are refused with 429 and a `Retry-After` header (seconds).
+        """
         throttle = _throttle()
         attempt = throttle.begin(data["username"], _address())
         user = User.objects(username=data["username"], active=True).first()
@@ -112,9 +126,15 @@ class Login(MethodView):
 class Refresh(MethodView):
     @blp.arguments(RefreshIn)
     @blp.response(200, TokensOut)
-    @blp.alt_response(401, description="Invalid, expired, already used or ended refresh token")
     def post(self, data):
-        """Exchange a refresh token for new tokens (each works once; reusing one ends its session)"""
+        """Exchange a refresh token for new tokens (each works once; reusing one ends its session)
+
+        Answers a new access token and a new refresh token of the same session; the refresh
+        token sent stops working. 401 when it is invalid, expired or already used, when the
+        session was ended (logout, password change, deactivation) — presenting a used one
+        ends its whole session, since someone else holds the chain. No `Authorization`
+        header is needed: the refresh token is the credential.
+        """
         claims = tokens.verify(data["refresh_token"], _secret(), kind="refresh")
         family = claims.get("fam")
         if not family:
@@ -174,15 +194,24 @@ def authenticate() -> ident.Identity:
 class Me(MethodView):
     @blp.response(200, UserOut)
     def get(self):
-        """The signed-in user"""
+        """The signed-in user
+
+        The caller's id (also their manager id in the services), username, role, branch,
+        team (supervisors) and whether they may unmask sensitive fields.
+        """
         return User.objects(id=authenticate().user_id).first()
 
 
 @blp.route("/auth/logout")
 class Logout(MethodView):
-    @blp.response(204)
+    @blp.response(204, description="Signed out")
     def post(self):
-        """Sign out: this session's refresh and access tokens stop working"""
+        """Sign out: this session's refresh and access tokens stop working
+
+        Ends the session the access token belongs to: its refresh token and every access
+        token issued in it stop working (at once on this gateway worker, within seconds on
+        every other). Other sessions of the same user are not touched. No body.
+        """
         who = authenticate()
         sessions.revoke(g.token_claims["fam"], who.user_id, "logout")
 
@@ -191,10 +220,15 @@ class Logout(MethodView):
 class Password(MethodView):
     @blp.arguments(PasswordIn)
     @blp.response(200, TokensOut)
-    @blp.alt_response(422, description="The current password is wrong, or the new one is too short or the same")
-    @blp.alt_response(429, description="Too many failed attempts (Retry-After says how long to wait)")
+    @problems(blp, 429)
     def post(self, data):
-        """Change your password: every session ends; the answer holds tokens for a new one"""
+        """Change your password: every session ends; the answer holds tokens for a new one
+
+        `new_password` needs 12+ characters and must differ from the current one. Every
+        session of the user ends, this one included; continue with the tokens in the answer.
+        A wrong `current_password` is 422 naming that field and counts as a failed sign-in
+        (throttled like login: 429 with `Retry-After`).
+        """
         who = authenticate()
         user = User.objects(id=who.user_id).first()
         # A stolen access token must not become an unthrottled password oracle.

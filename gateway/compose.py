@@ -101,8 +101,9 @@ def _at(entry: dict) -> datetime:
 
 def audit(outcomes: dict, limit: int) -> dict:
     """Entries from every service, newest first, each saying where it was recorded."""
-    items, missing = [], []
-    for part, o in outcomes.items():
+    items: list[dict] = []
+    missing: list[dict] = []
+    for o in outcomes.values():
         if o.ok and isinstance(o.body, list):
             items.extend({**e, "service": o.call.service} for e in o.body if isinstance(e, dict))
         else:

@@ -8,6 +8,7 @@ assets come from the swagger-ui-bundle package, so no CDN is needed.
 from __future__ import annotations
 
 import copy
+import http
 import json
 import threading
 import time
@@ -15,6 +16,8 @@ import time
 import requests
 import swagger_ui_bundle
 from flask import Blueprint, Response, current_app, jsonify, send_from_directory
+
+from chassis.errors import MEDIA_TYPE
 
 from . import policy, upstreams
 
@@ -90,6 +93,84 @@ def merge(own: dict, specs: dict[str, dict | None]) -> dict:
     return out
 
 
+def _deref(spec: dict, node):
+    while isinstance(node, dict) and isinstance(node.get("$ref"), str) and node["$ref"].startswith("#/"):
+        target = spec
+        for step in node["$ref"][2:].split("/"):
+            target = target.get(step.replace("~1", "/").replace("~0", "~"), {}) if isinstance(target, dict) else {}
+        node = target
+    return node
+
+
+def _upstream_schema(spec: dict, where: dict) -> dict | None:
+    """The schema of what ``where["operation"]`` answers with 2xx, at ``where["pointer"]``."""
+    method, _, path = str(where.get("operation", "")).partition(" ")
+    op = (spec["paths"].get(path) or {}).get(method.lower())
+    if not isinstance(op, dict):
+        return None
+    ok = next((_deref(spec, r) for code, r in sorted(op.get("responses", {}).items()) if code.startswith("2")), None)
+    node = ((ok or {}).get("content") or {}).get("application/json", {}).get("schema")
+    for step in [s for s in str(where.get("pointer", "")).split("/") if s]:
+        node = _deref(spec, node)
+        node = node.get(step) if isinstance(node, dict) else None
+    return node if isinstance(node, dict) and node else None
+
+
+def _link_upstream(spec: dict) -> dict:
+    """A composed view's field marked ``x-upstream`` (gateway/views.py) takes the schema the
+    owning service documents for it, made nullable (a missing part is null). When that
+    service's document is missing, the field stays a generic value."""
+    for schema in (spec.get("components", {}).get("schemas") or {}).values():
+        props = schema.get("properties") or {}
+        for name, prop in list(props.items()):
+            where = prop.get("x-upstream") if isinstance(prop, dict) else None
+            found = _upstream_schema(spec, where) if isinstance(where, dict) else None
+            if found is None:
+                continue
+            linked = {"allOf": [copy.deepcopy(found)]} if "$ref" in found else copy.deepcopy(found)
+            linked.update({"nullable": True, "x-upstream": where})
+            if prop.get("description"):
+                linked["description"] = prop["description"]
+            props[name] = linked
+    return spec
+
+
+def _restricted(spec: dict) -> dict:
+    """An operation the route table allows to some roles only can answer 403."""
+    _problem_response(spec, 403)
+    for path, item in spec["paths"].items():
+        for method, op in item.items():
+            if not isinstance(op, dict) or method not in ("get", "post", "put", "patch", "delete"):
+                continue
+            rule = policy.match(method.upper(), path)   # a {param} segment matches only `*`
+            if rule is not None and rule.roles != policy.PUBLIC and set(rule.roles) != set(policy.ANY):
+                op.setdefault("responses", {}).setdefault("403", {"$ref": "#/components/responses/FORBIDDEN"})
+    return spec
+
+
+def _problem_response(spec: dict, status: int) -> str:
+    """The name of the shared response component for ``status`` (added when no document had it)."""
+    name = http.HTTPStatus(status).name
+    spec.setdefault("components", {}).setdefault("responses", {}).setdefault(name, {
+        "description": http.HTTPStatus(status).phrase,
+        "content": {MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}})
+    return name
+
+
+def _proxied(spec: dict, own_paths: set) -> dict:
+    """What the gateway adds to every operation it forwards: 503 when the service does not
+    answer, 504 when it answers too late (gateway/proxy.py)."""
+    refs = {str(s): {"$ref": f"#/components/responses/{_problem_response(spec, s)}"} for s in (503, 504)}
+    for path, item in spec["paths"].items():
+        if path in own_paths:
+            continue
+        for method, op in item.items():
+            if isinstance(op, dict) and method in ("get", "post", "put", "patch", "delete"):
+                for status, ref in refs.items():
+                    op.setdefault("responses", {}).setdefault(status, dict(ref))
+    return spec
+
+
 def _security(spec: dict) -> dict:
     spec.setdefault("components", {}).setdefault("securitySchemes", {})["bearerAuth"] = {
         "type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
@@ -97,7 +178,7 @@ def _security(spec: dict) -> dict:
         for method, op in item.items():
             if not isinstance(op, dict) or method not in ("get", "post", "put", "patch", "delete"):
                 continue
-            rule = policy.match(method.upper(), path.split("{")[0].rstrip("/") or path)
+            rule = policy.match(method.upper(), path)   # a {param} segment matches only `*`
             if rule is None:
                 continue
             if rule.roles == policy.PUBLIC:
@@ -119,7 +200,8 @@ def document() -> dict:
         "unmask and sends `X-Unmask-Purpose`; such reads are audited. Errors are "
         "application/problem+json; lists use cursor pagination (`limit`, `cursor` → `next_cursor`); "
         "every response carries X-Request-ID. `x-roles` on an operation lists who may call it.")
-    return _security(spec)
+    own_paths = set(own.get("paths", {})) | set(OWN_PATHS)
+    return _proxied(_restricted(_security(_link_upstream(spec))), own_paths)
 
 
 @blp.get("/api/openapi.json")

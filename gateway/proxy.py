@@ -54,11 +54,14 @@ def forward(prefix: str, rest: str):
                                body=_body(streaming), extra_headers=extra,
                                timeout_s=upstreams.IMPORT_TIMEOUT if bulk else None, stream=bulk)
     except NewConnectionError:   # urllib3 derives it from its timeout error; nobody is listening
-        raise Problem(503, "upstream-unavailable", "Upstream unavailable", f"The {service} service is unavailable.") from None
+        raise Problem(503, "upstream-unavailable", "Upstream unavailable",
+                      f"The {service} service is unavailable.") from None
     except UpstreamTimeout:
-        raise Problem(504, "upstream-timeout", "Upstream timeout", f"The {service} service did not answer in time.") from None
+        raise Problem(504, "upstream-timeout", "Upstream timeout",
+                      f"The {service} service did not answer in time.") from None
     except HTTPError:
-        raise Problem(503, "upstream-unavailable", "Upstream unavailable", f"The {service} service is unavailable.") from None
+        raise Problem(503, "upstream-unavailable", "Upstream unavailable",
+                      f"The {service} service is unavailable.") from None
     resp = Response(stream_with_context(_relay(up)) if bulk else up.data, status=up.status)
     for h in FORWARD_RESPONSE:
         if h in up.headers:

@@ -15,6 +15,8 @@ from marshmallow import Schema, fields, validate
 from chassis import identity as ident
 from chassis.errors import conflict, forbidden, invalid, not_found
 from chassis.http import page
+from chassis.openapi import problems
+from chassis.schemas import StrictBoolean
 
 from .auth import UserIn, UserOut, authenticate
 from .users import User, change, create_user, end_sessions
@@ -26,16 +28,17 @@ class UserQuery(Schema):
     role = fields.String(validate=validate.OneOf(ident.ROLES))
     active = fields.Boolean()
     limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))
-    cursor = fields.String()
+    cursor = fields.String(metadata={"description": "`next_cursor` of the previous page"})
 
 
 class UserPage(Schema):
-    items = fields.List(fields.Nested(UserOut))
-    next_cursor = fields.String(allow_none=True)
+    items = fields.List(fields.Nested(UserOut), required=True)
+    next_cursor = fields.String(allow_none=True, required=True,
+                                metadata={"description": "send as `cursor` for the next page; null on the last"})
 
 
 class UnmaskIn(Schema):
-    can_unmask = fields.Boolean(required=True)
+    can_unmask = StrictBoolean(required=True)
     reason = fields.String(required=True, validate=validate.Length(3, 500),
                            metadata={"description": "why the right is granted or revoked (audited)"})
 
@@ -65,8 +68,15 @@ def _row(d: dict) -> dict:
 class Users(MethodView):
     @blp.arguments(UserQuery, location="query")
     @blp.response(200, UserPage)
+    @problems(blp, 400, 403)
     def get(self, q):
-        """Users of the admin's branch, by username (cursor pagination)"""
+        """Users of the admin's branch, by username (cursor pagination)
+
+        For admins: the users of their own branch (every user for a bank-wide admin),
+        sorted by username, optionally only one `role` or only `active`/inactive ones.
+        At most `limit` a page; pass `next_cursor` back as `cursor` for the next (a cursor
+        that is not one is 400).
+        """
         who = _admin()
         query = {k: q[k] for k in ("role", "active") if k in q}
         if who.branch:
@@ -76,8 +86,16 @@ class Users(MethodView):
 
     @blp.arguments(UserIn)
     @blp.response(201, UserOut)
+    @problems(blp, 403, 409)
     def post(self, data):
-        """Create a user (the branch defaults to the admin's own)"""
+        """Create a user (the branch defaults to the admin's own)
+
+        `username` is 3–50 letters, digits, `_`, `.` or `-`; `password` 12+ characters. A
+        branch admin creates users in their own branch only (another branch is 403). Only
+        supervisors have a `team`, of active managers of the branch (else 422 naming `team`).
+        A username already taken is 409. The change is recorded in the audit trail and
+        announced to the services (`gateway.user.changed`).
+        """
         who = _admin()
         data["branch"] = data.get("branch") or who.branch
         if who.branch and data["branch"] != who.branch:
@@ -92,8 +110,12 @@ class Users(MethodView):
 @blp.route("/<user_id>")
 class UserItem(MethodView):
     @blp.response(200, UserOut)
+    @problems(blp, 403)
     def get(self, user_id):
-        """One user"""
+        """One user
+
+        For admins. A user of another branch is 404, like one that does not exist.
+        """
         return _in_scope(_admin(), User.objects(id=user_id).first())
 
 
@@ -109,8 +131,14 @@ def _check_team(who: ident.Identity, team: list[str]) -> None:
 class Team(MethodView):
     @blp.arguments(TeamIn)
     @blp.response(200, UserOut)
+    @problems(blp, 403, 409, 412)
     def put(self, data, user_id):
-        """Set the managers a supervisor oversees (replaces the team)"""
+        """Set the managers a supervisor oversees (replaces the team)
+
+        `team` lists the ids of active managers of the admin's branch (anything else is 422
+        naming `team`); it replaces the previous team. A user who is not a supervisor is
+        409 (`not-a-supervisor`). 412 when the user kept changing concurrently (retry).
+        """
         who = _admin()
         user = _in_scope(who, User.objects(id=user_id).first())
         if user.role != ident.SUPERVISOR:
@@ -124,8 +152,15 @@ class Team(MethodView):
 class Unmask(MethodView):
     @blp.arguments(UnmaskIn)
     @blp.response(200, UserOut)
+    @problems(blp, 403, 409, 412)
     def put(self, data, user_id):
-        """Grant or revoke the right to see sensitive fields in clear (audited, with the reason)"""
+        """Grant or revoke the right to see sensitive fields in clear (audited, with the reason)
+
+        With the right, the user may send `X-Unmask-Purpose` to see a customer's sensitive
+        fields in clear; every such read is audited. The `reason` (3–500 characters) is
+        recorded with the change. Admins cannot change their own right (409 `self-grant`).
+        412 when the user kept changing concurrently (retry).
+        """
         who = _admin()
         user = _in_scope(who, User.objects(id=user_id).first())
         if user.id == who.user_id:
@@ -152,14 +187,25 @@ def _set_active(user_id: str, active: bool) -> User:
 @blp.route("/<user_id>/deactivate")
 class Deactivate(MethodView):
     @blp.response(200, UserOut)
+    @problems(blp, 403, 409, 412)
     def post(self, user_id):
-        """Deactivate a user: their tokens stop working (within seconds on every worker)"""
+        """Deactivate a user: their tokens stop working (within seconds on every worker)
+
+        The user can no longer sign in and every session they hold ends; reactivating them
+        does not revive those sessions. Deactivating yourself is 409 (`self-deactivation`).
+        No body.
+        """
         return _set_active(user_id, False)
 
 
 @blp.route("/<user_id>/activate")
 class Activate(MethodView):
     @blp.response(200, UserOut)
+    @problems(blp, 403, 412)
     def post(self, user_id):
-        """Reactivate a user"""
+        """Reactivate a user
+
+        The user may sign in again (old sessions stay ended). Activating an active user
+        changes nothing and answers it as it is. No body.
+        """
         return _set_active(user_id, True)

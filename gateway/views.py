@@ -17,6 +17,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from chassis import identity as ident
 from chassis.audit import AuditQuery
 from chassis.errors import invalid, not_found
+from chassis.openapi import problems
 
 from . import compose, useraudit
 from .auth import authenticate
@@ -36,52 +37,98 @@ def today() -> date:
     return datetime.now(BANK_TZ).date()
 
 
-class Missing(Schema):
-    part = fields.String()
-    service = fields.String()
-    reason = fields.String(metadata={"description": "timeout | unavailable | error <status>"})
-    fields_ = fields.List(fields.String(), data_key="fields", attribute="fields")
+def upstream(operation: str, pointer: str = "") -> dict:
+    """Field metadata: this field holds, verbatim, what ``operation`` answers (at ``pointer``, a
+    JSON pointer into its 2xx body). The merged document (gateway/openapi.py) puts that
+    operation's own schema here, so a view is documented exactly as the services document
+    their parts; the gateway passes the value through untouched (a Dict/Raw field)."""
+    return {"x-upstream": {"operation": operation, "pointer": pointer}}
 
 
-class Customer360(Schema):
-    customer_id = fields.String()
-    profile = fields.Dict(allow_none=True)
-    tier = fields.String(allow_none=True)
-    risk_level = fields.String(allow_none=True)
-    risk_valid_until = fields.String(allow_none=True)
-    recent_interactions = fields.List(fields.Dict(), allow_none=True)
-    recent_visits = fields.List(fields.Dict(), allow_none=True)
-    upcoming_care = fields.List(fields.Dict(), allow_none=True)
-    open_complaints = fields.List(fields.Dict(), allow_none=True)
-    latest_satisfaction = fields.Dict(allow_none=True)
-    missing = fields.List(fields.Nested(Missing))
+C360_PROFILE = "GET /api/v1/customers/{customer_id}"
+C360_ENGAGEMENT = "GET /api/v1/engagement/customers/{customer_id}/summary"
+C360_FEEDBACK = "GET /api/v1/feedback/customers/{customer_id}/summary"
+WORKLIST = {"customer": "GET /api/v1/customers/worklist", "engagement": "GET /api/v1/engagement/worklist",
+            "feedback": "GET /api/v1/feedback/worklist"}
+STATS = {"customer": "GET /api/v1/customers/stats", "engagement": "GET /api/v1/engagement/stats",
+         "feedback": "GET /api/v1/feedback/stats"}
+
+
+def _part(operation: str, name: str, many: bool = True) -> fields.Field:
+    """A view field copied from a service's answer; null when that service did not answer."""
+    meta = {**upstream(operation, f"/properties/{name}"),
+            "description": f"From `{operation}` (`{name}`); null when that part is missing."}
+    return fields.List(fields.Raw(), allow_none=True, metadata=meta) if many else \
+        fields.Raw(allow_none=True, metadata=meta)
+
+
+class MissingPartSchema(Schema):
+    part = fields.String(required=True, metadata={"description": "the part of the view that did not arrive"})
+    service = fields.String(required=True, metadata={"description": "the service that should have answered"})
+    reason = fields.String(required=True, allow_none=True,
+                           metadata={"description": "timeout | unavailable | error <status>"})
+    fields_ = fields.List(fields.String(), data_key="fields", attribute="fields",
+                          metadata={"description": "the view's fields left null because of it"})
+
+
+class Customer360ViewSchema(Schema):
+    customer_id = fields.String(required=True)
+    profile = fields.Dict(allow_none=True, metadata={
+        **upstream(C360_PROFILE), "description": f"The profile as `{C360_PROFILE}` answers it (masked as "
+                                                 "there); null when the customer service did not answer."})
+    tier = _part(C360_PROFILE, "tier", many=False)
+    risk_level = _part(C360_PROFILE, "risk_level", many=False)
+    risk_valid_until = _part(C360_PROFILE, "risk_valid_until", many=False)
+    recent_interactions = _part(C360_ENGAGEMENT, "recent_interactions")
+    recent_visits = _part(C360_ENGAGEMENT, "recent_visits")
+    upcoming_care = _part(C360_ENGAGEMENT, "upcoming_care")
+    open_complaints = _part(C360_FEEDBACK, "open_complaints")
+    latest_satisfaction = _part(C360_FEEDBACK, "latest_satisfaction", many=False)
+    missing = fields.List(fields.Nested(MissingPartSchema), required=True)
 
 
 class WorklistQuery(Schema):
-    date = fields.Date()
-    manager_id = fields.String(validate=validate.Length(1, 100))
+    date = fields.Date(metadata={"description": "the day (default: today in Asia/Shanghai)"})
+    manager_id = fields.String(validate=validate.Length(1, 100), metadata={
+        "description": "whose worklist (default: the caller's own); supervisors: a team member, "
+                       "admins: a manager of their branch"})
 
 
-class Worklist(Schema):
-    manager_id = fields.String()
-    date = fields.String()
-    greetings_due = fields.List(fields.Dict(), allow_none=True)
-    contacts_due = fields.List(fields.Dict(), allow_none=True)
-    contacts_overdue = fields.List(fields.Dict(), allow_none=True)
-    visits_planned = fields.List(fields.Dict(), allow_none=True)
-    account_reminders = fields.List(fields.Dict(), allow_none=True)
-    complaints_near_breach = fields.List(fields.Dict(), allow_none=True)
-    complaints_breached = fields.List(fields.Dict(), allow_none=True)
-    risk_expiring = fields.List(fields.Dict(), allow_none=True)
-    reverification_due = fields.List(fields.Dict(), allow_none=True)
-    counts = fields.Dict(keys=fields.String(), values=fields.Integer())
-    missing = fields.List(fields.Nested(Missing))
+class WorklistCountsSchema(Schema):
+    """How many entries each list of the worklist holds (lists that are missing are left out)."""
+    greetings_due = fields.Integer()
+    contacts_due = fields.Integer()
+    contacts_overdue = fields.Integer()
+    visits_planned = fields.Integer()
+    account_reminders = fields.Integer()
+    complaints_near_breach = fields.Integer()
+    complaints_breached = fields.Integer()
+    risk_expiring = fields.Integer()
+    reverification_due = fields.Integer()
+
+
+class WorklistViewSchema(Schema):
+    manager_id = fields.String(required=True)
+    date = fields.String(required=True, metadata={"format": "date"})
+    greetings_due = _part(WORKLIST["engagement"], "greetings_due")
+    contacts_due = _part(WORKLIST["engagement"], "contacts_due")
+    contacts_overdue = _part(WORKLIST["engagement"], "contacts_overdue")
+    visits_planned = _part(WORKLIST["engagement"], "visits_planned")
+    account_reminders = _part(WORKLIST["engagement"], "account_reminders")
+    complaints_near_breach = _part(WORKLIST["feedback"], "complaints_near_breach")
+    complaints_breached = _part(WORKLIST["feedback"], "complaints_breached")
+    risk_expiring = _part(WORKLIST["customer"], "risk_expiring")
+    reverification_due = _part(WORKLIST["customer"], "reverification_due")
+    counts = fields.Nested(WorklistCountsSchema, required=True)
+    missing = fields.List(fields.Nested(MissingPartSchema), required=True)
 
 
 class DashboardQuery(Schema):
-    from_ = fields.Date(data_key="from")
-    to = fields.Date()
-    manager_ids = fields.String(metadata={"description": "comma-separated; admins only (default: the branch's managers)"})
+    from_ = fields.Date(data_key="from", metadata={"description": "first day (default: 30 days before `to`)"})
+    to = fields.Date(metadata={"description": "last day (default: today); at most 366 days after `from`"})
+    manager_ids = fields.String(metadata={"description": "comma-separated manager ids: supervisors a subset of "
+                                                         "their team, admins managers of their branch "
+                                                         "(default: the team / every active manager of the branch)"})
 
     @validates_schema
     def _range(self, data, **kwargs):
@@ -92,43 +139,74 @@ class DashboardQuery(Schema):
             raise ValidationError(f"at most {MAX_DASHBOARD_DAYS} days", field_name="from")
 
 
-class Dashboard(Schema):
-    manager_ids = fields.List(fields.String())
-    from_ = fields.String(data_key="from")
-    to = fields.String()
-    tier_distribution = fields.Dict(allow_none=True)
-    contact_coverage = fields.Dict(allow_none=True)
-    activities = fields.List(fields.Dict(), allow_none=True)
-    complaint_sla = fields.Dict(allow_none=True)
-    satisfaction_trend = fields.List(fields.Dict(), allow_none=True)
-    per_manager = fields.Dict()
-    missing = fields.List(fields.Nested(Missing))
+def _per_manager(service: str) -> fields.Field:
+    meta = {**upstream(STATS[service], "/properties/per_manager/additionalProperties"),
+            "description": f"this manager's figures from `{STATS[service]}`; null when that service did not answer"}
+    return fields.Raw(allow_none=True, metadata=meta)
 
 
-class AuditItem(Schema):
-    at = fields.String()
-    service = fields.String()
-    action = fields.String()
-    actor = fields.Dict()
-    purpose = fields.String(allow_none=True)
+class DashboardManagerSchema(Schema):
+    username = fields.String(allow_none=True, required=True)
+    customer = _per_manager("customer")
+    engagement = _per_manager("engagement")
+    feedback = _per_manager("feedback")
+
+
+class TeamDashboardViewSchema(Schema):
+    manager_ids = fields.List(fields.String(), required=True)
+    from_ = fields.String(data_key="from", attribute="from", required=True, metadata={"format": "date"})
+    to = fields.String(required=True, metadata={"format": "date"})
+    tier_distribution = _part(STATS["customer"], "tier_distribution", many=False)
+    contact_coverage = _part(STATS["engagement"], "contact_coverage", many=False)
+    activities = _part(STATS["engagement"], "activities")
+    complaint_sla = _part(STATS["feedback"], "complaint_sla", many=False)
+    satisfaction_trend = _part(STATS["feedback"], "satisfaction_trend")
+    per_manager = fields.Dict(keys=fields.String(), values=fields.Nested(DashboardManagerSchema), required=True,
+                              metadata={"description": "manager id → their figures"})
+    missing = fields.List(fields.Nested(MissingPartSchema), required=True)
+
+
+class AuditActorSchema(Schema):
+    user_id = fields.String(required=True, metadata={"description": "a user id, or `system:<process>`"})
+    role = fields.String(required=True)
+
+
+class AuditTrailEntrySchema(Schema):
+    at = fields.String(required=True, metadata={"description": "when (ISO 8601)"})
+    service = fields.String(required=True, metadata={"description": "customer | engagement | feedback | gateway"})
+    action = fields.String(required=True, metadata={"description": "read_unmasked | create | update"})
+    actor = fields.Nested(AuditActorSchema, required=True, allow_none=True)
+    purpose = fields.String(allow_none=True, metadata={"description": "the stated purpose of an unmasked read, "
+                                                                      "or the reason recorded with a change"})
     customer_id = fields.String(allow_none=True)
-    resource = fields.String()
-    resource_id = fields.String()
-    fields_ = fields.List(fields.String(), data_key="fields", attribute="fields")
+    resource = fields.String(required=True)
+    resource_id = fields.String(required=True)
+    fields_ = fields.List(fields.String(), data_key="fields", attribute="fields",
+                          metadata={"description": "the fields read in clear or changed"})
     request_id = fields.String(allow_none=True)
 
 
-class AuditPage(Schema):
-    items = fields.List(fields.Nested(AuditItem))
-    missing = fields.List(fields.Nested(Missing))
+class AuditTrailSchema(Schema):
+    items = fields.List(fields.Nested(AuditTrailEntrySchema), required=True)
+    missing = fields.List(fields.Nested(MissingPartSchema), required=True)
 
 
 @blp.route("/customer-360/<customer_id>")
 class Customer360View(MethodView):
-    @blp.response(200, Customer360)
-    @blp.alt_response(404, description="No such customer for this caller")
+    @blp.response(200, Customer360ViewSchema)
     def get(self, customer_id):
-        """Customer 360: profile, tier, risk, recent interactions and visits, care, complaints, satisfaction"""
+        """Customer 360: profile, tier, risk, recent interactions and visits, care, complaints, satisfaction
+
+        One call instead of three: the customer service's profile (with tier and risk), the
+        engagement service's summary and the feedback service's summary, asked in parallel and
+        each field documented as that service documents it. Sensitive fields are masked as in
+        `GET /api/v1/customers/{customer_id}`; send `X-Unmask-Purpose` (with the unmask right) to
+        see the profile in clear, audited.
+
+        A service that is down or too slow does not fail the view: its fields are null and
+        `missing` names the part, the service and the reason. 404 when the customer is not in
+        the caller's book (team, branch) — or does not exist.
+        """
         who = authenticate()
         cid = segment(customer_id, "customer")
         outcomes = fan_out([
@@ -156,9 +234,17 @@ def worklist_manager(who: ident.Identity, asked: str | None) -> str:
 @blp.route("/worklist")
 class WorklistView(MethodView):
     @blp.arguments(WorklistQuery, location="query")
-    @blp.response(200, Worklist)
+    @blp.response(200, WorklistViewSchema)
+    @problems(blp, 404)
     def get(self, q):
-        """A manager's work for a day: greetings, contacts, visits, complaints, risk, reminders"""
+        """A manager's work for a day: greetings, contacts, visits, complaints, risk, reminders
+
+        Today's list (Asia/Shanghai) of the caller by default. Supervisors may ask for a
+        manager of their team and admins for a manager of their branch (`manager_id`); any
+        other manager is 404. Each list comes from the service that owns it, documented as
+        that service documents it; `counts` says how many entries each list holds. A service
+        that does not answer leaves its lists null and is named in `missing`.
+        """
         who = authenticate()
         manager_id = worklist_manager(who, q.get("manager_id"))
         day = (q.get("date") or today()).isoformat()
@@ -196,9 +282,18 @@ def dashboard_managers(who: ident.Identity, asked: str | None) -> list[str]:
 @blp.route("/team-dashboard")
 class DashboardView(MethodView):
     @blp.arguments(DashboardQuery, location="query")
-    @blp.response(200, Dashboard)
+    @blp.response(200, TeamDashboardViewSchema)
+    @problems(blp, 403, 404)
     def get(self, q):
-        """Team figures per manager: tiers, contact coverage, complaint SLA, satisfaction, activities"""
+        """Team figures per manager: tiers, contact coverage, complaint SLA, satisfaction, activities
+
+        For supervisors (their team, or the subset named in `manager_ids`) and admins (the
+        managers of their branch named in `manager_ids`, or all of its active managers).
+        A manager outside that scope is 404. The range is `from`..`to` (default: the last 30
+        days, at most 366); figures for the whole scope and, in `per_manager`, for each
+        manager, each documented as the owning service documents it. A service that does not
+        answer leaves its figures null and is named in `missing`.
+        """
         who = authenticate()
         who.ensure_role(ident.SUPERVISOR, ident.ADMIN)
         managers = dashboard_managers(who, q.get("manager_ids"))
@@ -228,9 +323,18 @@ _EMPTY_FIGURES = {"tier_distribution": {}, "contact_coverage": {"overall": None,
 @audit_blp.route("")
 class AuditView(MethodView):
     @audit_blp.arguments(AuditQuery, location="query")
-    @audit_blp.response(200, AuditPage)
+    @audit_blp.response(200, AuditTrailSchema)
+    @problems(audit_blp, 403)
     def get(self, q):
-        """Who read (unmasked) or changed which customer, and who administered which user — newest first"""
+        """Who read (unmasked) or changed which customer, and who administered which user — newest first
+
+        For auditors and admins. Asks the three services' audit trails at once and merges
+        them with the gateway's own (user administration, service `gateway`, resource
+        `user`), newest first, at most `limit` entries. Filter by `customer_id` (leaves the
+        user administration out), `actor` (a user id) and `since`/`until` (ISO 8601 times).
+        A branch admin sees the records of their branch only. A service that does not answer
+        is named in `missing`.
+        """
         who = authenticate()
         who.ensure_role(ident.AUDITOR, ident.ADMIN)
         params = {k: request.args[k] for k in ("customer_id", "actor", "since", "until") if k in request.args}

@@ -9,7 +9,11 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from chassis.schemas import PageQuery  # noqa: F401  (re-exported for the api modules)
+from chassis.schemas import (
+    PageQuery,  # noqa: F401  (re-exported for the api modules)
+    StrictBoolean,
+    StrictInteger,
+)
 
 from . import rules
 
@@ -135,8 +139,8 @@ class VisitRecordIn(Schema):
 
 class VisitEvaluateIn(Schema):
     outcome = fields.String(required=True, validate=TEXT)
-    objective_met = fields.Boolean(required=True)
-    rating = fields.Integer(required=True, validate=validate.Range(1, 5))
+    objective_met = StrictBoolean(required=True)
+    rating = StrictInteger(required=True, validate=validate.Range(1, 5))
     lessons = fields.String(validate=TEXT)
 
 
@@ -229,7 +233,7 @@ class RollingPage(Schema):
 
 # --------------------------------------------------------------------------- cadence
 class CadenceIn(Schema):
-    interval_days = fields.Integer(required=True, validate=validate.Range(1, 3660), metadata={"example": 30})
+    interval_days = StrictInteger(required=True, validate=validate.Range(1, 3660), metadata={"example": 30})
 
 
 class CadenceRuleOut(Schema):
@@ -270,7 +274,7 @@ class GreetingIn(Schema):
     occasion = fields.String(required=True, validate=validate.Regexp(r"^[a-z_0-9]{3,60}$"), metadata={
         "description": "an occasion key from /greetings/due: birthday, holiday_<key> or anniversary_<n>",
         "example": "holiday_spring_festival"})
-    year = fields.Integer(required=True, validate=validate.Range(1901, 2099), metadata={"example": 2026})
+    year = StrictInteger(required=True, validate=validate.Range(1901, 2099), metadata={"example": 2026})
     channel = fields.String(required=True, **CHANNEL, metadata={"example": "wechat"})
     note = fields.String(validate=validate.Length(0, 500))
 
@@ -337,14 +341,14 @@ TIER: dict[str, Any] = dict(validate=validate.OneOf(rules.TIERS))
 
 class GiftIn(Schema):
     name = fields.String(required=True, validate=SHORT, metadata={"example": "中秋月饼礼盒"})
-    cost_cents = fields.Integer(required=True, validate=validate.Range(0, 10_000_000), metadata={"example": 19900})
-    stock = fields.Integer(required=True, validate=validate.Range(0, 100_000), metadata={"example": 100})
+    cost_cents = StrictInteger(required=True, validate=validate.Range(0, 10_000_000), metadata={"example": 19900})
+    stock = StrictInteger(required=True, validate=validate.Range(0, 100_000), metadata={"example": 100})
     tiers = fields.List(fields.String(**TIER), load_default=list,
                         metadata={"description": "tiers it may be given to; empty: every tier", "example": ["gold"]})
 
 
 class RestockIn(Schema):
-    add = fields.Integer(required=True, validate=validate.Range(1, 100_000), metadata={"example": 50})
+    add = StrictInteger(required=True, validate=validate.Range(1, 100_000), metadata={"example": 50})
 
 
 class GiftOut(Schema):
@@ -366,7 +370,7 @@ class BudgetIn(Schema):
         r"^\d{4}(-(0[1-9]|1[0-2])|-Q[1-4])?$", error="YYYY, YYYY-Qn or YYYY-MM."),
         metadata={"description": "a year, quarter or month; the most specific one covering today is spent",
                   "example": "2026-Q3"})
-    amount_cents = fields.Integer(required=True, validate=validate.Range(0, 10_000_000_000),
+    amount_cents = StrictInteger(required=True, validate=validate.Range(0, 10_000_000_000),
                                   metadata={"example": 5_000_000})
 
 
@@ -412,10 +416,10 @@ class ActivityIn(Schema):
     type = fields.String(required=True, validate=validate.OneOf(rules.ACTIVITY_TYPES))
     starts_at = When(required=True, metadata={"example": "2026-09-12T14:00:00+08:00"})
     location = fields.String(validate=SHORT)
-    capacity = fields.Integer(required=True, validate=validate.Range(1, 10_000), metadata={"example": 30})
-    budget_cents = fields.Integer(required=True, validate=validate.Range(0, 10_000_000_000),
+    capacity = StrictInteger(required=True, validate=validate.Range(1, 10_000), metadata={"example": 30})
+    budget_cents = StrictInteger(required=True, validate=validate.Range(0, 10_000_000_000),
                                   metadata={"example": 600_000})
-    cost_per_head_cents = fields.Integer(load_default=0, validate=validate.Range(0, 100_000_000),
+    cost_per_head_cents = StrictInteger(load_default=0, validate=validate.Range(0, 100_000_000),
                                          metadata={"example": 20_000})
     segment = fields.Nested(SegmentSchema, load_default=dict, metadata={
         "description": "who is invited: every non-empty criterion must match (any of its values); "

@@ -194,6 +194,73 @@ def test_openapi_merge_keeps_every_path_and_renames_clashing_schemas():
     assert merged["info"]["x-missing-services"] == ["feedback"]
 
 
+def _ok(schema: dict) -> dict:
+    return {"responses": {"200": {"content": {"application/json": {"schema": schema}}}}}
+
+
+def test_a_composed_field_takes_the_schema_its_service_documents():
+    spec = {"paths": {
+        "/api/v1/things/{id}": {"get": _ok({"$ref": "#/components/schemas/Thing"})},
+        "/api/v1/things/stats": {"get": _ok({"$ref": "#/components/schemas/Stats"})}},
+        "components": {"schemas": {
+            "Thing": {"type": "object", "properties": {"tags": {"type": "array", "items": {"type": "string"}}}},
+            "Stats": {"type": "object", "properties": {"per_manager": {
+                "type": "object", "additionalProperties": {"$ref": "#/components/schemas/Figures"}}}},
+            "Figures": {"type": "object", "properties": {"n": {"type": "integer"}}},
+            "View": {"type": "object", "properties": {
+                "thing": {"type": "object", "description": "d",
+                          "x-upstream": {"operation": "GET /api/v1/things/{id}", "pointer": ""}},
+                "tags": {"type": "array", "items": {}, "x-upstream": {"operation": "GET /api/v1/things/{id}",
+                                                                     "pointer": "/properties/tags"}},
+                "mine": {"x-upstream": {"operation": "GET /api/v1/things/stats",
+                                        "pointer": "/properties/per_manager/additionalProperties"}},
+                "gone": {"type": "object", "x-upstream": {"operation": "GET /api/v1/nowhere", "pointer": ""}},
+            }}}}}
+    props = openapi._link_upstream(spec)["components"]["schemas"]["View"]["properties"]
+    assert props["thing"]["allOf"] == [{"$ref": "#/components/schemas/Thing"}]
+    assert props["thing"]["nullable"] is True and props["thing"]["description"] == "d"
+    assert props["tags"]["items"] == {"type": "string"} and props["tags"]["nullable"] is True
+    assert props["mine"]["allOf"] == [{"$ref": "#/components/schemas/Figures"}]
+    assert props["gone"] == {"type": "object", "x-upstream": {"operation": "GET /api/v1/nowhere", "pointer": ""}}
+    # the service's own schema is not touched by the nullable copy
+    assert "nullable" not in spec["components"]["schemas"]["Thing"]["properties"]["tags"]
+
+
+def test_operations_the_route_table_restricts_document_403_and_their_roles():
+    spec = {"paths": {p: {"get": {"responses": {}}, "post": {"responses": {}}} for p in (
+        "/api/v1/me", "/api/v1/users/{user_id}", "/api/v1/engagement/gifts/{gift_id}/issues")}}
+    spec["paths"]["/api/v1/auth/login"] = {"post": {"responses": {}}}
+    spec = openapi._restricted(openapi._security(spec))
+    ops = {(m, p): op for p, item in spec["paths"].items() for m, op in item.items()}
+    assert "403" not in ops[("get", "/api/v1/me")]["responses"]            # every role may
+    assert "403" not in ops[("post", "/api/v1/auth/login")]["responses"]   # public
+    assert ops[("post", "/api/v1/auth/login")]["security"] == []
+    assert ops[("get", "/api/v1/users/{user_id}")]["responses"]["403"] == {"$ref": "#/components/responses/FORBIDDEN"}
+    # a {param} segment matches the table's '*': managers give gifts, only admins stock them
+    assert ops[("post", "/api/v1/engagement/gifts/{gift_id}/issues")]["x-roles"] == ["manager", "supervisor", "admin"]
+    assert spec["components"]["responses"]["FORBIDDEN"]["content"]["application/problem+json"]
+
+
+def test_forwarded_operations_document_the_gateways_503_and_504():
+    spec = {"paths": {"/api/v1/me": {"get": {"responses": {}}}, "/api/v1/customers": {"get": {"responses": {}}}}}
+    spec = openapi._proxied(spec, own_paths={"/api/v1/me"})
+    assert spec["paths"]["/api/v1/me"]["get"]["responses"] == {}
+    assert spec["paths"]["/api/v1/customers"]["get"]["responses"] == {
+        "503": {"$ref": "#/components/responses/SERVICE_UNAVAILABLE"},
+        "504": {"$ref": "#/components/responses/GATEWAY_TIMEOUT"}}
+    assert set(spec["components"]["responses"]) == {"SERVICE_UNAVAILABLE", "GATEWAY_TIMEOUT"}
+
+
+def test_booleans_in_bodies_are_json_booleans():
+    from marshmallow import ValidationError
+
+    from gateway.useradmin import UnmaskIn
+    assert UnmaskIn().load({"can_unmask": True, "reason": "audit"})["can_unmask"] is True
+    for wrong in (1, 0, "true", "yes", None):
+        with pytest.raises(ValidationError):
+            UnmaskIn().load({"can_unmask": wrong, "reason": "audit"})
+
+
 # --- client address behind trusted proxies -------------------------------------------
 
 from gateway.clientaddr import client_address, parse_networks  # noqa: E402
