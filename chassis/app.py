@@ -7,7 +7,9 @@ trail, so a service only brings its blueprints.
 """
 from __future__ import annotations
 
+import json
 import logging
+import re
 import time
 import uuid
 from collections.abc import Iterable, Iterator
@@ -20,10 +22,11 @@ from werkzeug.exceptions import HTTPException
 
 from . import audit, db as dbmod, identity, logs
 from .config import Settings
-from .errors import MEDIA_TYPE, Problem, invalid, problem_response, too_large
+from .errors import MEDIA_TYPE, Problem, bad_request, invalid, problem_response, too_large
 from .openapi import ContractApi
 
 log = logging.getLogger("crm.request")
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89abcdefABCDEF][0-9a-fA-F]{2}")
 
 REQUEST_ID = "X-Request-ID"
 CORRELATION_ID = "X-Correlation-ID"
@@ -74,6 +77,26 @@ def install_common(app: Flask, settings: Settings, *, verify_identity: bool = Tr
             identity.load_from_request()
 
     _limit_bodies(app, settings, tuple(bulk_paths))
+
+    @app.before_request
+    def _valid_unicode() -> None:
+        # JSON may escape a lone surrogate ("\ud800"), which is no text: nothing can store
+        # it (BSON is UTF-8), so refuse it here instead of failing deep in a write with a 500.
+        # Streams are left alone: the gateway forwards them and imports are CSV.
+        if request.mimetype != "application/json" or (request.endpoint or "").startswith("proxy."):
+            return
+        if any(request.path == p or request.path.startswith(p + "/") for p in bulk_paths):
+            return
+        data = request.get_data(cache=True)
+        if _SURROGATE_ESCAPE.search(data):
+            try:
+                parsed = json.loads(data)
+            except ValueError:
+                return   # not JSON at all: the parser answers that
+            try:
+                json.dumps(parsed, ensure_ascii=False).encode("utf-8")
+            except UnicodeError:
+                raise bad_request("The body holds text that is not valid Unicode (a lone surrogate).") from None
 
     @app.after_request
     def _log(resp: Response) -> Response:

@@ -306,3 +306,15 @@ def test_corporate_profile_contacts_masked_and_credit_code_unique(customer_app):
     assert c.post(BASE, json={**body, "contacts": []}, headers=h).get_json()["existing_id"] == got["id"]
     wrong = c.post(BASE, json={**body, "credit_code": new_credit_code(), "gender": "male"}, headers=h)
     assert wrong.status_code == 422 and "gender" in wrong.get_json()["errors"]
+
+
+def test_text_that_is_not_unicode_is_400_and_nothing_written(customer_app):
+    """A JSON escape of a lone surrogate cannot be stored (BSON is UTF-8): refused up front, not a 500."""
+    c = customer_app.test_client()
+    h = {**manager_headers(), "Content-Type": "application/json"}
+    name = "客户" + uuid.uuid4().hex[:6]
+    r = c.post(BASE, data='{"kind": "individual", "name": "%s\\ud800"}' % name, headers=h)
+    assert r.status_code == 400 and r.mimetype == "application/problem+json", r.get_data(as_text=True)
+    assert support.db("customer").customers.count_documents({"name": {"$regex": "^" + name}}) == 0
+    ok = c.post(BASE, data='{"kind": "individual", "name": "%s\\ud83d\\ude00"}' % name, headers=h)
+    assert ok.status_code == 201 and ok.get_json()["name"] == name + "😀"   # a surrogate pair is fine
