@@ -89,6 +89,7 @@ class FollowUp(MethodView):
         `triggers.<trigger>`). Send the `ETag` read as `If-Match` ("0" over the defaults).
         """
         from ..surveys import templates
+        identity.current().ensure_role(identity.ADMIN)   # before anything about the body is said
         for trigger, tid in data["triggers"].items():
             if tid and templates.get(tid) is None:
                 raise invalid({f"triggers.{trigger}": ["No such survey."]})
