@@ -11,7 +11,7 @@ therefore first *inserted* as a change record whose ``_id`` is
   the events to publish — one atomic insert, so an event cannot be lost
   between the data write and the publish;
 * the aggregate document is then brought up to that version. If the process
-  dies in between, the relay repairs it from the record (see ``settle``).
+  dies in between, the relay repairs it from the record (``chassis.events.relay.settle``).
 
 Records wait in the small ``outbox`` collection; the relay publishes their
 events once the aggregate has reached the record's version (so a change
@@ -25,14 +25,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from contextvars import ContextVar
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import Any
 
 from flask import g, has_request_context
 from mongoengine import Document
 from mongoengine.errors import ValidationError as MEValidationError
 from pymongo.collection import Collection
-from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError, OperationFailure
 
 from .errors import Problem, conflict, invalid, not_found, precondition_failed
@@ -50,7 +49,8 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def _is_duplicate(exc: Exception) -> bool:
+def is_duplicate(exc: Exception) -> bool:
+    """A unique-index refusal, as MongoDB and FerretDB 1.24 each report it."""
     if isinstance(exc, DuplicateKeyError):
         return True
     if not isinstance(exc, OperationFailure):
@@ -157,14 +157,14 @@ class AggregateStore:
         try:
             self.outbox.insert_one(record)
         except Exception as exc:
-            if _is_duplicate(exc):
+            if is_duplicate(exc):
                 raise self._exists(doc.id) from None
             raise
         try:
             self.collection.insert_one(state)
         except Exception as exc:
             self.outbox.delete_one({"_id": record["_id"]})
-            if _is_duplicate(exc):
+            if is_duplicate(exc):
                 # The id itself (an idempotent create seen twice) or a unique natural key.
                 if self.collection.find_one({"_id": doc.id}, {"_id": 1}):
                     raise self._exists(doc.id) from None
@@ -229,14 +229,14 @@ class AggregateStore:
         try:
             self.outbox.insert_one(record)
         except Exception as exc:
-            if _is_duplicate(exc):
+            if is_duplicate(exc):
                 raise precondition_failed(current_version=old_version + 1) from None
             raise
         try:
             res = self.collection.replace_one({"_id": aggregate_id, "version": old_version}, after)
         except Exception as exc:
             self.outbox.delete_one({"_id": record["_id"]})
-            if _is_duplicate(exc):
+            if is_duplicate(exc):
                 raise self._clash(aggregate_id) from None
             raise
         if res.matched_count == 0:
@@ -316,42 +316,3 @@ class AggregateStore:
 
     def _clash(self, aggregate_id: str) -> Problem:
         return conflict(f"Another {self.type} already holds a value that must be unique.", slug="duplicate")
-
-
-def settle(db: Database, record: dict[str, Any], grace: timedelta) -> str:
-    """Decide what to do with one outbox record; called by the relay.
-
-    Returns "publish" when the aggregate has reached the record's version,
-    "wait" while the writing request may still be in flight, "void" when the
-    change can never apply (its unique keys clashed, or it lost a race against
-    a version already in history), and "repaired" when the crash gap between
-    the two writes was closed from the record (then it is published too).
-    """
-    coll = db[record["collection"]]
-    current = coll.find_one({"_id": record["aggregate_id"]}, {"version": 1})
-    version = current["version"] if current else 0
-    if version >= record["version"]:
-        if db[CHANGES].find_one({"_id": record["_id"]}, {"_id": 1}):
-            return "void"  # a late loser reused a version id that is already history
-        return "publish"
-    recorded = record["recorded_at"]
-    if recorded.tzinfo is None:
-        recorded = recorded.replace(tzinfo=timezone.utc)
-    if _now() - recorded < grace:
-        return "wait"
-    if version != record["version"] - 1:
-        return "wait"  # an earlier change is pending; it is repaired first (records go in order)
-    try:
-        if current is None:
-            coll.insert_one(record["state"])
-        else:
-            res = coll.replace_one({"_id": record["aggregate_id"], "version": version}, record["state"])
-            if res.matched_count == 0:
-                return "wait"
-    except Exception as exc:
-        if _is_duplicate(exc):
-            log.warning("change record voided: its unique keys clashed", extra={"change": record["_id"]})
-            return "void"
-        raise
-    log.warning("aggregate repaired from its change record", extra={"change": record["_id"]})
-    return "repaired"

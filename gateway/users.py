@@ -20,7 +20,7 @@ from chassis import identity as ident
 from chassis.errors import Problem, conflict
 from chassis.events import Envelope
 from chassis.models import Aggregate
-from chassis.store import AggregateStore, _is_duplicate
+from chassis.store import AggregateStore, is_duplicate
 from contracts.staff import USER_CHANGED
 
 _hasher = PasswordHasher()   # argon2id, the library's current recommended parameters
@@ -119,7 +119,7 @@ def create_user(actor: ident.Identity, username: str, password: str, role: str, 
                                   "stamp": new_stamp(), "changed_at": datetime.now(timezone.utc)})
         inserted = True
     except Exception as exc:
-        if not _is_duplicate(exc):
+        if not is_duplicate(exc):
             raise
         inserted = False   # an earlier attempt at this same id (the bootstrap admin) left it
     try:
@@ -199,7 +199,7 @@ def adopt_legacy_users() -> int:
             credentials().insert_one({"_id": legacy["_id"], "password_hash": legacy["password_hash"],
                                       "stamp": new_stamp(), "changed_at": datetime.now(timezone.utc)})
         except Exception as exc:
-            if not _is_duplicate(exc):
+            if not is_duplicate(exc):
                 raise
         # The store's version check needs the field; setting a constant is idempotent.
         User._get_collection().update_one({"_id": legacy["_id"], "version": {"$exists": False}},

@@ -10,13 +10,14 @@ import json
 import logging
 import threading
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 from kombu import Connection, Producer
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
 from ..config import Settings
-from ..store import CHANGES, OUTBOX, settle
+from ..store import CHANGES, OUTBOX, is_duplicate
 from . import topology
 
 log = logging.getLogger(__name__)
@@ -107,3 +108,42 @@ class OutboxRelay:
                 backoff = min(max(backoff * 2, 0.5), 10.0)
             stop.wait(backoff)
         self._reset()
+
+
+def settle(db: Database, record: dict[str, Any], grace: timedelta) -> str:
+    """Decide what to do with one outbox record; called by the relay.
+
+    Returns "publish" when the aggregate has reached the record's version,
+    "wait" while the writing request may still be in flight, "void" when the
+    change can never apply (its unique keys clashed, or it lost a race against
+    a version already in history), and "repaired" when the crash gap between
+    the two writes was closed from the record (then it is published too).
+    """
+    coll = db[record["collection"]]
+    current = coll.find_one({"_id": record["aggregate_id"]}, {"version": 1})
+    version = current["version"] if current else 0
+    if version >= record["version"]:
+        if db[CHANGES].find_one({"_id": record["_id"]}, {"_id": 1}):
+            return "void"  # a late loser reused a version id that is already history
+        return "publish"
+    recorded = record["recorded_at"]
+    if recorded.tzinfo is None:
+        recorded = recorded.replace(tzinfo=timezone.utc)
+    if datetime.now(timezone.utc) - recorded < grace:
+        return "wait"
+    if version != record["version"] - 1:
+        return "wait"  # an earlier change is pending; it is repaired first (records go in order)
+    try:
+        if current is None:
+            coll.insert_one(record["state"])
+        else:
+            res = coll.replace_one({"_id": record["aggregate_id"], "version": version}, record["state"])
+            if res.matched_count == 0:
+                return "wait"
+    except Exception as exc:
+        if is_duplicate(exc):
+            log.warning("change record voided: its unique keys clashed", extra={"change": record["_id"]})
+            return "void"
+        raise
+    log.warning("aggregate repaired from its change record", extra={"change": record["_id"]})
+    return "repaired"
