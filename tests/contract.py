@@ -203,6 +203,6 @@ class Checked:
         if resp.status_code >= 400:
             assert resp.mimetype == PROBLEM, f"{name}: {resp.mimetype}"
         assert resp.mimetype in content, f"{name}: {resp.mimetype} not in {sorted(content)}"
-        errors = violations(self.spec, content[resp.mimetype]["schema"], resp.get_json(), name)
+        errors = violations(self.spec, content[resp.mimetype]["schema"], resp.get_json(), f"{name}: $")
         assert not errors, errors
         return resp
