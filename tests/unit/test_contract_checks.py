@@ -24,6 +24,8 @@ THING = {"$ref": "#/components/schemas/Thing"}
     ({"type": "number"}, False),
     ({"oneOf": [{"type": "integer"}, {"type": "number"}]}, 1),
     ({"allOf": [THING]}, {"id": 1}),
+    ({"type": "string", "maxLength": 2}, "abc"),
+    ({"type": "integer", "minimum": 1}, 0),
 ])
 def test_a_wrong_answer_is_found(schema, value):
     assert violations(SPEC, schema, value)
@@ -34,6 +36,10 @@ def test_a_wrong_answer_is_found(schema, value):
     ({"anyOf": [THING, NULL_BRANCH]}, {"id": "x"}),
     ({"type": "string", "nullable": True, "format": "date-time"}, "2026-01-01T10:00:00+08:00"),
     ({"type": "string", "format": "date"}, "2026-02-28"),
+    ({"type": "string", "enum": ["a"], "nullable": True}, None),
+    ({"anyOf": [{"type": "integer"}, {"type": "string"}], "nullable": True}, None),   # an answer left empty
+    ({"description": "any JSON value", "nullable": True}, None),
+    ({"description": "any JSON value", "nullable": True}, [1, {"a": "b"}]),
 ])
 def test_a_right_answer_passes(schema, value):
     assert violations(SPEC, schema, value) == []
