@@ -26,6 +26,17 @@ class StrictInteger(fields.Integer):
         return result
 
 
+class StrictFloat(fields.Float):
+    """A JSON number only, for bodies: marshmallow's Float also takes "0.8" and true (NaN and
+    the infinities stay refused, as Float refuses them)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise self.make_error("invalid")
+        result: float = super()._deserialize(value, attr, data, **kwargs)
+        return result
+
+
 class StrictBoolean(fields.Boolean):
     """A JSON boolean only, for bodies: marshmallow's Boolean also takes 1, "yes", "on"..."""
 

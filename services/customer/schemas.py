@@ -11,7 +11,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from chassis.schemas import PageQuery  # noqa: F401  (re-exported for the api modules)
+from chassis.schemas import PageQuery, StrictBoolean  # noqa: F401  (PageQuery re-exported for the api modules)
 
 from . import risk
 from .rules import CLASSES, TIERS
@@ -369,15 +369,6 @@ class CustomerQuery(PageQuery):
             raise ValidationError("Give both birthday_from and birthday_to.", "birthday_to" if a else "birthday_from")
         if a and b < a:
             raise ValidationError("Must not be before birthday_from.", "birthday_to")
-
-
-class StrictBoolean(fields.Boolean):
-    """true or false, nothing else: JSON has booleans (a query string only has text)."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        if not isinstance(value, bool):
-            raise self.make_error("invalid", input=value)
-        return value
 
 
 class CustomerSearch(CustomerQuery):

@@ -9,7 +9,7 @@ from datetime import date, datetime
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from chassis.schemas import PageQuery
+from chassis.schemas import PageQuery, StrictBoolean, StrictFloat, StrictInteger
 
 from . import rules
 
@@ -35,33 +35,6 @@ class AnyValue(fields.Raw):
 
     def _serialize(self, value, attr, obj, **kwargs):
         return _plain(value)
-
-
-class StrictBoolean(fields.Boolean):
-    """true or false only: marshmallow also takes 1, "yes", "on"..., which the contract does not."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        if not isinstance(value, bool):
-            raise self.make_error("invalid")
-        return value
-
-
-class StrictInteger(fields.Integer):
-    """A JSON integer only (not "5", 5.0 or true)."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise self.make_error("invalid")
-        return super()._deserialize(value, attr, data, **kwargs)
-
-
-class StrictFloat(fields.Float):
-    """A JSON number only (not "0.8" or true)."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise self.make_error("invalid")
-        return super()._deserialize(value, attr, data, **kwargs)
 
 
 # An answer: rating/NPS an integer, single choice or text a string, multiple choice a list of

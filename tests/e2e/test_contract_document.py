@@ -16,10 +16,9 @@ import requests
 
 from chassis.errors import MEDIA_TYPE
 from gateway import policy
+from tests.contract import METHODS, PROBLEM_REF, deref as _deref
 
-METHODS = ("get", "post", "put", "patch", "delete")
 GATEWAY_OWN = ("/api/v1/auth", "/api/v1/me", "/api/v1/users", "/api/v1/views", "/api/v1/audit")
-PROBLEM_REF = "#/components/schemas/Problem"
 
 
 @pytest.fixture(scope="module")
@@ -27,15 +26,6 @@ def document(gateway_url):
     spec = requests.get(gateway_url + "/api/openapi.json", timeout=30).json()
     assert "x-missing-services" not in spec["info"], spec["info"]
     return spec
-
-
-def _deref(spec: dict, node: dict) -> dict:
-    while "$ref" in node:
-        target = spec
-        for step in node["$ref"][2:].split("/"):
-            target = target[step]
-        node = target
-    return node
 
 
 def operations(spec: dict, own_only: bool):

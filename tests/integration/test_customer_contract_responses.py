@@ -6,100 +6,16 @@ says not null, the right types and formats)."""
 from __future__ import annotations
 
 import io
-import re
 import uuid
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
 from tests import support
+from tests.contract import Checked
 from tests.integration.test_customer_books_tiers_risk import answers
 from tests.integration.test_customer_profiles import BASE, new_credit_code, new_id_number, new_mobile, person
 from tests.support import as_user
-
-DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-
-def _deref(spec: dict, node: dict) -> dict:
-    while isinstance(node, dict) and "$ref" in node:
-        section, kind, name = node["$ref"].lstrip("#/").split("/")
-        node = spec[section][kind][name]
-    return node
-
-
-def violations(spec: dict, schema: dict, value, where: str = "$") -> list[str]:
-    """Where ``value`` breaks ``schema`` (the OpenAPI 3.0 subset apispec writes)."""
-    schema = _deref(spec, schema)
-    if "anyOf" in schema:
-        branches = [violations(spec, s, value, where) for s in schema["anyOf"]]
-        return [] if any(not b for b in branches) else [f"{where}: no anyOf branch fits: {branches}"]
-    if value is None:
-        ok = schema.get("nullable") or not schema.get("type") or (schema.get("enum") and None in schema["enum"])
-        return [] if ok else [f"{where}: null"]
-    if "enum" in schema and value not in schema["enum"]:
-        return [f"{where}: {value!r} not in {schema['enum']}"]
-    kind = schema.get("type")
-    if kind == "object":
-        if not isinstance(value, dict):
-            return [f"{where}: not an object"]
-        out = [f"{where}.{k}: required" for k in schema.get("required", []) if k not in value]
-        props, extra = schema.get("properties", {}), schema.get("additionalProperties", True)
-        for k, v in value.items():
-            if k in props:
-                out += violations(spec, props[k], v, f"{where}.{k}")
-            elif extra is False:
-                out.append(f"{where}.{k}: not declared")
-            elif isinstance(extra, dict):
-                out += violations(spec, extra, v, f"{where}.{k}")
-        return out
-    if kind == "array":
-        if not isinstance(value, list):
-            return [f"{where}: not an array"]
-        return [e for i, v in enumerate(value) for e in violations(spec, schema.get("items", {}), v, f"{where}[{i}]")]
-    if kind == "string":
-        if not isinstance(value, str):
-            return [f"{where}: {value!r} not a string"]
-        if schema.get("format") == "date" and not DATE.match(value):
-            return [f"{where}: {value!r} not a date"]
-        if schema.get("format") == "date-time":
-            try:
-                datetime.fromisoformat(value)
-            except ValueError:
-                return [f"{where}: {value!r} not a date-time"]
-        return []
-    if kind == "integer":
-        return [] if isinstance(value, int) and not isinstance(value, bool) else [f"{where}: {value!r} not an integer"]
-    if kind == "number":
-        return [] if isinstance(value, (int, float)) and not isinstance(value, bool) else [f"{where}: not a number"]
-    if kind == "boolean":
-        return [] if isinstance(value, bool) else [f"{where}: {value!r} not a boolean"]
-    return []
-
-
-class Checked:
-    """A test client whose every answer is held against the document."""
-
-    def __init__(self, app):
-        self.client = app.test_client()
-        self.spec = self.client.get("/api/openapi.json").get_json()
-        self.seen: set[str] = set()
-
-    def call(self, method: str, template: str, path: str | None = None, **kw):
-        op = self.spec["paths"][template][method.lower()]
-        r = self.client.open(path or template, method=method, **kw)
-        name = f"{method} {template} → {r.status_code}"
-        documented = op["responses"]
-        assert str(r.status_code) in documented, f"{name}: not documented ({sorted(documented)}): {r.get_data()[:300]}"
-        response = _deref(self.spec, documented[str(r.status_code)])
-        if r.status_code >= 400:
-            assert r.mimetype == "application/problem+json", name
-            assert "application/problem+json" in response["content"], name
-        else:
-            assert r.mimetype in response["content"], f"{name}: {r.mimetype} not in {list(response['content'])}"
-            errors = violations(self.spec, response["content"][r.mimetype]["schema"], r.get_json())
-            assert not errors, f"{name}: {errors}"
-        self.seen.add(f"{method} {template}")
-        return r
 
 
 @pytest.fixture

@@ -1,7 +1,6 @@
 """Every engagement operation, called for real, answers what its OpenAPI document says:
 a documented status, the documented content type, and a body valid against the schema
 (no undeclared member, null only where nullable, formats as declared)."""
-import re
 import uuid
 from datetime import datetime, timedelta, timezone
 
@@ -9,96 +8,19 @@ import pytest
 
 from chassis import identity as ident
 from chassis.events.envelope import Envelope
+from tests import contract
 from tests.integration.test_engagement_support import admin, manager, new_id, snapshot, supervisor, today_local
 from tests.support import as_user
 
 E = "/api/v1/engagement"
-TYPES: dict[str, type | tuple[type, ...]] = {"string": str, "integer": int, "number": (int, float),
-                                             "boolean": bool, "array": list, "object": dict}
 
 
-def _deref(spec, node):
-    while isinstance(node, dict) and "$ref" in node:
-        target = spec
-        for part in node["$ref"][2:].split("/"):
-            target = target[part]
-        node = target
-    return node
-
-
-def problems_in(spec, schema, value, where="$") -> list[str]:
-    """Where ``value`` breaks ``schema`` (the OpenAPI 3.0 subset marshmallow/apispec emit)."""
-    schema = _deref(spec, schema)
-    if "anyOf" in schema:
-        if value is None:
-            nullable = schema.get("nullable") or any(_deref(spec, b).get("nullable") for b in schema["anyOf"])
-            return [] if nullable else [f"{where}: null but not nullable"]
-        # apispec writes a nullable nested object as anyOf [$ref, {type: object, nullable}]:
-        # the second branch stands for the null only.
-        tries = [problems_in(spec, s, value, where) for s in schema["anyOf"]
-                 if s != {"type": "object", "nullable": True}]
-        return [] if any(not t for t in tries) else [f"{where}: matches no anyOf branch {tries}"]
-    if value is None:
-        return [] if schema.get("nullable") else [f"{where}: null but not nullable"]
-    out = []
-    kind = schema.get("type")
-    if kind and (not isinstance(value, TYPES[kind]) or (kind in ("integer", "number") and isinstance(value, bool))):
-        return [f"{where}: {value!r} is not {kind}"]
-    if "enum" in schema and value not in schema["enum"]:
-        out.append(f"{where}: {value!r} not in {schema['enum']}")
-    fmt = schema.get("format")
-    if fmt == "date" and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-        out.append(f"{where}: {value!r} is not a date")
-    if fmt == "date-time":
-        try:
-            assert datetime.fromisoformat(value).tzinfo is not None
-        except (ValueError, AssertionError):
-            out.append(f"{where}: {value!r} is not a date-time with an offset")
-    if kind == "array":
-        for i, item in enumerate(value):
-            out += problems_in(spec, schema.get("items", {}), item, f"{where}[{i}]")
-    if kind == "object":
-        props = schema.get("properties") or {}
-        extra = schema.get("additionalProperties", True)
-        for name in schema.get("required", ()):
-            if name not in value:
-                out.append(f"{where}.{name}: required")
-        for name, v in value.items():
-            if name in props:
-                out += problems_in(spec, props[name], v, f"{where}.{name}")
-            elif extra is False:
-                out.append(f"{where}.{name}: not declared")
-            elif isinstance(extra, dict):
-                out += problems_in(spec, extra, v, f"{where}.{name}")
-    return out
-
-
-class Checked:
-    """A test client that checks every answer against the document."""
-
-    def __init__(self, app):
-        self.client = app.test_client()
-        self.spec = self.client.get("/api/openapi.json").get_json()
-        self.seen: set[str] = set()
-
-    def _operation(self, method, path):
-        for template, item in self.spec["paths"].items():
-            if re.fullmatch(re.sub(r"\{[^}]+\}", "[^/]+", template), path) and method in item:
-                return f"{method.upper()} {template}", item[method]
-        raise AssertionError(f"{method} {path} is not in the document")
+class Checked(contract.Checked):
+    """Calls a concrete URL, expecting ``expect``; the operation is the template it fits."""
 
     def call(self, method, url, headers, expect, **kw):
         resp = self.client.open(url, method=method.upper(), headers=headers, **kw)
-        name, op = self._operation(method, url.split("?")[0])
-        self.seen.add(name)
-        assert resp.status_code == expect, (name, resp.status_code, resp.get_json())
-        documented = _deref(self.spec, op["responses"].get(str(resp.status_code)))
-        assert documented, f"{name}: {resp.status_code} is not documented"
-        (ctype, media), = documented["content"].items()
-        assert resp.mimetype == ctype, (name, resp.mimetype)
-        bad = problems_in(self.spec, media["schema"], resp.get_json())
-        assert not bad, (name, bad)
-        return resp
+        return self.check(method, self.template_of(method, url), resp, expect)
 
     def get(self, url, h, expect=200, **kw):
         return self.call("get", url, h, expect, **kw)

@@ -10,6 +10,7 @@ from chassis.errors import Problem
 from chassis.events.envelope import Envelope, EventType
 from chassis.http import decode_cursor, encode_cursor, keyset_filter
 from chassis.logs import RedactingFilter, redact
+from chassis.schemas import StrictBoolean, StrictFloat, StrictInteger
 from chassis.store import diff
 
 
@@ -131,3 +132,18 @@ def test_the_contract_documents_problem_json_on_every_operation():
             assert {"401", "500", "default"} <= set(op["responses"]), (method, path)
             if "{" in path:
                 assert "404" in op["responses"], (method, path)
+
+
+@pytest.mark.parametrize("field, good, bad", [
+    (StrictInteger, [0, 5, -3], ["5", 5.0, True, None]),
+    (StrictFloat, [0.8, 1, -2.5], ["0.8", True, float("nan"), float("inf"), None]),
+    (StrictBoolean, [True, False], [1, 0, "yes", "true", None]),
+])
+def test_strict_fields_take_only_their_json_type(field, good, bad):
+    class Body(Schema):
+        x = field()
+    for value in good:
+        assert Body().load({"x": value}) == {"x": value}
+    for value in bad:
+        with pytest.raises(ValidationError):
+            Body().load({"x": value})

@@ -3,69 +3,20 @@
 schema, no shapeless objects anywhere inside it) and that every error is problem+json."""
 from __future__ import annotations
 
-import os
-
 import pytest
 
-os.environ.setdefault("CRM_DEV_MODE", "1")
-
-PROBLEM = "application/problem+json"
+from tests.contract import (
+    PROBLEM,
+    deref as _deref,
+    load_spec,
+    named_operations as _operations,
+    untyped_objects as _untyped_objects,
+)
 
 
 @pytest.fixture(scope="module")
 def spec() -> dict:
-    from services.customer.app import create_app
-    return create_app().test_client().get("/api/openapi.json").get_json()
-
-
-def _operations(spec: dict):
-    for path, item in spec["paths"].items():
-        for method, op in item.items():
-            if method in ("get", "post", "put", "patch", "delete"):
-                yield f"{method.upper()} {path}", op
-
-
-def _deref(spec: dict, node: dict) -> dict:
-    while isinstance(node, dict) and "$ref" in node:
-        section, kind, name = node["$ref"].lstrip("#/").split("/")
-        node = spec[section][kind][name]
-    return node
-
-
-# apispec's null branch of a nullable reference in OpenAPI 3.0: anyOf [this, {"$ref": ...}]
-NULL_BRANCH = {"type": "object", "nullable": True}
-# The one error schema (chassis/openapi.py): its `errors` map is field → messages at any
-# depth, deliberately open; every 4xx/5xx is checked to be it below.
-PROBLEM_REF = "#/components/schemas/Problem"
-
-
-def _untyped_objects(spec: dict, schema: dict, where: str, seen: set) -> list[str]:
-    """Objects reachable from ``schema`` with neither properties nor a (non-empty) schema
-    for their values, e.g. ``fields.Dict()``: a generated client can only give them as a
-    bag of anything."""
-    if not isinstance(schema, dict) or schema == NULL_BRANCH:
-        return []
-    ref = schema.get("$ref")
-    if ref:
-        if ref in seen or ref == PROBLEM_REF:
-            return []
-        seen.add(ref)
-        return _untyped_objects(spec, _deref(spec, schema), f"{where}->{ref.rsplit('/', 1)[-1]}", seen)
-    found = []
-    types = schema.get("type")
-    is_object = types == "object" or (isinstance(types, list) and "object" in types)
-    values = schema.get("additionalProperties")
-    if is_object and not schema.get("properties") and not (isinstance(values, dict) and values):
-        found.append(where)
-    for name, sub in (schema.get("properties") or {}).items():
-        found += _untyped_objects(spec, sub, f"{where}.{name}", seen)
-    for key in ("items", "additionalProperties"):
-        if isinstance(schema.get(key), dict):
-            found += _untyped_objects(spec, schema[key], f"{where}[{key}]", seen)
-    for key in ("allOf", "oneOf", "anyOf"):
-        for i, sub in enumerate(schema.get(key) or []):
-            found += _untyped_objects(spec, sub, f"{where}.{key}[{i}]", seen)
-    return found
+    return load_spec("services.customer.app")
 
 
 def test_every_operation_has_a_summary_and_a_description(spec):

@@ -1,74 +1,27 @@
 """The engagement service's OpenAPI document is a contract a client can be generated from
 (issue #10): every operation is described, answers with a typed schema and documents
 its errors as problem+json."""
-import os
+from functools import partial
 
 import pytest
 
-PROBLEM_JSON = "application/problem+json"
-METHODS = ("get", "post", "put", "patch", "delete")
+from tests.contract import (
+    PROBLEM as PROBLEM_JSON,
+    deref as _deref,
+    load_spec,
+    named_operations,
+    untyped_objects as _untyped_objects,
+)
+
 # The service's own operations. /api/v1/audit is the chassis's trail, served by every
 # service alike (chassis/audit.py); it is checked where the chassis is.
 OWN = "/api/v1/engagement/"
-NULL_BRANCH = {"type": "object", "nullable": True}
+_operations = partial(named_operations, prefix=OWN)
 
 
 @pytest.fixture(scope="module")
 def spec():
-    os.environ.setdefault("CRM_DEV_MODE", "1")
-    from services.engagement.app import create_app
-    resp = create_app().test_client().get("/api/openapi.json")
-    assert resp.status_code == 200
-    return resp.get_json()
-
-
-def _operations(spec):
-    for path, item in spec["paths"].items():
-        for method, op in item.items():
-            if method in METHODS and path.startswith(OWN):
-                yield f"{method.upper()} {path}", op
-
-
-def _deref(spec, node):
-    while isinstance(node, dict) and "$ref" in node:
-        ref = node["$ref"]
-        assert ref.startswith("#/"), ref
-        target = spec
-        for part in ref[2:].split("/"):
-            target = target[part]
-        node = target
-    return node
-
-
-def _untyped_objects(spec, schema, where, seen):
-    """Paths to every object schema below ``schema`` that says nothing about its members."""
-    if isinstance(schema, dict) and "$ref" in schema:
-        if schema["$ref"] in seen:
-            return []
-        seen.add(schema["$ref"])
-        return _untyped_objects(spec, _deref(spec, schema), f"{where}→{schema['$ref'].rsplit('/', 1)[-1]}", seen)
-    if not isinstance(schema, dict):
-        return []
-    found = []
-    extra = schema.get("additionalProperties")
-    typed_extra = isinstance(extra, dict) and bool(extra)
-    if schema.get("type") == "object" or "properties" in schema or "additionalProperties" in schema:
-        if not schema.get("properties") and not typed_extra:
-            found.append(where)
-    elif not schema.get("type") and not any(k in schema for k in ("allOf", "oneOf", "anyOf", "enum")):
-        found.append(f"{where} (no type)")
-    for name, sub in (schema.get("properties") or {}).items():
-        found += _untyped_objects(spec, sub, f"{where}.{name}", seen)
-    if typed_extra:
-        found += _untyped_objects(spec, extra, f"{where}.*", seen)
-    if "items" in schema:
-        found += _untyped_objects(spec, schema["items"], f"{where}[]", seen)
-    for key in ("allOf", "oneOf", "anyOf"):
-        for i, sub in enumerate(schema.get(key) or ()):
-            if key == "anyOf" and sub == NULL_BRANCH:
-                continue   # apispec's "or null" beside a $ref: a nullable nested object
-            found += _untyped_objects(spec, sub, f"{where}.{key}[{i}]", seen)
-    return found
+    return load_spec("services.engagement.app")
 
 
 def test_the_document_lists_the_engagement_operations(spec):

@@ -1,75 +1,23 @@
 """The feedback service's OpenAPI document is a contract clients can generate code from
 (issue #10): every operation is described, answers with a typed schema, and documents its
 errors as problem+json. No servers: the document is built from the code."""
-import os
-
 import pytest
 
+from tests import contract
+from tests.contract import PROBLEM, deref as resolve, load_spec, untyped_objects
+
 PREFIX = "/api/v1/feedback"
-METHODS = ("get", "post", "put", "patch", "delete")
-PROBLEM = "application/problem+json"
 
 
 @pytest.fixture(scope="module")
 def spec():
-    os.environ.setdefault("CRM_DEV_MODE", "1")
-    from services.feedback.app import create_app
-    r = create_app().test_client().get("/api/openapi.json")
-    assert r.status_code == 200
-    return r.get_json()
+    return load_spec("services.feedback.app")
 
 
 def operations(spec):
-    ops = [(method, path, op) for path, item in spec["paths"].items() if path.startswith(PREFIX)
-           for method, op in item.items() if method in METHODS]
+    ops = contract.operations(spec, PREFIX)
     assert len(ops) >= 28, "the feedback operations are missing from the document"
     return ops
-
-
-def resolve(spec, node: dict) -> dict:
-    """Follow a local $ref (#/components/<section>/<name>)."""
-    while "$ref" in node:
-        _, _, section, name = node["$ref"].split("/")
-        node = spec["components"][section][name]
-    return node
-
-
-# apispec's OpenAPI 3.0 rendering of a nullable nested schema is
-# anyOf: [{$ref}, {"type": "object", "nullable": true}]: the second branch stands for null.
-NULL_BRANCH = {"type": "object", "nullable": True}
-
-
-def typed(schema) -> bool:
-    """A schema that says something about the value ({} and true accept anything)."""
-    return isinstance(schema, dict) and any(k not in ("description", "example", "nullable") for k in schema)
-
-
-def untyped_objects(spec, schema: dict, where: str, seen: set | None = None) -> list[str]:
-    """Places under ``schema`` where an object has neither properties nor an
-    additionalProperties schema (a shape a client cannot type)."""
-    seen = set() if seen is None else seen
-    if "$ref" in schema:
-        if schema["$ref"] in seen:
-            return []
-        seen.add(schema["$ref"])
-        return untyped_objects(spec, resolve(spec, schema), schema["$ref"], seen)
-    found = []
-    if schema.get("type") == "object" and not schema.get("properties") \
-            and not typed(schema.get("additionalProperties")):
-        found.append(where)
-    for name, sub in (schema.get("properties") or {}).items():
-        found += untyped_objects(spec, sub, f"{where}.{name}", seen)
-    if isinstance(schema.get("additionalProperties"), dict):
-        found += untyped_objects(spec, schema["additionalProperties"], f"{where}.*", seen)
-    if isinstance(schema.get("items"), dict):
-        found += untyped_objects(spec, schema["items"], f"{where}[]", seen)
-    for combinator in ("anyOf", "oneOf", "allOf"):
-        branches = schema.get(combinator) or []
-        for sub in branches:
-            if sub == NULL_BRANCH and combinator == "anyOf" and any("$ref" in b for b in branches):
-                continue
-            found += untyped_objects(spec, sub, f"{where}|{combinator}", seen)
-    return found
 
 
 def test_every_operation_has_a_summary_and_a_description(spec):
