@@ -5,6 +5,8 @@ import calendar as _cal
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from chassis.statemachine import StateMachine
+
 from . import holidays
 
 CHANNELS = ("counter", "phone", "sms", "email", "wechat", "qq", "social", "online_banking",
@@ -57,26 +59,12 @@ def cadence_status(last_contact: date | None, interval: int, today: date, since:
 # ---------------------------------------------------------------------------- visits
 PLANNED, IN_PROGRESS, RECORDED, COMPLETED, CANCELLED = "planned", "in_progress", "recorded", "completed", "cancelled"
 VISIT_STATES = (PLANNED, IN_PROGRESS, RECORDED, COMPLETED, CANCELLED)
-# action -> {from state: to state}
-VISIT_TRANSITIONS = {
-    "start": {PLANNED: IN_PROGRESS},
-    "record": {PLANNED: RECORDED, IN_PROGRESS: RECORDED},
-    "evaluate": {RECORDED: COMPLETED},
-    "cancel": {PLANNED: CANCELLED, IN_PROGRESS: CANCELLED},
-}
-
-
-class IllegalTransition(Exception):
-    def __init__(self, action: str, state: str):
-        super().__init__(f"A visit that is {state} cannot be {action}ed.")
-        self.action, self.state = action, state
-
-
-def visit_next_state(state: str, action: str) -> str:
-    to = VISIT_TRANSITIONS.get(action, {}).get(state)
-    if to is None:
-        raise IllegalTransition(action, state)
-    return to
+VISITS = StateMachine("visit", {
+    "start": ((PLANNED,), IN_PROGRESS),
+    "record": ((PLANNED, IN_PROGRESS), RECORDED),
+    "evaluate": ((RECORDED,), COMPLETED),
+    "cancel": ((PLANNED, IN_PROGRESS), CANCELLED),
+})
 
 
 # ---------------------------------------------------------------------------- care

@@ -14,6 +14,7 @@ from pymongo.errors import DuplicateKeyError
 from chassis import directory, identity
 from chassis.errors import Problem, conflict, invalid
 from chassis.identity import Identity
+from chassis.statemachine import IllegalTransition
 from chassis.store import AggregateStore
 from contracts import feedback as events
 
@@ -91,10 +92,10 @@ def act(complaint_id: str, expected_version: int | None, action: str, payload: d
         else:
             step = action
         try:
-            c.status = rules.next_status(c.status, step)
-        except rules.IllegalTransition as exc:
+            c.status = rules.COMPLAINTS.next(c.status, step)
+        except IllegalTransition as exc:
             raise conflict(str(exc), slug="illegal-transition", status_now=c.status,
-                           allowed=rules.allowed_actions(c.status)) from None
+                           allowed=rules.COMPLAINTS.allowed(c.status)) from None
         c.last_note = payload.get("note") or c.last_note
         if step == "assign":
             c.assignee_id = payload["assignee_id"]

@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from chassis.statemachine import StateMachine
+
 CATEGORIES = ("product", "service", "staff", "process", "suggestion", "praise")
 CHANNELS = ("counter", "phone", "sms", "email", "wechat", "qq", "social", "online_banking",
             "mobile_banking", "visit", "survey", "letter", "other")
@@ -20,8 +22,7 @@ OPENED, ASSIGNED, IN_PROGRESS, RESOLVED, CLOSED = "opened", "assigned", "in_prog
 STATUSES = (OPENED, ASSIGNED, IN_PROGRESS, RESOLVED, CLOSED)
 OPEN_STATUSES = (OPENED, ASSIGNED, IN_PROGRESS)   # the SLA clock runs only here
 
-# action -> (statuses it is allowed from, status it leads to)
-TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
+COMPLAINTS = StateMachine("complaint", {
     "assign": ((OPENED, ASSIGNED, IN_PROGRESS), ASSIGNED),
     "start": ((ASSIGNED,), IN_PROGRESS),
     "resolve": ((IN_PROGRESS,), RESOLVED),
@@ -31,26 +32,7 @@ TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
     "reopen": ((RESOLVED, CLOSED), IN_PROGRESS),
     # only the confirmation-timeout job uses this one
     "auto_close": ((RESOLVED,), CLOSED),
-}
-
-
-class IllegalTransition(Exception):
-    def __init__(self, action: str, status: str):
-        super().__init__(f"Cannot {action} a complaint that is {status}.")
-        self.action, self.status = action, status
-
-
-def next_status(status: str, action: str) -> str:
-    if action not in TRANSITIONS:
-        raise IllegalTransition(action, status)
-    allowed, target = TRANSITIONS[action]
-    if status not in allowed:
-        raise IllegalTransition(action, status)
-    return target
-
-
-def allowed_actions(status: str) -> list[str]:
-    return [a for a, (src, _) in TRANSITIONS.items() if status in src and a != "auto_close"]
+}, internal=frozenset({"auto_close"}))
 
 
 # --- SLA -------------------------------------------------------------------------------

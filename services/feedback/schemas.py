@@ -110,7 +110,7 @@ class ComplaintOut(Schema):
     description = fields.String(allow_none=True)
     status = fields.String(required=True, validate=validate.OneOf(rules.STATUSES))
     allowed_actions = fields.List(fields.String(validate=validate.OneOf(
-        [a for a in rules.TRANSITIONS if a != "auto_close"])), required=True, metadata={
+        rules.COMPLAINTS.actions)), required=True, metadata={
         "description": "the workflow actions the current status allows; reject is the customer's no, "
                        "sent as confirm with confirmed: false"})
     assignee_id = fields.String(allow_none=True)

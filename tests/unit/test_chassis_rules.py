@@ -147,3 +147,17 @@ def test_strict_fields_take_only_their_json_type(field, good, bad):
     for value in bad:
         with pytest.raises(ValidationError):
             Body().load({"x": value})
+
+
+def test_one_state_machine_for_every_workflow():
+    from chassis.statemachine import IllegalTransition, StateMachine
+    door = StateMachine("door", {"open": (("shut",), "open"), "shut": (("open",), "shut"),
+                                 "lock_by_timer": (("shut",), "locked")}, internal=frozenset({"lock_by_timer"}))
+    assert door.next("shut", "open") == "open"
+    assert door.allowed("shut") == ["open"] and door.actions == ["open", "shut"]   # system-only hidden
+    assert door.next("shut", "lock_by_timer") == "locked"                         # ...yet takeable
+    with pytest.raises(IllegalTransition, match="Cannot open a door that is locked") as exc:
+        door.next("locked", "open")
+    assert (exc.value.action, exc.value.state) == ("open", "locked")
+    with pytest.raises(IllegalTransition):
+        door.next("open", "no_such_action")

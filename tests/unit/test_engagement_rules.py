@@ -3,6 +3,7 @@ from datetime import date
 
 import pytest
 
+from chassis.statemachine import IllegalTransition
 from services.engagement import holidays, rules
 
 
@@ -45,7 +46,7 @@ def test_never_contacted_since_a_past_date_is_overdue():
     ("recorded", "evaluate", "completed"), ("planned", "cancel", "cancelled"), ("in_progress", "cancel", "cancelled"),
 ])
 def test_legal_visit_transitions(state, action, to):
-    assert rules.visit_next_state(state, action) == to
+    assert rules.VISITS.next(state, action) == to
 
 
 @pytest.mark.parametrize("state,action", [
@@ -53,8 +54,8 @@ def test_legal_visit_transitions(state, action, to):
     ("recorded", "start"), ("recorded", "cancel"), ("in_progress", "start"), ("planned", "fly"),
 ])
 def test_illegal_visit_transitions_are_refused(state, action):
-    with pytest.raises(rules.IllegalTransition):
-        rules.visit_next_state(state, action)
+    with pytest.raises(IllegalTransition):
+        rules.VISITS.next(state, action)
 
 
 # --------------------------------------------------------------------------- holidays (lunar via lunardate)

@@ -3,6 +3,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from chassis.statemachine import IllegalTransition
 from services.feedback import rules
 
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=timezone.utc)
@@ -22,7 +23,7 @@ T0 = datetime(2026, 3, 1, 9, 0, tzinfo=timezone.utc)
     ("resolved", "auto_close", "closed"),
 ])
 def test_legal_transitions(status, action, expected):
-    assert rules.next_status(status, action) == expected
+    assert rules.COMPLAINTS.next(status, action) == expected
 
 
 @pytest.mark.parametrize("status,action", [
@@ -31,13 +32,13 @@ def test_legal_transitions(status, action, expected):
     ("closed", "confirm"), ("in_progress", "auto_close"), ("opened", "fly"),
 ])
 def test_illegal_transitions_raise(status, action):
-    with pytest.raises(rules.IllegalTransition):
-        rules.next_status(status, action)
+    with pytest.raises(IllegalTransition):
+        rules.COMPLAINTS.next(status, action)
 
 
 def test_allowed_actions_hide_the_timeout_close():
-    assert rules.allowed_actions("resolved") == ["confirm", "reject", "reopen"]
-    assert rules.allowed_actions("closed") == ["reopen"]
+    assert rules.COMPLAINTS.allowed("resolved") == ["confirm", "reject", "reopen"]
+    assert rules.COMPLAINTS.allowed("closed") == ["reopen"]
 
 
 # --- SLA --------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from chassis import identity
 from chassis.errors import conflict, invalid
 from chassis.http import etag, if_match_version, page
 from chassis.openapi import problems
+from chassis.statemachine import IllegalTransition
 from chassis.store import AggregateStore
 from contracts import engagement as events
 
@@ -157,8 +158,8 @@ def _transition(visit_id: str, action: str, apply, make_events=lambda v: []):
 
     def change(doc: Visit):
         try:
-            doc.status = rules.visit_next_state(doc.status, action)
-        except rules.IllegalTransition as exc:
+            doc.status = rules.VISITS.next(doc.status, action)
+        except IllegalTransition as exc:
             raise conflict(str(exc), slug="illegal-transition", state=exc.state, action=action) from None
         apply(doc)
         return make_events(doc)

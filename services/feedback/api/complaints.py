@@ -43,7 +43,7 @@ def require(cid: str, who) -> Complaint:
 def view(c, at=None) -> dict:
     d = c.to_mongo().to_dict() if hasattr(c, "to_mongo") else dict(c)
     d["id"] = d.pop("_id")
-    d["allowed_actions"] = rules.allowed_actions(d["status"])
+    d["allowed_actions"] = rules.COMPLAINTS.allowed(d["status"])
     at = at or ops.now()
     fraction = float(policies.sla()["near_fraction"])
     state = "ok"
