@@ -23,6 +23,7 @@ from werkzeug.exceptions import HTTPException
 from . import audit, db as dbmod, identity, logs
 from .config import Settings
 from .errors import MEDIA_TYPE, Problem, bad_request, invalid, problem_response, too_large
+from .exceptions import DomainError
 from .openapi import ContractApi
 
 log = logging.getLogger("crm.request")
@@ -110,6 +111,10 @@ def install_common(app: Flask, settings: Settings, *, verify_identity: bool = Tr
                 "ms": round((time.perf_counter() - getattr(g, "request_start", time.perf_counter())) * 1000, 1),
                 "user": getattr(ident, "user_id", None)})
         return resp
+
+    @app.errorhandler(DomainError)
+    def _refused(exc: DomainError) -> Response:
+        return problem_response(exc.to_problem())
 
     @app.errorhandler(Problem)
     def _problem(p: Problem) -> Response:

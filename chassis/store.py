@@ -34,8 +34,8 @@ from mongoengine.errors import ValidationError as MEValidationError
 from pymongo.collection import Collection
 from pymongo.errors import DuplicateKeyError, OperationFailure
 
-from .errors import Problem, conflict, invalid, not_found, precondition_failed
 from .events.envelope import Envelope
+from .exceptions import AlreadyExists, DomainError, InvalidRecord, NotFound, StaleVersion, UniqueClash
 from .identity import Identity
 
 log = logging.getLogger(__name__)
@@ -125,7 +125,7 @@ class AggregateStore:
     def require(self, aggregate_id: str, what: str | None = None) -> Document:
         doc = self.get(aggregate_id)
         if doc is None:
-            raise not_found(what or self.type)
+            raise NotFound(what or self.type)
         return doc
 
     def history(self, aggregate_id: str, limit: int = 100,
@@ -175,12 +175,12 @@ class AggregateStore:
     def create_many(self, docs: list[Document], actor: Identity,
                     events_for: Callable[[Document], list[Envelope]], *,
                     channel: str | None = None,
-                    reason: str | None = None) -> tuple[list[Document], dict[int, Problem]]:
+                    reason: str | None = None) -> tuple[list[Document], dict[int, DomainError]]:
         """Bulk create: two unordered insert_many calls. Returns (created, {index: problem})."""
         now = _now()
         records: list[dict[str, Any]] = []
         states: list[dict[str, Any]] = []
-        errors: dict[int, Problem] = {}
+        errors: dict[int, DomainError] = {}
         for doc in docs:
             doc.version, doc.created_at, doc.updated_at = 1, doc.created_at or now, now
             state = doc.to_mongo().to_dict()
@@ -213,7 +213,7 @@ class AggregateStore:
         """
         doc = current or self.require(aggregate_id)
         if expected_version is not None and doc.version != expected_version:
-            raise precondition_failed(current_version=doc.version)
+            raise StaleVersion(current_version=doc.version)
         before = doc.to_mongo().to_dict()
         old_version = doc.version
         events = list(change(doc) or [])
@@ -230,7 +230,7 @@ class AggregateStore:
             self.outbox.insert_one(record)
         except Exception as exc:
             if is_duplicate(exc):
-                raise precondition_failed(current_version=old_version + 1) from None
+                raise StaleVersion(current_version=old_version + 1) from None
             raise
         try:
             res = self.collection.replace_one({"_id": aggregate_id, "version": old_version}, after)
@@ -243,7 +243,7 @@ class AggregateStore:
             # We read a version whose successor was already applied and moved to
             # history, so our record's id was free again: we lost the race.
             self.outbox.delete_one({"_id": record["_id"]})
-            raise precondition_failed()
+            raise StaleVersion()
         return doc
 
     def update_with_retry(self, aggregate_id: str, change: Change, actor: Identity, attempts: int = 5,
@@ -252,8 +252,8 @@ class AggregateStore:
         for attempt in range(attempts):
             try:
                 return self.update(aggregate_id, None, change, actor, **kw)
-            except Problem as p:
-                if p.status != 412 or attempt == attempts - 1:
+            except StaleVersion:
+                if attempt == attempts - 1:
                     raise
         raise AssertionError("unreachable")
 
@@ -308,11 +308,10 @@ class AggregateStore:
         try:
             doc.validate()
         except MEValidationError as exc:
-            raise invalid({k: [str(v)] for k, v in (exc.to_dict() or {"_": exc.message}).items()}) from None
+            raise InvalidRecord({k: [str(v)] for k, v in (exc.to_dict() or {"_": exc.message}).items()}) from None
 
-    def _exists(self, aggregate_id: str) -> Problem:
-        return conflict(f"{self.type} {aggregate_id} already exists.", slug="already-exists",
-                        existing_id=aggregate_id)
+    def _exists(self, aggregate_id: str) -> AlreadyExists:
+        return AlreadyExists(f"{self.type} {aggregate_id} already exists.", existing_id=aggregate_id)
 
-    def _clash(self, aggregate_id: str) -> Problem:
-        return conflict(f"Another {self.type} already holds a value that must be unique.", slug="duplicate")
+    def _clash(self, aggregate_id: str) -> UniqueClash:
+        return UniqueClash(f"Another {self.type} already holds a value that must be unique.")

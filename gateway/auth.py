@@ -12,6 +12,7 @@ from pymongo.errors import DuplicateKeyError
 
 from chassis import identity as ident
 from chassis.errors import Problem, invalid, unauthorized
+from chassis.exceptions import AlreadyExists
 from chassis.openapi import problems
 from chassis.schemas import StrictBoolean
 
@@ -255,6 +256,8 @@ def ensure_bootstrap_admin(username: str | None, password: str | None) -> None:
     try:
         create_user(ident.system("gateway"), username, password, ident.ADMIN, user_id=bootstrap_id(username),
                     reason="bootstrap admin (CRM_ADMIN_USERNAME)")
+    except AlreadyExists:
+        pass   # another gateway worker created it first
     except Problem as p:
         if p.status != 409:
-            raise   # 409: another gateway worker created it first
+            raise   # 409: its username taken in the same instant

@@ -17,8 +17,9 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from mongoengine import BooleanField, ListField, StringField
 
 from chassis import identity as ident
-from chassis.errors import Problem, conflict
+from chassis.errors import conflict
 from chassis.events import Envelope
+from chassis.exceptions import AlreadyExists, StaleVersion, UniqueClash
 from chassis.models import Aggregate
 from chassis.store import AggregateStore, is_duplicate
 from contracts.staff import USER_CHANGED
@@ -124,14 +125,12 @@ def create_user(actor: ident.Identity, username: str, password: str, role: str, 
         inserted = False   # an earlier attempt at this same id (the bootstrap admin) left it
     try:
         return store.create(user, actor, [changed(user)], reason=reason or "user created")
-    except Problem as p:
-        if p.extra.get("existing_id") == user.id:
-            raise   # this very user exists already: its credential stays
+    except AlreadyExists:
+        raise   # this very user exists already: its credential stays
+    except UniqueClash:
         if inserted:
             credentials().delete_one({"_id": user.id})
-        if p.status == 409:
-            raise conflict("That username is taken.", slug="username-taken") from None
-        raise
+        raise conflict("That username is taken.", slug="username-taken") from None
 
 
 def bootstrap_id(username: str) -> str:
@@ -209,7 +208,6 @@ def adopt_legacy_users() -> int:
             store.update(legacy["_id"], 0, lambda doc: [changed(doc)], system,
                          reason="adopted into the versioned store")
             adopted += 1
-        except Problem as p:
-            if p.status != 412:
-                raise
+        except StaleVersion:
+            pass
     return adopted

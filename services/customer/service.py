@@ -10,6 +10,7 @@ from flask import current_app
 
 from chassis import directory, identity
 from chassis.errors import Problem, conflict, forbidden, invalid, precondition_failed
+from chassis.exceptions import AlreadyExists, StaleVersion, UniqueClash
 from chassis.filters import all_of
 from chassis.identity import Identity
 from chassis.store import AggregateStore
@@ -72,10 +73,8 @@ def save_rules(new_rules: list[dict], expected_version: int, who: Identity) -> T
             raise precondition_failed(current_version=0)
         try:
             return tier_store.create(TierRules(id=RULES_ID, rules=clean), who, reason="tier rules edited")
-        except Problem as p:  # another admin created them first
-            if p.status == 409:
-                raise precondition_failed(current_version=1) from None
-            raise
+        except AlreadyExists:  # another admin created them first
+            raise StaleVersion(current_version=1) from None
 
     def change(doc):
         doc.rules = clean
@@ -193,10 +192,8 @@ def create(data: dict, who: Identity, channel: str | None = None) -> Customer:
     doc = new_customer(data, who, version, rule_set)
     try:
         store.create(doc, who, [events.REGISTERED.new(doc.id, snapshot(doc))], channel=channel)
-    except Problem as p:
-        if p.status == 409:
-            raise clash(doc, who) from None
-        raise
+    except (AlreadyExists, UniqueClash):
+        raise clash(doc, who) from None
     return doc
 
 
@@ -245,10 +242,8 @@ def update(customer_id: str, expected_version: int | None, patch: dict, who: Ide
     try:
         return store.update(customer_id, expected_version, change, who, channel=channel, reason=reason,
                             current=current)
-    except Problem as p:
-        if p.status == 409:
-            raise _clash_after_update(customer_id, patch, who) from None
-        raise
+    except UniqueClash:
+        raise _clash_after_update(customer_id, patch, who) from None
 
 
 def _clash_after_update(customer_id: str, patch: dict, who: Identity) -> Problem:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from chassis import identity
 from chassis.errors import Problem, conflict, not_found
+from chassis.exceptions import DomainError
 from chassis.filters import all_of
 from chassis.store import AggregateStore
 from contracts import engagement as events
@@ -102,7 +103,7 @@ def promote_waitlist(activity: Activity) -> int:
                 slots.release_seat(activity.id, seat, row["_id"])
             else:
                 moved += 1
-        except Problem:
+        except (Problem, DomainError):
             slots.release_seat(activity.id, seat, row["_id"])
     return moved
 

@@ -13,6 +13,7 @@ from pymongo.errors import DuplicateKeyError
 
 from chassis import directory, identity
 from chassis.errors import Problem, conflict, invalid
+from chassis.exceptions import StaleVersion
 from chassis.identity import Identity
 from chassis.statemachine import IllegalTransition
 from chassis.store import AggregateStore
@@ -193,7 +194,9 @@ def auto_confirm(actor: Identity, at: datetime | None = None) -> int:
         try:
             act(son["_id"], None, "auto_close", {"note": f"no answer within {hours}h"}, actor, at=at)
             closed += 1
+        except StaleVersion:
+            pass  # someone acted on it first: fine
         except Problem as p:
-            if p.status not in (409, 412):  # someone answered or acted first: fine
+            if p.status != 409:  # an illegal step now (answered meanwhile): fine
                 raise
     return closed

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import copy
 
-from chassis.errors import Problem
+from chassis.exceptions import AlreadyExists, StaleVersion
 from chassis.identity import Identity
 from chassis.store import AggregateStore
 
@@ -51,10 +51,8 @@ def put(kind: str, value: dict, expected_version: int, who: Identity) -> tuple[d
             raise precondition_failed(current_version=0)
         try:
             doc = store.create(Policy(id=kind, value=value), who, reason=f"{kind} policy set")
-        except Problem as p:
-            if p.status == 409:
-                raise precondition_failed(current_version=1) from None
-            raise
+        except AlreadyExists:
+            raise StaleVersion(current_version=1) from None
     else:
         def change(d):
             d.value = value

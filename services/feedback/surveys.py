@@ -7,7 +7,8 @@ from datetime import datetime, timezone
 
 from pymongo.errors import DuplicateKeyError
 
-from chassis.errors import Problem, conflict, invalid, not_found
+from chassis.errors import conflict, invalid, not_found
+from chassis.exceptions import AlreadyExists
 from chassis.identity import Identity
 from chassis.store import AggregateStore
 from contracts import feedback as events
@@ -45,9 +46,8 @@ def followup_template(trigger: str, actor: Identity) -> SurveyTemplate:
             templates.create(SurveyTemplate(id=tid, name="回访满意度调查 (follow-up)",
                                             questions=DEFAULT_FOLLOWUP_QUESTIONS, created_by=actor.user_id),
                              actor, reason="built-in follow-up survey")
-        except Problem as p:
-            if p.status != 409:
-                raise
+        except AlreadyExists:
+            pass   # another worker made it first
         t = templates.get(tid)
     if t is None:
         raise LookupError(f"follow-up survey {tid} does not exist")
@@ -87,10 +87,8 @@ def follow_up(invitation_id: str, customer_id: str, context: dict, trigger: str,
                      tier=snap.tier if snap else None, kind="follow_up", context=context)
     try:
         return invitations.create(inv, actor, reason=f"follow-up after {trigger}")
-    except Problem as p:
-        if p.status == 409:
-            return invitations.get(invitation_id)
-        raise
+    except AlreadyExists:
+        return invitations.get(invitation_id)
 
 
 def _suppress(invitation_id: str, customer_id: str, context: dict, at: datetime, reason: str) -> Invitation | None:
@@ -148,10 +146,8 @@ def respond(inv: Invitation, answers: dict, who: Identity, at: datetime | None =
         "responded_at": at, "scores": scores, "csat": head["csat"], "nps": head["nps"], "context": context})
     try:
         responses.create(r, who, [ev], reason="survey answered")
-    except Problem as p:
-        if p.status == 409:
-            raise conflict("This invitation has already been answered.", slug="already-answered") from None
-        raise
+    except AlreadyExists:
+        raise conflict("This invitation has already been answered.", slug="already-answered") from None
 
     def mark(i: Invitation):
         i.status, i.response_id, i.responded_at = "responded", r.id, at
@@ -186,9 +182,7 @@ def record_satisfaction(data: dict, actor: Identity) -> CustomerSatisfaction | N
             evs = fill(doc, None)
             try:
                 return satisfaction.create(doc, actor, evs, reason="first survey answer")
-            except Problem as p:
-                if p.status != 409:
-                    raise
+            except AlreadyExists:
                 continue  # created concurrently: update instead
 
         def change(s: CustomerSatisfaction):

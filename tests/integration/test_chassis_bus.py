@@ -17,10 +17,10 @@ from mongoengine import StringField
 
 from chassis import db as dbmod, identity as ident
 from chassis.config import load_settings
-from chassis.errors import Problem
 from chassis.events.consumer import EventConsumer
 from chassis.events.envelope import EventType
 from chassis.events.relay import OutboxRelay
+from chassis.exceptions import DomainError  # the store raises domain exceptions, HTTP-free
 from chassis.models import Aggregate
 from chassis.store import CHANGES, OUTBOX, AggregateStore
 from tests import support
@@ -103,7 +103,7 @@ def test_concurrent_updates_of_one_document_have_exactly_one_winner(store):
         try:
             store.update(doc.id, 1, lambda d: setattr(d, "name", f"n{i}") or [], ACTOR)
             results.append(("ok", i))
-        except Problem as p:
+        except DomainError as p:
             results.append((p.status, i))
 
     threads = [threading.Thread(target=rename, args=(i,)) for i in range(12)]
@@ -119,7 +119,7 @@ def test_concurrent_updates_of_one_document_have_exactly_one_winner(store):
 def test_a_stale_version_is_refused_and_changes_nothing(store):
     doc = _new(store)
     store.update(doc.id, 1, lambda d: setattr(d, "name", "second") or [], ACTOR)
-    with pytest.raises(Problem) as e:
+    with pytest.raises(DomainError) as e:
         store.update(doc.id, 1, lambda d: setattr(d, "name", "stale") or [], ACTOR)
     assert e.value.status == 412
     assert store.get(doc.id).name == "second"
@@ -130,7 +130,7 @@ def test_a_late_writer_whose_version_is_already_history_loses(store, relay):
     stale = store.get(doc.id)  # read at version 1 ...
     store.update(doc.id, 1, lambda d: setattr(d, "name", "winner") or [], ACTOR)
     _drain(relay)  # ... version 2 is applied and moved to history, freeing its outbox id
-    with pytest.raises(Problem) as e:
+    with pytest.raises(DomainError) as e:
         store.update(doc.id, 1, lambda d: setattr(d, "name", "late") or [], ACTOR, current=stale)
     assert e.value.status == 412
     assert store.get(doc.id).name == "winner"
@@ -139,7 +139,7 @@ def test_a_late_writer_whose_version_is_already_history_loses(store, relay):
 
 def test_creating_the_same_id_twice_says_it_exists(store):
     doc = _new(store)
-    with pytest.raises(Problem) as e:
+    with pytest.raises(DomainError) as e:
         store.create(Probe(id=doc.id, name="again", key=f"other-{doc.id}"), ACTOR, [])
     assert e.value.status == 409 and e.value.slug == "already-exists"
 
@@ -147,7 +147,7 @@ def test_creating_the_same_id_twice_says_it_exists(store):
 def test_natural_key_clash_is_a_conflict_and_leaves_no_record(store):
     first = _new(store)
     pid = str(uuid.uuid4())
-    with pytest.raises(Problem) as e:
+    with pytest.raises(DomainError) as e:
         store.create(Probe(id=pid, name="dup", key=first.key), ACTOR, [HAPPENED.new(pid, {"name": "dup"})])
     assert e.value.status == 409
     for coll in (CHANGES, OUTBOX):
@@ -244,7 +244,7 @@ class _Recorder:
         try:
             AggregateStore(Probe, "probe").create(Probe(id=pid, name=env.data["name"], key=pid), ACTOR,
                                                   [HAPPENED.new(pid, {"name": env.data["name"]})])
-        except Problem as p:
+        except DomainError as p:
             if p.slug != "already-exists":
                 raise
 

@@ -161,3 +161,26 @@ def test_one_state_machine_for_every_workflow():
     assert (exc.value.action, exc.value.state) == ("open", "locked")
     with pytest.raises(IllegalTransition):
         door.next("open", "no_such_action")
+
+
+def test_domain_exceptions_are_http_free_and_answered_as_problems_at_the_edge():
+    from flask import Flask
+
+    from chassis.app import install_common
+    from chassis.config import load_settings
+    from chassis.exceptions import DomainError, NotFound, StaleVersion
+    assert not issubclass(DomainError, Problem)
+    app = Flask("edge")
+    install_common(app, load_settings("edge", internal_secret="s" * 40), verify_identity=False)
+
+    @app.get("/stale")
+    def stale():
+        raise StaleVersion(current_version=3)
+
+    @app.get("/gone")
+    def gone():
+        raise NotFound("visit")
+    r = app.test_client().get("/stale")
+    assert (r.status_code, r.mimetype) == (412, "application/problem+json")
+    assert r.get_json()["current_version"] == 3 and r.get_json()["type"].endswith("/stale-version")
+    assert app.test_client().get("/gone").get_json()["detail"] == "No such visit."

@@ -4,7 +4,8 @@ from flask_smorest import Blueprint
 from pymongo.errors import DuplicateKeyError
 
 from chassis import identity
-from chassis.errors import Problem, conflict, invalid
+from chassis.errors import conflict, invalid
+from chassis.exceptions import AlreadyExists
 from chassis.openapi import problems
 from chassis.store import AggregateStore
 from contracts import engagement as events
@@ -65,11 +66,9 @@ class Greetings(MethodView):
                 "greeting_id": gid, "customer_id": g.customer_id, "manager_id": g.manager_id,
                 "occasion": g.occasion, "kind": g.kind, "year": g.year, "channel": g.channel, "sent_at": now})],
                 channel=g.channel)
-        except Problem as p:
-            if p.status == 409:
-                raise conflict("This customer was already greeted for this occasion.", slug="already-greeted",
-                               greeting_id=gid) from None
-            raise
+        except AlreadyExists:
+            raise conflict("This customer was already greeted for this occasion.", slug="already-greeted",
+                           greeting_id=gid) from None
         except DuplicateKeyError:
             raise conflict("This customer was already greeted for this occasion.", slug="already-greeted") from None
         return access.out(g), 201
