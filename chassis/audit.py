@@ -24,14 +24,25 @@ blueprint = Blueprint("audit", __name__, url_prefix="/api/v1/audit",
                       description="Audit trail of unmasked reads and changes (auditors, admins)")
 
 
+READ_UNMASKED = "read_unmasked"
+DUPLICATE_REFUSED = "duplicate_refused"   # a registration hit a customer the caller may not see
+
+
 def record_read(customer_id: str, fields_: list[str], resource: str = "customer",
                 resource_id: str | None = None, branch: str | None = None) -> None:
     """Record that the caller saw ``fields_`` of a customer in clear."""
+    record(READ_UNMASKED, customer_id, fields_, resource, resource_id, branch, purpose=ident.current().purpose)
+
+
+def record(action: str, customer_id: str, fields_: list[str], resource: str = "customer",
+           resource_id: str | None = None, branch: str | None = None, purpose: str | None = None,
+           actor: ident.Identity | None = None) -> None:
+    """One entry of the trail about a customer, by ``actor`` (default: this request's caller)."""
     from flask import g
-    who = ident.current()
+    who = actor or ident.current()
     dbmod.database()[AUDIT].insert_one({
-        "_id": str(uuid.uuid4()), "at": datetime.now(timezone.utc), "action": "read_unmasked",
-        "actor": {"user_id": who.user_id, "role": who.role}, "purpose": who.purpose,
+        "_id": str(uuid.uuid4()), "at": datetime.now(timezone.utc), "action": action,
+        "actor": {"user_id": who.user_id, "role": who.role}, "purpose": purpose,
         "customer_id": customer_id, "branch": branch or None,
         "resource": resource, "resource_id": resource_id or customer_id,
         "fields": sorted(fields_), "request_id": getattr(g, "request_id", None),
@@ -53,7 +64,7 @@ class AuditActor(Schema):
 
 class AuditEntry(Schema):
     at = fields.DateTime()
-    action = fields.String(validate=validate.OneOf(["read_unmasked", "create", "update"]))
+    action = fields.String(validate=validate.OneOf([READ_UNMASKED, DUPLICATE_REFUSED, "create", "update"]))
     actor = fields.Nested(AuditActor)
     purpose = fields.String(allow_none=True)
     customer_id = fields.String(allow_none=True)

@@ -18,6 +18,7 @@ from typing import Iterable, Iterator
 from flask import copy_current_request_context, has_request_context
 from marshmallow import ValidationError
 
+from chassis import audit
 from chassis.errors import Problem, bad_request, bound_errors
 from chassis.events import Envelope
 from chassis.identity import Identity
@@ -230,6 +231,14 @@ def _flush(batch: list, who: Identity) -> tuple[int, list[dict]]:
 def _hide_unseen(entries: list[dict], who: Identity) -> list[dict]:
     """The report names an existing customer only to a caller who may see it."""
     seen = service.visible_ids(who, {e.get("existing_id") for e in entries})
+    unseen = [e for e in entries if e.get("existing_id") and e["existing_id"] not in seen]
+    if unseen:
+        # As for a single registration: a hit on someone else's customer is in their branch's trail.
+        branches = {r["_id"]: r.get("branch") for r in service.store.collection.find(
+            {"_id": {"$in": [e["existing_id"] for e in unseen]}}, {"branch": 1})}
+        for e in unseen:
+            audit.record(audit.DUPLICATE_REFUSED, e["existing_id"], sorted(e.get("errors") or {}) or ["row"],
+                         resource="import", branch=branches.get(e["existing_id"]), actor=who)
     for e in entries:
         if e.get("existing_id") not in seen:
             e.pop("existing_id", None)

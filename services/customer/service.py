@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import current_app
 
-from chassis import directory, identity
+from chassis import audit, directory, identity
 from chassis.errors import Problem, conflict, forbidden, invalid, precondition_failed
 from chassis.exceptions import AlreadyExists, StaleVersion, UniqueClash
 from chassis.filters import all_of
@@ -173,9 +173,13 @@ def clash(doc: Customer, who: Identity) -> Problem:
                               ("external_id", "external_key", doc.external_key)):
         other = coll.find_one({key: value, "_id": {"$ne": doc.id}}, {"_id": 1, "manager_id": 1, "branch": 1})
         if other:
-            seen = {"existing_id": other["_id"]} if who.can_see(other.get("manager_id"), other.get("branch")) else {}
-            return conflict(f"Another customer already has this {field}.", slug="duplicate-customer",
-                            field=field, **seen)
+            if who.can_see(other.get("manager_id"), other.get("branch")):
+                return conflict(f"Another customer already has this {field}.", slug="duplicate-customer",
+                                field=field, existing_id=other["_id"])
+            # Refused without a name, yet it says "this number is a customer here": trying
+            # numbers one by one shows up in the trail of the branch that holds them.
+            audit.record(audit.DUPLICATE_REFUSED, other["_id"], [field], branch=other.get("branch"))
+            return conflict(f"Another customer already has this {field}.", slug="duplicate-customer", field=field)
     return conflict("Another customer holds a value that must be unique.", slug="duplicate-customer")
 
 

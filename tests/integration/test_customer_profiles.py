@@ -7,6 +7,7 @@ import threading
 import uuid
 from datetime import datetime, timedelta, timezone
 
+from chassis import identity as ident
 from services.customer.validators import resident_id_check_char
 from tests import support
 from tests.support import as_user
@@ -166,6 +167,10 @@ def test_duplicate_is_refused_for_all_and_named_only_to_who_may_see_it(customer_
     assert cid not in r.get_data(as_text=True)
     r = c.post(BASE, json=person(mobile=first["mobile"]), headers=owner)
     assert r.status_code == 409 and r.get_json()["existing_id"] == cid
+    # the unnamed refusals are in the trail (probing numbers leaves a trace), the owner's is not
+    refused = list(support.db("customer").audit.find({"customer_id": cid, "action": "duplicate_refused"}))
+    assert sorted(e["fields"][0] for e in refused) == ["id_number", "mobile"]
+    assert {e["actor"]["user_id"] for e in refused} == {ident.verify(other[ident.HEADER], support.SECRET).user_id}
     assert count_customers(mobile=first["mobile"]) == 1
     # an update onto someone else's mobile is refused the same way
     h2 = manager_headers()
@@ -318,3 +323,16 @@ def test_text_that_is_not_unicode_is_400_and_nothing_written(customer_app):
     assert support.db("customer").customers.count_documents({"name": {"$regex": "^" + name}}) == 0
     ok = c.post(BASE, data='{"kind": "individual", "name": "%s\\ud83d\\ude00"}' % name, headers=h)
     assert ok.status_code == 201 and ok.get_json()["name"] == name + "😀"   # a surrogate pair is fine
+
+
+def test_an_import_hitting_anothers_customer_names_nobody_and_is_audited(customer_app):
+    c = customer_app.test_client()
+    first = person()
+    cid = c.post(BASE, json=first, headers=manager_headers()).get_json()["id"]
+    csv = f"kind,name,id_type,id_number\nindividual,某某,resident_id,{first['id_number']}\n".encode()
+    r = c.post("/api/v1/imports", data=csv, headers={**manager_headers(), "Content-Type": "text/csv"})
+    report = r.get_json()
+    assert r.status_code == 200 and report["accepted"] == 0 and len(report["rows"]) == 1, report
+    assert "existing_id" not in report["rows"][0] and cid not in r.get_data(as_text=True)
+    assert support.db("customer").audit.count_documents(
+        {"customer_id": cid, "action": "duplicate_refused", "resource": "import"}) == 1
