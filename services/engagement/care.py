@@ -9,8 +9,18 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from . import rules
+from pymongo.errors import DuplicateKeyError
+
+from chassis.errors import conflict, invalid
+from chassis.exceptions import AlreadyExists
+from chassis.identity import Identity
+from chassis.store import AggregateStore
+from contracts import engagement as events
+
+from . import access, rules
 from .models import Greeting
+
+greetings = AggregateStore(Greeting, "greeting")
 
 
 def sent_ids(customer_ids, years) -> set[str]:
@@ -37,3 +47,25 @@ def due(customers: list[dict], start: date, days: int = 0) -> list[dict]:
                         "channel": rules.pick_channel(c.get("preferred_channels"))})
     out.sort(key=lambda i: (i["date"], i["customer_id"], i["occasion"]))
     return out
+
+
+def send(customer: dict, data: dict, who: Identity) -> Greeting:
+    """Record that the customer was greeted for an occasion of a year; once per occasion."""
+    occasion = next((o for o in rules.occasions(customer, data["year"]) if o.key == data["occasion"]), None)
+    if occasion is None:
+        raise invalid({"occasion": [f"{data['occasion']} is not an occasion of this customer in {data['year']}."]})
+    gid = rules.greeting_id(occasion.key, data["year"], customer["id"])
+    now = access.now()
+    g = Greeting(id=gid, customer_id=customer["id"], manager_id=customer.get("manager_id"), occasion=occasion.key,
+                 kind=occasion.kind, label=occasion.label, year=data["year"], occasion_date=occasion.date,
+                 channel=data["channel"], sent_at=now, sent_by=who.user_id, note=data.get("note"))
+    try:
+        return greetings.create(g, who, [events.GREETING_SENT.new(gid, {
+            "greeting_id": gid, "customer_id": g.customer_id, "manager_id": g.manager_id,
+            "occasion": g.occasion, "kind": g.kind, "year": g.year, "channel": g.channel, "sent_at": now})],
+            channel=g.channel)
+    except AlreadyExists:
+        raise conflict("This customer was already greeted for this occasion.", slug="already-greeted",
+                       greeting_id=gid) from None
+    except DuplicateKeyError:
+        raise conflict("This customer was already greeted for this occasion.", slug="already-greeted") from None

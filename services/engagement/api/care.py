@@ -1,22 +1,16 @@
 """Care (客户关怀): greetings due, mark sent (once per occasion), the holiday calendar."""
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from pymongo.errors import DuplicateKeyError
 
 from chassis import identity
-from chassis.errors import conflict, invalid
-from chassis.exceptions import AlreadyExists
 from chassis.openapi import problems
-from chassis.store import AggregateStore
-from contracts import engagement as events
 
-from .. import access, book, care, holidays, rules
+from .. import access, book, care, holidays
 from ..models import Greeting
 from ..schemas import GreetingIn, GreetingOut, GreetingsDue, HolidayCalendar, HolidayQuery, ManagerDateQuery
 
 blp = Blueprint("care", __name__, url_prefix="/api/v1/engagement",
                 description="Birthday, holiday and anniversary greetings")
-store = AggregateStore(Greeting, "greeting")
 
 
 @blp.route("/greetings/due")
@@ -51,26 +45,7 @@ class Greetings(MethodView):
         occasion that year), over a channel. Once per occasion: a second one is 409
         `already-greeted`. 404 when the customer is not in the caller's book.
         """
-        who = identity.current()
-        snap = access.customer(data["customer_id"])
-        occasion = next((o for o in rules.occasions(snap, data["year"]) if o.key == data["occasion"]), None)
-        if occasion is None:
-            raise invalid({"occasion": [f"{data['occasion']} is not an occasion of this customer in {data['year']}."]})
-        gid = rules.greeting_id(occasion.key, data["year"], snap["id"])
-        now = access.now()
-        g = Greeting(id=gid, customer_id=snap["id"], manager_id=snap.get("manager_id"), occasion=occasion.key,
-                     kind=occasion.kind, label=occasion.label, year=data["year"], occasion_date=occasion.date,
-                     channel=data["channel"], sent_at=now, sent_by=who.user_id, note=data.get("note"))
-        try:
-            store.create(g, who, [events.GREETING_SENT.new(gid, {
-                "greeting_id": gid, "customer_id": g.customer_id, "manager_id": g.manager_id,
-                "occasion": g.occasion, "kind": g.kind, "year": g.year, "channel": g.channel, "sent_at": now})],
-                channel=g.channel)
-        except AlreadyExists:
-            raise conflict("This customer was already greeted for this occasion.", slug="already-greeted",
-                           greeting_id=gid) from None
-        except DuplicateKeyError:
-            raise conflict("This customer was already greeted for this occasion.", slug="already-greeted") from None
+        g = care.send(access.customer(data["customer_id"]), data, identity.current())
         return access.out(g), 201
 
 

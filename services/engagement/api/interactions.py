@@ -1,24 +1,18 @@
 """Interactions: log a contact on any channel; a customer's timeline, newest first."""
-import uuid
-from datetime import timedelta
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from chassis import identity
-from chassis.errors import invalid
 from chassis.http import page
 from chassis.openapi import problems
-from chassis.store import AggregateStore
-from contracts import engagement as events
 
-from .. import access
+from .. import access, interactions
 from ..models import Interaction
 from ..schemas import InteractionIn, InteractionOut, InteractionPage, PageQuery
 
 blp = Blueprint("interactions", __name__, url_prefix="/api/v1/engagement",
                 description="Interaction log (客户沟通) over every channel")
-store = AggregateStore(Interaction, "interaction")
 
 
 @blp.route("/interactions")
@@ -35,19 +29,8 @@ class Interactions(MethodView):
         future. It counts as the customer's latest contact for the contact cadence. 404 when
         the customer is not in the caller's book. Answers 201 with `Location`.
         """
-        who = identity.current()
-        snap = access.customer(data["customer_id"])
-        occurred = access.utc(data.pop("occurred_at", None)) or access.now()
-        if occurred > access.now() + timedelta(minutes=5):
-            raise invalid({"occurred_at": ["A contact cannot be logged in the future."]})
-        iid = str(uuid.uuid4())
-        doc = Interaction(id=iid, manager_id=snap.get("manager_id"), branch=snap.get("branch"),
-                          occurred_at=occurred, recorded_by=who.user_id, **data)
-        store.create(doc, who, [events.INTERACTION_LOGGED.new(iid, {
-            "interaction_id": iid, "customer_id": doc.customer_id, "manager_id": doc.manager_id,
-            "channel": doc.channel, "occurred_at": occurred,
-            "follow_up_date": doc.follow_up_date})], channel=doc.channel)
-        return access.out(doc), 201, {"Location": f"/api/v1/engagement/interactions/{iid}"}
+        doc = interactions.log(access.customer(data["customer_id"]), data, identity.current())
+        return access.out(doc), 201, {"Location": f"/api/v1/engagement/interactions/{doc.id}"}
 
 
 @blp.route("/interactions/<interaction_id>")
@@ -59,7 +42,7 @@ class InteractionItem(MethodView):
         404 when there is no such interaction or its customer is not in the caller's book
         now (records follow the customer's current manager).
         """
-        doc = store.require(interaction_id, "interaction")
+        doc = interactions.store.require(interaction_id, "interaction")
         access.customer(doc.customer_id)
         return access.out(doc)
 

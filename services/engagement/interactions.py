@@ -1,0 +1,31 @@
+"""Interactions (客户沟通): logging a contact, the use case behind POST /interactions."""
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+from chassis.errors import invalid
+from chassis.identity import Identity
+from chassis.store import AggregateStore
+from contracts import engagement as events
+
+from . import access
+from .models import Interaction
+
+store = AggregateStore(Interaction, "interaction")
+FUTURE_TOLERANCE = timedelta(minutes=5)   # clocks of phones in the field drift
+
+
+def log(customer: dict, data: dict, who: Identity) -> Interaction:
+    """Record one contact with a customer (the caller's view of its snapshot)."""
+    data = dict(data)
+    occurred = access.utc(data.pop("occurred_at", None)) or access.now()
+    if occurred > access.now() + FUTURE_TOLERANCE:
+        raise invalid({"occurred_at": ["A contact cannot be logged in the future."]})
+    iid = str(uuid.uuid4())
+    doc = Interaction(id=iid, manager_id=customer.get("manager_id"), branch=customer.get("branch"),
+                      occurred_at=occurred, recorded_by=who.user_id, **data)
+    return store.create(doc, who, [events.INTERACTION_LOGGED.new(iid, {
+        "interaction_id": iid, "customer_id": doc.customer_id, "manager_id": doc.manager_id,
+        "channel": doc.channel, "occurred_at": occurred, "follow_up_date": doc.follow_up_date})],
+        channel=doc.channel)
