@@ -1,19 +1,14 @@
 """Visits (客户拜访): plan before, record during, evaluate after; rolling visits over a book."""
-import uuid
 from datetime import datetime, timezone
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from chassis import identity
-from chassis.errors import conflict, invalid
 from chassis.http import etag, if_match_version, page
 from chassis.openapi import problems
-from chassis.statemachine import IllegalTransition
-from chassis.store import AggregateStore
-from contracts import engagement as events
 
-from .. import access, book, rules
+from .. import access, book, rules, visits
 from ..models import Visit
 from ..schemas import (
     RollingPage,
@@ -29,19 +24,6 @@ from ..schemas import (
 
 blp = Blueprint("visits", __name__, url_prefix="/api/v1/engagement/visits",
                 description="Visit planning, recording and evaluation")
-store = AggregateStore(Visit, "visit")
-
-
-def _data(v: Visit) -> dict:
-    return {"visit_id": v.id, "customer_id": v.customer_id, "manager_id": v.manager_id, "status": v.status,
-            "scheduled_at": v.scheduled_at, "visited_at": v.visited_at,
-            "next_appointment_at": (v.record or {}).get("next_appointment_at")}
-
-
-def _visible(visit_id: str) -> Visit:
-    v = store.require(visit_id, "visit")
-    access.customer(v.customer_id, what="visit")   # the customer's current book decides
-    return v
 
 
 def _reply(v: Visit, code: int = 200):
@@ -61,16 +43,8 @@ class Visits(MethodView):
         `planned`; then `start`, `record`, `evaluate` or `cancel` it. 404 when the customer
         is not in the caller's book. Answers 201 with `ETag` and `Location`.
         """
-        who = identity.current()
-        snap = access.customer(data["customer_id"])
-        vid = str(uuid.uuid4())
-        plan = {k: data[k] for k in ("objective", "materials", "checklist", "opening", "expected_objections")
-                if k in data}
-        v = Visit(id=vid, customer_id=snap["id"], manager_id=snap.get("manager_id"), branch=snap.get("branch"),
-                  kind=data["kind"], status=rules.PLANNED, scheduled_at=access.utc(data["scheduled_at"]), plan=plan)
-        store.create(v, who, [events.VISIT_PLANNED.new(vid, _data(v))])
-        code = _reply(v, 201)
-        return code[0], 201, {**code[2], "Location": f"/api/v1/engagement/visits/{vid}"}
+        v = visits.plan(access.customer(data["customer_id"]), data, identity.current())
+        return access.out(v), 201, {"ETag": etag(v.version), "Location": f"/api/v1/engagement/visits/{v.id}"}
 
     @blp.arguments(VisitQuery, location="query")
     @blp.response(200, VisitPage)
@@ -148,30 +122,7 @@ class VisitItem(MethodView):
         With its `ETag`: send it as `If-Match` to move the visit on. 404 when there is no
         such visit or its customer is not in the caller's book now.
         """
-        return _reply(_visible(visit_id))
-
-
-def _transition(visit_id: str, action: str, apply, make_events=lambda v: []):
-    who = identity.current()
-    v = _visible(visit_id)
-    expected = if_match_version()
-
-    def change(doc: Visit):
-        try:
-            doc.status = rules.VISITS.next(doc.status, action)
-        except IllegalTransition as exc:
-            raise conflict(str(exc), slug="illegal-transition", state=exc.state, action=action) from None
-        apply(doc)
-        return make_events(doc)
-    v = store.update(visit_id, expected, change, who, current=v)
-    return _reply(v)
-
-
-def _completed(v: Visit) -> list:
-    return [events.VISIT_COMPLETED.new(v.id, {
-        "visit_id": v.id, "customer_id": v.customer_id, "manager_id": v.manager_id,
-        "completed_at": v.completed_at, "visited_at": v.visited_at,
-        "rating": v.evaluation["rating"], "objective_met": v.evaluation["objective_met"]})]
+        return _reply(visits.visible(visit_id))
 
 
 @blp.route("/<visit_id>/start")
@@ -189,7 +140,7 @@ class Start(MethodView):
         does not allow it (states: planned → in_progress → recorded → completed; planned or
         in_progress → cancelled).
         """
-        return _transition(visit_id, "start", lambda v: setattr(v, "visited_at", access.now()))
+        return _reply(visits.start(visit_id, if_match_version(), identity.current()))
 
 
 @blp.route("/<visit_id>/record")
@@ -209,15 +160,7 @@ class Record(MethodView):
         does not allow it (states: planned → in_progress → recorded → completed; planned or
         in_progress → cancelled).
         """
-        visited = access.utc(data.pop("visited_at", None))
-        nxt = access.utc(data.get("next_appointment_at"))
-
-        def apply(v: Visit):
-            v.visited_at = visited or v.visited_at or access.now()
-            if nxt is not None and nxt <= v.visited_at:
-                raise invalid({"next_appointment_at": ["The next appointment must come after this visit."]})
-            v.record = {**data, "next_appointment_at": nxt}
-        return _transition(visit_id, "record", apply, lambda v: [events.VISIT_RECORDED.new(v.id, _data(v))])
+        return _reply(visits.record(visit_id, if_match_version(), data, identity.current()))
 
 
 @blp.route("/<visit_id>/evaluate")
@@ -237,10 +180,7 @@ class Evaluate(MethodView):
         does not allow it (states: planned → in_progress → recorded → completed; planned or
         in_progress → cancelled).
         """
-        def apply(v: Visit):
-            v.evaluation = data
-            v.completed_at = access.now()
-        return _transition(visit_id, "evaluate", apply, _completed)
+        return _reply(visits.evaluate(visit_id, if_match_version(), data, identity.current()))
 
 
 @blp.route("/<visit_id>/cancel")
@@ -258,5 +198,4 @@ class Cancel(MethodView):
         does not allow it (states: planned → in_progress → recorded → completed; planned or
         in_progress → cancelled).
         """
-        return _transition(visit_id, "cancel", lambda v: setattr(v, "cancel_reason", data["reason"]),
-                           lambda v: [events.VISIT_CANCELLED.new(v.id, _data(v))])
+        return _reply(visits.cancel(visit_id, if_match_version(), data["reason"], identity.current()))

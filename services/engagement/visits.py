@@ -1,0 +1,97 @@
+"""Visits (客户拜访): plan, start, record, evaluate, cancel — the use cases.
+
+A visit moves through ``rules.VISITS``; each step is a versioned change with the event
+other services react to (feedback sends a satisfaction survey after a completed visit).
+"""
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+
+from chassis.errors import conflict, invalid
+from chassis.events import Envelope
+from chassis.identity import Identity
+from chassis.statemachine import IllegalTransition
+from chassis.store import AggregateStore
+from contracts import engagement as events
+
+from . import access, rules
+from .models import Visit
+
+store = AggregateStore(Visit, "visit")
+PLAN_FIELDS = ("objective", "materials", "checklist", "opening", "expected_objections")
+
+
+def visible(visit_id: str) -> Visit:
+    """The visit, when its customer is in the caller's book now (404 otherwise)."""
+    v = store.require(visit_id, "visit")
+    access.customer(v.customer_id, what="visit")   # the customer's current book decides
+    return v
+
+
+def plan(customer: dict, data: dict, who: Identity) -> Visit:
+    vid = str(uuid.uuid4())
+    v = Visit(id=vid, customer_id=customer["id"], manager_id=customer.get("manager_id"),
+              branch=customer.get("branch"), kind=data["kind"], status=rules.PLANNED,
+              scheduled_at=access.utc(data["scheduled_at"]), plan={k: data[k] for k in PLAN_FIELDS if k in data})
+    return store.create(v, who, [events.VISIT_PLANNED.new(vid, _data(v))])
+
+
+def start(visit_id: str, expected_version: int | None, who: Identity) -> Visit:
+    return _step(visit_id, expected_version, "start", who, lambda v: setattr(v, "visited_at", access.now()))
+
+
+def record(visit_id: str, expected_version: int | None, data: dict, who: Identity) -> Visit:
+    data = dict(data)
+    visited = access.utc(data.pop("visited_at", None))
+    nxt = access.utc(data.get("next_appointment_at"))
+
+    def apply(v: Visit) -> None:
+        v.visited_at = visited or v.visited_at or access.now()
+        if nxt is not None and nxt <= v.visited_at:
+            raise invalid({"next_appointment_at": ["The next appointment must come after this visit."]})
+        v.record = {**data, "next_appointment_at": nxt}
+    return _step(visit_id, expected_version, "record", who, apply,
+                 lambda v: [events.VISIT_RECORDED.new(v.id, _data(v))])
+
+
+def evaluate(visit_id: str, expected_version: int | None, data: dict, who: Identity) -> Visit:
+    def apply(v: Visit) -> None:
+        v.evaluation = data
+        v.completed_at = access.now()
+    return _step(visit_id, expected_version, "evaluate", who, apply, _completed)
+
+
+def cancel(visit_id: str, expected_version: int | None, reason: str, who: Identity) -> Visit:
+    return _step(visit_id, expected_version, "cancel", who, lambda v: setattr(v, "cancel_reason", reason),
+                 lambda v: [events.VISIT_CANCELLED.new(v.id, _data(v))])
+
+
+def _step(visit_id: str, expected_version: int | None, action: str, who: Identity,
+          apply: Callable[[Visit], None], make_events: Callable[[Visit], list[Envelope]] = lambda v: []) -> Visit:
+    current = visible(visit_id)
+
+    def change(doc: Visit) -> list[Envelope]:
+        try:
+            doc.status = rules.VISITS.next(doc.status, action)
+        except IllegalTransition as exc:
+            raise conflict(str(exc), slug="illegal-transition", state=exc.state, action=action) from None
+        apply(doc)
+        return make_events(doc)
+    return store.update(visit_id, expected_version, change, who, current=current)
+
+
+def _data(v: Visit) -> dict:
+    return {"visit_id": v.id, "customer_id": v.customer_id, "manager_id": v.manager_id, "status": v.status,
+            "scheduled_at": v.scheduled_at, "visited_at": v.visited_at,
+            "next_appointment_at": (v.record or {}).get("next_appointment_at")}
+
+
+def _completed(v: Visit) -> list[Envelope]:
+    return [events.VISIT_COMPLETED.new(v.id, {
+        "visit_id": v.id, "customer_id": v.customer_id, "manager_id": v.manager_id,
+        "completed_at": v.completed_at, "visited_at": v.visited_at,
+        "rating": v.evaluation["rating"], "objective_met": v.evaluation["objective_met"]})]
+
+
+
