@@ -1,6 +1,8 @@
 """Client activities: invitations from the target segment, RSVP with seats, waitlist, evaluation."""
 from __future__ import annotations
 
+import uuid
+
 from chassis import identity
 from chassis.errors import Problem, conflict, not_found
 from chassis.exceptions import DomainError
@@ -16,6 +18,17 @@ ORGANISERS = (identity.ADMIN, identity.SUPERVISOR)   # plan, close and evaluate 
 
 activities = AggregateStore(Activity, "activity")
 invitations = AggregateStore(Invitation, "invitation")
+
+
+def plan(data: dict, who: identity.Identity) -> Activity:
+    """A client activity for the organiser's branch, planned (invite its segment next)."""
+    who.ensure_role(*ORGANISERS)
+    aid = str(uuid.uuid4())
+    a = Activity(id=aid, branch=who.branch or None, organiser_id=who.user_id, status="planned",
+                 **{**data, "starts_at": access.utc(data["starts_at"])})
+    return activities.create(a, who, [events.ACTIVITY_PLANNED.new(aid, {
+        "activity_id": aid, "name": a.name, "type": a.type, "starts_at": a.starts_at,
+        "capacity": a.capacity, "status": a.status})])
 
 
 def invitation_id(activity_id: str, customer_id: str) -> str:

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from . import rules
+from . import cadence, rules
 from .access import local_date
-from .models import CadenceRule, Interaction, Visit
+from .models import Interaction, Visit
 from .snapshots import CustomerSnapshot
 
 
@@ -37,23 +37,15 @@ def last_contacts(customer_ids, until: datetime | None = None) -> dict[str, date
     return latest
 
 
-def cadence_rules() -> dict[str, int]:
-    """Defaults overlaid with what admins configured."""
-    merged = dict(rules.DEFAULT_CADENCE)
-    for r in CadenceRule._get_collection().find({}, {"interval_days": 1}):
-        merged[r["_id"]] = r["interval_days"]
-    return merged
-
-
 def contact_status(manager_id: str, day: date) -> tuple[list[dict], list[dict]]:
     """(due, overdue) customers of one manager on ``day``."""
     book = customers_of([manager_id])
     last = last_contacts([c["id"] for c in book])
-    cadence = cadence_rules()
+    intervals = cadence.intervals()
     due: list[dict] = []
     overdue: list[dict] = []
     for c in book:
-        interval = rules.interval_days(c.get("tier"), c.get("classes"), cadence)
+        interval = rules.interval_days(c.get("tier"), c.get("classes"), intervals)
         lc = last.get(c["id"])
         st = rules.cadence_status(local_date(lc) if lc else None, interval, day)
         if st.status == "ok":

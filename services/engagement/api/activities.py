@@ -1,5 +1,4 @@
 """Client activities (客户活动): plan, invite the segment, RSVP/waitlist, attendance, evaluation."""
-import uuid
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
@@ -8,7 +7,6 @@ from chassis import identity
 from chassis.errors import not_found
 from chassis.http import etag
 from chassis.openapi import problems
-from contracts import engagement as events
 
 from .. import access, activities as act, slots
 from ..models import Activity, Invitation
@@ -55,15 +53,8 @@ class Activities(MethodView):
         (tiers, classes, tags, managers). It starts `planned`; invite the segment next.
         403 for other roles. Answers 201 with `ETag` and `Location`.
         """
-        who = identity.current()
-        who.ensure_role(*ORGANISERS)
-        aid = str(uuid.uuid4())
-        a = Activity(id=aid, branch=who.branch or None, organiser_id=who.user_id, status="planned",
-                     **{**data, "starts_at": access.utc(data["starts_at"])})
-        act.activities.create(a, who, [events.ACTIVITY_PLANNED.new(aid, {
-            "activity_id": aid, "name": a.name, "type": a.type, "starts_at": a.starts_at,
-            "capacity": a.capacity, "status": a.status})])
-        return view(a), 201, {"ETag": etag(a.version), "Location": f"/api/v1/engagement/activities/{aid}"}
+        a = act.plan(data, identity.current())
+        return view(a), 201, {"ETag": etag(a.version), "Location": f"/api/v1/engagement/activities/{a.id}"}
 
     @blp.response(200, ActivityOut(many=True))
     def get(self):

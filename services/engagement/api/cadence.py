@@ -3,18 +3,15 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from chassis import identity
-from chassis.errors import invalid
 from chassis.http import etag, if_match_version
 from chassis.openapi import problems
-from chassis.store import AggregateStore
 
-from .. import access, book, rules
+from .. import access, book, cadence, rules
 from ..models import CadenceRule
 from ..schemas import CadenceIn, CadenceRuleOut, ContactsDue, ManagerDateQuery
 
 blp = Blueprint("cadence", __name__, url_prefix="/api/v1/engagement/cadence",
                 description="Contact frequency rules and customers due for contact")
-store = AggregateStore(CadenceRule, "cadence_rule")
 
 
 @blp.route("")
@@ -31,7 +28,7 @@ class Rules(MethodView):
         identity.current()
         custom = {r.id: r for r in CadenceRule.objects}
         keys = sorted(set(rules.DEFAULT_CADENCE) | set(custom))
-        merged = book.cadence_rules()
+        merged = cadence.intervals()
         return [{"key": k, "kind": k.split(":", 1)[0], "value": k.split(":", 1)[1], "interval_days": merged[k],
                  "source": "custom" if k in custom else "default",
                  "version": custom[k].version if k in custom else None} for k in keys]
@@ -51,20 +48,9 @@ class Rule(MethodView):
         its `version` (428 without it, 400 when it is not an ETag, 412 when stale). 409 when
         two admins create the same rule at once. 403 for other roles.
         """
-        who = identity.current()
-        who.ensure_role(identity.ADMIN)
-        if kind not in ("tier", "class"):
-            raise invalid({"kind": ["Must be one of: tier, class."]})
-        if kind == "tier" and value not in rules.TIERS:
-            raise invalid({"value": [f"Must be one of: {', '.join(rules.TIERS)}."]})
-        key = rules.cadence_key(kind, value)
-        existing = store.get(key)
-        if existing is None:
-            doc = store.create(CadenceRule(id=key, kind=kind, value=value, interval_days=data["interval_days"]), who)
-        else:
-            doc = store.update(key, if_match_version(), lambda d: setattr(d, "interval_days", data["interval_days"]),
-                               who, current=existing)
-        return ({"key": key, "kind": kind, "value": value, "interval_days": doc.interval_days, "source": "custom",
+        doc = cadence.set_rule(kind, value, data["interval_days"], if_match_version(required=False),
+                               identity.current())
+        return ({"key": doc.id, "kind": kind, "value": value, "interval_days": doc.interval_days, "source": "custom",
                  "version": doc.version}, 200, {"ETag": etag(doc.version)})
 
 
