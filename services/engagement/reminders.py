@@ -6,9 +6,10 @@ from datetime import datetime, timezone
 from pymongo.errors import DuplicateKeyError
 
 from chassis import privacy
+from chassis.errors import not_found
 from chassis.events import Envelope
 
-from . import snapshots
+from . import access, snapshots
 from .models import Reminder
 
 KINDS = {"core.account.balance_changed": "balance_changed", "core.deposit.maturing": "deposit_maturing",
@@ -38,3 +39,20 @@ def apply(envelope: Envelope) -> bool:
         return True
     except DuplicateKeyError:
         return False
+
+
+def visible(reminder_id: str) -> dict:
+    """The reminder, when its customer is in the caller's book now (404 otherwise)."""
+    r = Reminder._get_collection().find_one({"_id": reminder_id})
+    if r is None:
+        raise not_found("reminder")
+    access.customer(r["customer_id"], what="reminder")
+    return r
+
+
+def set_status(reminder_id: str, status: str) -> dict:
+    """Close (or reopen) a reminder the caller sees."""
+    r = visible(reminder_id)
+    # Setting a status is idempotent, so a plain update is safe even on FerretDB.
+    Reminder._get_collection().update_one({"_id": reminder_id}, {"$set": {"status": status}})
+    return {**r, "status": status}

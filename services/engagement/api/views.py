@@ -5,10 +5,9 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from chassis import identity
-from chassis.errors import not_found
 from chassis.openapi import problems
 
-from .. import access, activities as act, book, care
+from .. import access, activities as act, book, care, reminders
 from ..models import Activity, GiftIssue, Greeting, Interaction, Reminder, Visit
 from ..schemas import (
     CustomerSummary,
@@ -196,10 +195,4 @@ class ReminderItem(MethodView):
         nothing. 404 when there is no such reminder or its customer is not in the caller's
         book.
         """
-        r = Reminder._get_collection().find_one({"_id": reminder_id})
-        if r is None:
-            raise not_found("reminder")
-        access.customer(r["customer_id"])
-        # Setting a status is idempotent, so a plain update is safe even on FerretDB.
-        Reminder._get_collection().update_one({"_id": reminder_id}, {"$set": {"status": data["status"]}})
-        return _reminder({**r, "status": data["status"]})
+        return _reminder(reminders.set_status(reminder_id, data["status"]))
