@@ -3,10 +3,12 @@ and each customer's latest satisfaction."""
 from __future__ import annotations
 
 import logging
+import uuid
 from datetime import datetime, timezone
 
 from pymongo.errors import DuplicateKeyError
 
+from chassis import identity
 from chassis.errors import conflict, invalid, not_found
 from chassis.exceptions import AlreadyExists
 from chassis.identity import Identity
@@ -200,6 +202,15 @@ def latest_satisfaction(customer_id: str) -> dict | None:
         return None
     return {"level": s.level, "csat": s.csat, "nps": s.nps, "survey_id": s.survey_id,
             "response_id": s.response_id, "measured_at": _aware(s.measured_at)}
+
+
+def create_template(data: dict, who: Identity) -> SurveyTemplate:
+    """A survey (问卷) made by a supervisor or admin."""
+    who.ensure_role(identity.SUPERVISOR, identity.ADMIN)
+    data = dict(data)
+    questions = [{k: v for k, v in q.items() if v is not None} for q in data.pop("questions")]
+    t = SurveyTemplate(id=str(uuid.uuid4()), questions=questions, created_by=who.user_id, **data)
+    return templates.create(t, who, reason="survey created")
 
 
 def require_invitation(invitation_id: str, who: Identity) -> Invitation:

@@ -1,5 +1,4 @@
 """Feedback from any channel, categorised, linked to a customer when known."""
-import uuid
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
@@ -7,10 +6,8 @@ from flask_smorest import Blueprint
 from chassis import identity
 from chassis.http import etag, page
 from chassis.openapi import problems
-from contracts import feedback as events
 
 from .. import books
-from ..models import Feedback
 from ..schemas import FeedbackIn, FeedbackOut, FeedbackPage, FeedbackQuery
 from .common import CREATED, ETAG, customer_for_write, visible_filter
 
@@ -41,14 +38,8 @@ class FeedbackList(MethodView):
         """
         who = identity.current()
         snap = customer_for_write(data["customer_id"], who) if data.get("customer_id") else None
-        fid = str(uuid.uuid4())
-        doc = Feedback(id=fid, manager_id=snap.manager_id if snap else (
-            who.user_id if who.role in (identity.MANAGER, identity.SUPERVISOR) else None),
-            branch=snap.branch if snap else (who.branch or None), recorded_by=who.user_id, **data)
-        store.create(doc, who, [events.FEEDBACK_RECEIVED.new(fid, {
-            "feedback_id": fid, "customer_id": doc.customer_id, "manager_id": doc.manager_id,
-            "channel": doc.channel, "category": doc.category})], channel=doc.channel)
-        return _view(doc), 201, {"ETag": etag(doc.version), "Location": f"/api/v1/feedback/feedback/{fid}"}
+        doc = books.record_feedback(data, snap, who)
+        return _view(doc), 201, {"ETag": etag(doc.version), "Location": f"/api/v1/feedback/feedback/{doc.id}"}
 
     @blp.arguments(FeedbackQuery, location="query")
     @blp.response(200, FeedbackPage)

@@ -10,7 +10,6 @@ from chassis.http import etag, page
 from chassis.openapi import problems
 
 from .. import surveys as ops
-from ..models import SurveyTemplate
 from ..schemas import (
     DistributionIn,
     DistributionOut,
@@ -49,11 +48,7 @@ class Surveys(MethodView):
         distinct `options`) and text (at most 2000 characters). Question keys are
         `[a-z][a-z0-9_]*`, unique in the survey; they name the answers.
         """
-        who = identity.current()
-        who.ensure_role(identity.SUPERVISOR, identity.ADMIN)
-        questions = [{k: v for k, v in q.items() if v is not None} for q in data.pop("questions")]
-        t = SurveyTemplate(id=str(uuid.uuid4()), questions=questions, created_by=who.user_id, **data)
-        ops.templates.create(t, who, reason="survey created")
+        t = ops.create_template(data, identity.current())
         return _view(t), 201, {"ETag": etag(t.version), "Location": f"/api/v1/feedback/surveys/{t.id}"}
 
     @blp.arguments(Query, location="query")
