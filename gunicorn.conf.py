@@ -27,6 +27,9 @@ limit_request_field_size = 8190
 # No access log: query strings may carry a mobile or ID number being searched; the chassis
 # logs every request by path only.
 accesslog = None
+# gunicorn 27's control socket defaults to one path per user (~/.gunicorn/gunicorn.ctl), which
+# the four web processes of one machine would fight over; nothing here uses it.
+control_socket_disable = True
 # gunicorn's own messages (worker boot, crash tracebacks) go through the chassis handler:
 # JSON lines, redacted like every other log line.
 logconfig_dict = {

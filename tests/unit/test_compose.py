@@ -478,3 +478,9 @@ def test_the_edge_logs_no_query_strings():
     assert access and access[-1] in formats, "access_log must use a format of ours, not the default"
     for variable in ("$request ", "$request_uri", "$args", "$query_string", "$request\""):
         assert variable not in formats[access[-1]] + " ", variable
+
+
+def test_web_processes_share_no_gunicorn_control_socket():
+    # gunicorn 27 puts one control socket per user in ~/.gunicorn; the four web processes of a
+    # machine would race for it (and log an error each start). It is off.
+    assert gunicorn_conf().get("control_socket_disable") is True
