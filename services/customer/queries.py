@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from chassis.filters import all_of
 from chassis.identity import Identity
 
 from . import rules
@@ -50,7 +51,4 @@ def customer_filter(q: dict, who: Identity, today: date, reverify_months: int) -
         cutoff = rules.reverify_cutoff(today, reverify_months)
         parts.append({"last_confirmed_at": {"$lt": cutoff}} if q["reverification_due"]
                      else {"last_confirmed_at": {"$gte": cutoff}})
-    parts = [p for p in parts if p]
-    if not parts:
-        return {}
-    return parts[0] if len(parts) == 1 else {"$and": parts}
+    return all_of(*parts)

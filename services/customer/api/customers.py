@@ -11,6 +11,7 @@ from werkzeug.routing import BaseConverter
 
 from chassis import audit, identity
 from chassis.errors import bad_request
+from chassis.filters import all_of
 from chassis.http import decode_cursor, encode_cursor, etag, if_match_version, page
 from chassis.openapi import problems
 
@@ -117,7 +118,7 @@ def _search(q: dict) -> dict:
     query = queries.customer_filter(q, who, date.today(), service.setting_int("CRM_REVERIFY_MONTHS"))
     sort = SORTS[q["sort"]]
     if q["sort"] == "birthday":
-        query = {"$and": [query, {"birth_mmdd": {"$ne": None}}]} if query else {"birth_mmdd": {"$ne": None}}
+        query = all_of(query, {"birth_mmdd": {"$ne": None}})
     rows, nxt = page(service.store.collection, query, sort, q["limit"], q.get("cursor"), LIST_PROJECTION)
     return {"items": [views.summary(r, who) for r in rows], "next_cursor": nxt}
 
@@ -185,12 +186,12 @@ class Worklist(MethodView):
         coll = service.store.collection
         day = q["date"]
         horizon = service._midnight(day + timedelta(days=q["risk_within_days"]))
-        base = {"$and": [{"manager_id": q["manager_id"], "status": "active"}, queries.visibility(who)]}
-        risk_rows = coll.find({"$and": [base, {"risk_valid_until": {"$ne": None, "$lte": horizon}}]},
+        base = all_of({"manager_id": q["manager_id"], "status": "active"}, queries.visibility(who))
+        risk_rows = coll.find(all_of(base, {"risk_valid_until": {"$ne": None, "$lte": horizon}}),
                               {"name": 1, "tier": 1, "risk_level": 1, "risk_valid_until": 1}
                               ).sort([("risk_valid_until", 1)]).limit(200)
         cutoff = rules.reverify_cutoff(day, service.setting_int("CRM_REVERIFY_MONTHS"))
-        reverify_rows = coll.find({"$and": [base, {"last_confirmed_at": {"$lt": cutoff}}]},
+        reverify_rows = coll.find(all_of(base, {"last_confirmed_at": {"$lt": cutoff}}),
                                   {"name": 1, "tier": 1, "last_confirmed_at": 1}
                                   ).sort([("last_confirmed_at", 1)]).limit(200)
         return {
@@ -244,7 +245,7 @@ class Stats(MethodView):
         for m in ids:
             who.ensure_can_see_manager(m)
         named = [{"manager_id": {"$in": ids}}] if ids else []
-        query = {"$and": [{"status": "active"}, queries.visibility(who), *named]}
+        query = all_of({"status": "active"}, queries.visibility(who), *named)
         today = date.today()
         cutoff = rules.reverify_cutoff(today, service.setting_int("CRM_REVERIFY_MONTHS"))
         start = service._midnight(q.get("from_")) if q.get("from_") else None

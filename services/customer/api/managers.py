@@ -6,6 +6,7 @@ from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, fields, validate
 
 from chassis import identity
+from chassis.filters import all_of
 from chassis.http import page
 from chassis.openapi import problems
 from chassis.schemas import PageQuery
@@ -37,7 +38,7 @@ class Book(MethodView):
         """
         who = identity.current()
         who.ensure_can_see_manager(manager_id)
-        query = {"$and": [{"manager_id": manager_id, "status": q["status"]}, queries.visibility(who)]}
+        query = all_of({"manager_id": manager_id, "status": q["status"]}, queries.visibility(who))
         rows, nxt = page(service.store.collection, query, SORTS[q["sort"]], q["limit"], q.get("cursor"),
                          LIST_PROJECTION)
         return {"items": [views.summary(r, who) for r in rows], "next_cursor": nxt}
