@@ -20,7 +20,7 @@ from flask.json.provider import DefaultJSONProvider
 from flask_smorest import Blueprint
 from werkzeug.exceptions import HTTPException
 
-from . import audit, db as dbmod, identity, logs
+from . import audit, context as trace, db as dbmod, identity, logs
 from .config import Settings
 from .errors import MEDIA_TYPE, Problem, bad_request, invalid, problem_response, too_large
 from .exceptions import DomainError
@@ -74,8 +74,15 @@ def install_common(app: Flask, settings: Settings, *, verify_identity: bool = Tr
         g.request_start = time.perf_counter()
         g.request_id = request.headers.get(REQUEST_ID) or str(uuid.uuid4())
         g.correlation_id = request.headers.get(CORRELATION_ID) or g.request_id
+        g.trace_token = trace.begin(g.request_id, g.correlation_id)
         if verify_identity:
             identity.load_from_request()
+
+    @app.teardown_request
+    def _end_trace(_exc: BaseException | None) -> None:
+        token = g.pop("trace_token", None)
+        if token is not None:
+            trace.end(token)
 
     _limit_bodies(app, settings, tuple(bulk_paths))
 

@@ -14,7 +14,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from . import db as dbmod, identity as ident
+from . import context as trace, db as dbmod, identity as ident
 from .openapi import problems
 from .store import CHANGES, OUTBOX
 
@@ -38,14 +38,13 @@ def record(action: str, customer_id: str, fields_: list[str], resource: str = "c
            resource_id: str | None = None, branch: str | None = None, purpose: str | None = None,
            actor: ident.Identity | None = None) -> None:
     """One entry of the trail about a customer, by ``actor`` (default: this request's caller)."""
-    from flask import g
     who = actor or ident.current()
     dbmod.database()[AUDIT].insert_one({
         "_id": str(uuid.uuid4()), "at": datetime.now(timezone.utc), "action": action,
         "actor": {"user_id": who.user_id, "role": who.role}, "purpose": purpose,
         "customer_id": customer_id, "branch": branch or None,
         "resource": resource, "resource_id": resource_id or customer_id,
-        "fields": sorted(fields_), "request_id": getattr(g, "request_id", None),
+        "fields": sorted(fields_), "request_id": trace.current().request_id,
     })
 
 

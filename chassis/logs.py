@@ -12,6 +12,8 @@ from typing import TextIO
 
 from pythonjsonlogger.json import JsonFormatter
 
+from . import context as trace
+
 _SENSITIVE = re.compile(r"(?<!\d)(\d{17}[\dXx]|\d{15}|1[3-9]\d{9})(?!\d)")
 
 
@@ -54,13 +56,10 @@ class _ContextFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         record.service = self.service
-        try:
-            from flask import g, has_request_context
-            if has_request_context():
-                record.request_id = getattr(g, "request_id", None)
-                record.correlation_id = getattr(g, "correlation_id", None)
-        except Exception:  # logging must never fail the caller
-            pass
+        ids = trace.current()
+        if ids.request_id or ids.correlation_id:
+            record.request_id = ids.request_id
+            record.correlation_id = ids.correlation_id
         return True
 
 

@@ -24,16 +24,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
-from contextvars import ContextVar
 from datetime import datetime, timezone
 from typing import Any
 
-from flask import g, has_request_context
 from mongoengine import Document
 from mongoengine.errors import ValidationError as MEValidationError
 from pymongo.collection import Collection
 from pymongo.errors import DuplicateKeyError, OperationFailure
 
+from . import context as trace
 from .events.envelope import Envelope
 from .exceptions import AlreadyExists, DomainError, InvalidRecord, NotFound, StaleVersion, UniqueClash
 from .identity import Identity
@@ -80,17 +79,6 @@ def diff(before: dict[str, Any] | None, after: dict[str, Any]) -> list[dict[str,
         if old != new:
             out.append({"field": key, "old": old, "new": new})
     return out
-
-
-# Set by the consumer while a handler runs, so events caused by an event carry
-# the original request's correlation id across services.
-current_correlation: ContextVar[str | None] = ContextVar("current_correlation", default=None)
-
-
-def _request_context() -> tuple[str | None, str | None]:
-    if has_request_context():
-        return getattr(g, "correlation_id", None), getattr(g, "request_id", None)
-    return current_correlation.get(), None
 
 
 # A change to an aggregate: mutates the document, returns the events it causes (or None).
@@ -261,10 +249,11 @@ class AggregateStore:
     def _record(self, aggregate_id: str, version: int, before: dict[str, Any] | None, after: dict[str, Any],
                 events: list[Envelope], actor: Identity, channel: str | None, reason: str | None,
                 now: datetime) -> dict[str, Any]:
-        correlation_id, request_id = _request_context()
+        # Events caused by a request or by an event carry its correlation id across services.
+        ids = trace.current()
         for ev in events:
             ev.subject_version = version
-            ev.correlation_id = ev.correlation_id or correlation_id
+            ev.correlation_id = ev.correlation_id or ids.correlation_id
         return {
             "_id": change_id(self.type, aggregate_id, version),
             "aggregate_type": self.type,
@@ -279,7 +268,7 @@ class AggregateStore:
             "branch": after.get("branch") or None,
             "channel": channel,
             "reason": reason,
-            "request_id": request_id,
+            "request_id": ids.request_id,
             "diff": diff(before, after),
             "state": after,
             "events": [e.to_dict() for e in events],

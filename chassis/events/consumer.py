@@ -20,9 +20,8 @@ from kombu.message import Message
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
-from .. import db as dbmod
+from .. import context as trace, db as dbmod
 from ..config import Settings
-from ..store import current_correlation
 from . import topology
 from .envelope import Envelope
 from .relay import connection
@@ -60,12 +59,8 @@ class EventConsumer:
         try:
             if handler is None:
                 raise LookupError(f"no handler for {envelope.type}")
-            token = current_correlation.set(envelope.correlation_id or envelope.id)
-            try:
-                with dbmod.using(self.db):
-                    handler(envelope)
-            finally:
-                current_correlation.reset(token)
+            with trace.traced(None, envelope.correlation_id or envelope.id), dbmod.using(self.db):
+                handler(envelope)
         except Exception as exc:
             attempts = int((message.headers or {}).get(ATTEMPTS_HEADER, 0)) + 1
             log.warning("handler failed", extra={"event_id": envelope.id, "event_type": envelope.type,

@@ -10,6 +10,7 @@ exists" with the existing customer's id; it creates nothing.
 from __future__ import annotations
 
 import codecs
+import contextvars
 import csv
 import json
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -158,7 +159,13 @@ def run(rows: Iterable[tuple[int, dict | None, dict | None]], who: Identity, bat
     schema = CustomerIn()
     batch: list = []
     pending: Future | None = None
-    write = copy_current_request_context(_flush) if has_request_context() else _flush
+    # The writer thread works for this request: its identity and database (Flask's
+    # context) and its request id (chassis.context), which a new thread would not see.
+    flush = copy_current_request_context(_flush) if has_request_context() else _flush
+    context = contextvars.copy_context()
+
+    def write(batch: list, who: Identity) -> tuple[int, list[dict]]:
+        return context.run(flush, batch, who)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="import") as pool:
         def submit(b):
             nonlocal pending
