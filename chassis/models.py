@@ -11,6 +11,13 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def as_dict(doc: Any) -> dict[str, Any]:
+    """A mongoengine document or raw row as a plain dict with ``id`` instead of ``_id``."""
+    d = dict(doc.to_mongo().to_dict() if hasattr(doc, "to_mongo") else doc)
+    d["id"] = d.pop("_id", d.get("id"))
+    return d
+
+
 class Aggregate(Document):
     """An aggregate root: string id, a version bumped by every change.
 

@@ -98,3 +98,13 @@ def problems(blp: Blueprint, *statuses: int) -> Callable:
 
 
 __all__ = ["ContractApi", "ProblemSchema", "StandardProblems", "problems"]
+
+
+# Headers, documented where an operation sends or takes them. Updates are optimistic:
+# the version read goes back as If-Match (428 without, 412 when stale).
+ETAG = {"ETag": {"description": "The record's version, quoted (\"3\"): send it back as If-Match to change it.",
+                 "schema": {"type": "string"}}}
+CREATED = {**ETAG, "Location": {"description": "Where the new record is read.", "schema": {"type": "string"}}}
+IF_MATCH = {"in": "header", "name": "If-Match", "required": True, "schema": {"type": "string"},
+            "description": "The ETag you read, e.g. \"3\" (428 without it, 412 when the record changed since, "
+                           "400 when it is not a version)", "example": "\"1\""}

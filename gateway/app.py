@@ -11,7 +11,7 @@ from chassis.config import ConfigError, load_settings, secret
 from chassis.errors import Problem, forbidden, not_found
 from chassis.openapi import ContractApi
 
-from . import auth, openapi, paths, policy, proxy, useradmin, users, views
+from . import auth, composed, openapi, paths, policy, proxy, useradmin, users
 from .clientaddr import TrustedProxies, parse_networks
 
 EXPOSED = ["ETag", "Location", "Retry-After", REQUEST_ID, CORRELATION_ID]
@@ -44,7 +44,7 @@ def create_app(**overrides) -> Flask:
     dbmod.connect(settings)
     api = ContractApi(app)
     app.extensions["crm_api"] = api
-    for bp in (auth.blp, useradmin.blp, views.blp, views.audit_blp):
+    for bp in (auth.blp, useradmin.blp, composed.blp, composed.audit_blp):
         api.register_blueprint(bp)
     app.register_blueprint(openapi.blp)
     app.register_blueprint(proxy.blp)

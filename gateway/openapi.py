@@ -117,7 +117,7 @@ def _upstream_schema(spec: dict, where: dict) -> dict | None:
 
 
 def _link_upstream(spec: dict) -> dict:
-    """A composed view's field marked ``x-upstream`` (gateway/views.py) takes the schema the
+    """A composed view's field marked ``x-upstream`` (gateway/composed.py) takes the schema the
     owning service documents for it, made nullable (a missing part is null). When that
     service's document is missing, the field stays a generic value."""
     for schema in (spec.get("components", {}).get("schemas") or {}).values():

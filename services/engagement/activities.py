@@ -10,7 +10,7 @@ from chassis.filters import all_of
 from chassis.store import AggregateStore
 from contracts import engagement as events
 
-from . import access, rules, slots
+from . import clock, rules, slots
 from .models import Activity, ActivityResponse, Invitation
 from .snapshots import CustomerSnapshot
 
@@ -25,7 +25,7 @@ def plan(data: dict, who: identity.Identity) -> Activity:
     who.ensure_role(*ORGANISERS)
     aid = str(uuid.uuid4())
     a = Activity(id=aid, branch=who.branch or None, organiser_id=who.user_id, status="planned",
-                 **{**data, "starts_at": access.utc(data["starts_at"])})
+                 **{**data, "starts_at": clock.utc(data["starts_at"])})
     return activities.create(a, who, [events.ACTIVITY_PLANNED.new(aid, {
         "activity_id": aid, "name": a.name, "type": a.type, "starts_at": a.starts_at,
         "capacity": a.capacity, "status": a.status})])
@@ -87,7 +87,7 @@ def rsvp(activity: Activity, customer_id: str, answer: str, who) -> Invitation:
 
 
 def _answer(inv: Invitation, status: str, seat: int | None, who) -> Invitation:
-    now = access.now()
+    now = clock.now()
 
     def change(d: Invitation):
         d.status, d.seat_no, d.responded_at = status, seat, now

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from . import cadence, rules
-from .access import local_date
+from .clock import local_date
 from .models import Interaction, Visit
 from .snapshots import CustomerSnapshot
 

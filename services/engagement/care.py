@@ -17,7 +17,7 @@ from chassis.identity import Identity
 from chassis.store import AggregateStore
 from contracts import engagement as events
 
-from . import access, rules
+from . import clock, rules
 from .models import Greeting
 
 greetings = AggregateStore(Greeting, "greeting")
@@ -55,7 +55,7 @@ def send(customer: dict, data: dict, who: Identity) -> Greeting:
     if occasion is None:
         raise invalid({"occasion": [f"{data['occasion']} is not an occasion of this customer in {data['year']}."]})
     gid = rules.greeting_id(occasion.key, data["year"], customer["id"])
-    now = access.now()
+    now = clock.now()
     g = Greeting(id=gid, customer_id=customer["id"], manager_id=customer.get("manager_id"), occasion=occasion.key,
                  kind=occasion.kind, label=occasion.label, year=data["year"], occasion_date=occasion.date,
                  channel=data["channel"], sent_at=now, sent_by=who.user_id, note=data.get("note"))

@@ -13,10 +13,11 @@ import uuid
 from chassis import identity
 from chassis.errors import conflict, forbidden, not_found
 from chassis.identity import Identity
+from chassis.models import as_dict
 from chassis.store import AggregateStore
 from contracts import engagement as events
 
-from . import access, jobs, rules, slots
+from . import clock, jobs, rules, slots
 from .models import Budget, Gift, GiftIssue
 
 gifts = AggregateStore(Gift, "gift")
@@ -29,12 +30,12 @@ IN_FLIGHT_POLL_S = 0.1
 
 def gift_view(g: Gift) -> dict:
     used = slots.stock_used(g.id)
-    return {**access.out(g), "issued": used, "available": max(g.stock_total - used, 0)}
+    return {**as_dict(g), "issued": used, "available": max(g.stock_total - used, 0)}
 
 
 def budget_view(b: Budget) -> dict:
     spent = slots.spent(b.id)
-    return {**access.out(b), "spent_cents": spent, "remaining_cents": b.amount_cents - spent}
+    return {**as_dict(b), "spent_cents": spent, "remaining_cents": b.amount_cents - spent}
 
 
 # -- catalogue and budgets (admins) --------------------------------------------------
@@ -62,7 +63,7 @@ def budget_for(branch: str | None) -> Budget | None:
     """The most specific budget of the branch covering today (month, quarter, year)."""
     if not branch:
         return None
-    for period in rules.period_keys(access.today()):
+    for period in rules.period_keys(clock.today()):
         b = budgets.get(f"{branch}:{period}")
         if b is not None:
             return b
@@ -102,7 +103,7 @@ def issue(gift_id: str, customer: dict, request_id: str, reason: str, who: Ident
         slots.release_stock(gift.id, n, request_id)
         slots.drop_request(request_id)
         raise conflict("The branch gift budget cannot cover this gift.", slug="budget-exhausted")
-    now = access.now()
+    now = clock.now()
     doc = GiftIssue(id=request_id, gift_id=gift.id, customer_id=customer["id"], manager_id=customer.get("manager_id"),
                     branch=branch, reason=reason, issued_by=who.user_id, issued_at=now,
                     cost_cents=gift.cost_cents, stock_slot=n, budget_id=budget.id, budget_seq=seq)

@@ -9,7 +9,7 @@ from chassis.identity import Identity
 from chassis.store import AggregateStore
 from contracts import engagement as events
 
-from . import access
+from . import clock
 from .models import Interaction
 
 store = AggregateStore(Interaction, "interaction")
@@ -19,8 +19,8 @@ FUTURE_TOLERANCE = timedelta(minutes=5)   # clocks of phones in the field drift
 def log(customer: dict, data: dict, who: Identity) -> Interaction:
     """Record one contact with a customer (the caller's view of its snapshot)."""
     data = dict(data)
-    occurred = access.utc(data.pop("occurred_at", None)) or access.now()
-    if occurred > access.now() + FUTURE_TOLERANCE:
+    occurred = clock.utc(data.pop("occurred_at", None)) or clock.now()
+    if occurred > clock.now() + FUTURE_TOLERANCE:
         raise invalid({"occurred_at": ["A contact cannot be logged in the future."]})
     iid = str(uuid.uuid4())
     doc = Interaction(id=iid, manager_id=customer.get("manager_id"), branch=customer.get("branch"),

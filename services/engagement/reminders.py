@@ -9,7 +9,7 @@ from chassis import privacy
 from chassis.errors import not_found
 from chassis.events import Envelope
 
-from . import access, snapshots
+from . import scope, snapshots
 from .models import Reminder
 
 KINDS = {"core.account.balance_changed": "balance_changed", "core.deposit.maturing": "deposit_maturing",
@@ -46,7 +46,7 @@ def visible(reminder_id: str) -> dict:
     r = Reminder._get_collection().find_one({"_id": reminder_id})
     if r is None:
         raise not_found("reminder")
-    access.customer(r["customer_id"], what="reminder")
+    scope.customer(r["customer_id"], what="reminder")
     return r
 
 

@@ -15,7 +15,7 @@ from chassis.statemachine import IllegalTransition
 from chassis.store import AggregateStore
 from contracts import engagement as events
 
-from . import access, rules
+from . import clock, rules, scope
 from .models import Visit
 
 store = AggregateStore(Visit, "visit")
@@ -25,7 +25,7 @@ PLAN_FIELDS = ("objective", "materials", "checklist", "opening", "expected_objec
 def visible(visit_id: str) -> Visit:
     """The visit, when its customer is in the caller's book now (404 otherwise)."""
     v = store.require(visit_id, "visit")
-    access.customer(v.customer_id, what="visit")   # the customer's current book decides
+    scope.customer(v.customer_id, what="visit")   # the customer's current book decides
     return v
 
 
@@ -33,21 +33,21 @@ def plan(customer: dict, data: dict, who: Identity) -> Visit:
     vid = str(uuid.uuid4())
     v = Visit(id=vid, customer_id=customer["id"], manager_id=customer.get("manager_id"),
               branch=customer.get("branch"), kind=data["kind"], status=rules.PLANNED,
-              scheduled_at=access.utc(data["scheduled_at"]), plan={k: data[k] for k in PLAN_FIELDS if k in data})
+              scheduled_at=clock.utc(data["scheduled_at"]), plan={k: data[k] for k in PLAN_FIELDS if k in data})
     return store.create(v, who, [events.VISIT_PLANNED.new(vid, _data(v))])
 
 
 def start(visit_id: str, expected_version: int | None, who: Identity) -> Visit:
-    return _step(visit_id, expected_version, "start", who, lambda v: setattr(v, "visited_at", access.now()))
+    return _step(visit_id, expected_version, "start", who, lambda v: setattr(v, "visited_at", clock.now()))
 
 
 def record(visit_id: str, expected_version: int | None, data: dict, who: Identity) -> Visit:
     data = dict(data)
-    visited = access.utc(data.pop("visited_at", None))
-    nxt = access.utc(data.get("next_appointment_at"))
+    visited = clock.utc(data.pop("visited_at", None))
+    nxt = clock.utc(data.get("next_appointment_at"))
 
     def apply(v: Visit) -> None:
-        v.visited_at = visited or v.visited_at or access.now()
+        v.visited_at = visited or v.visited_at or clock.now()
         if nxt is not None and nxt <= v.visited_at:
             raise invalid({"next_appointment_at": ["The next appointment must come after this visit."]})
         v.record = {**data, "next_appointment_at": nxt}
@@ -58,7 +58,7 @@ def record(visit_id: str, expected_version: int | None, data: dict, who: Identit
 def evaluate(visit_id: str, expected_version: int | None, data: dict, who: Identity) -> Visit:
     def apply(v: Visit) -> None:
         v.evaluation = data
-        v.completed_at = access.now()
+        v.completed_at = clock.now()
     return _step(visit_id, expected_version, "evaluate", who, apply, _completed)
 
 

@@ -41,7 +41,7 @@ def supervisor(team):
 
 
 def today_local() -> date:
-    from services.engagement.access import today
+    from services.engagement.clock import today
     return today()
 
 

@@ -13,9 +13,9 @@ from chassis import audit, identity
 from chassis.errors import bad_request
 from chassis.filters import all_of
 from chassis.http import decode_cursor, encode_cursor, etag, if_match_version, page
-from chassis.openapi import problems
+from chassis.openapi import IF_MATCH, problems
 
-from .. import queries, rules, service, views
+from .. import presenters, queries, rules, service
 from ..rules import TIERS
 from ..schemas import (
     SORTS,
@@ -51,14 +51,11 @@ LIST_PROJECTION = {f: 1 for f in ("kind", "name", "tier", "classes", "tags", "ma
                                   "created_at", "birth_mmdd")}
 
 
-IF_MATCH = {"in": "header", "name": "If-Match", "required": True, "schema": {"type": "string"},
-            "example": '"3"', "description": "the ETag read (the version): 428 without it, 400 when it is "
-                                              "not a version, 412 when the record changed since"}
 
 
 def _ok(c, code=200):
     who = identity.current()
-    return views.profile(c, who), code, {"ETag": etag(c.version)}
+    return presenters.profile(c, who), code, {"ETag": etag(c.version)}
 
 
 def _visible(customer_id):
@@ -120,7 +117,7 @@ def _search(q: dict) -> dict:
     if q["sort"] == "birthday":
         query = all_of(query, {"birth_mmdd": {"$ne": None}})
     rows, nxt = page(service.store.collection, query, sort, q["limit"], q.get("cursor"), LIST_PROJECTION)
-    return {"items": [views.summary(r, who) for r in rows], "next_cursor": nxt}
+    return {"items": [presenters.summary(r, who) for r in rows], "next_cursor": nxt}
 
 
 @blp.route("/search")
@@ -371,7 +368,7 @@ def _history(who, c, q, only_field: str | None = None):
         nxt = encode_cursor([records[-1]["version"]])
     items, clear = [], set()
     for rec in records:
-        entry, shown = views.history_entry(rec, who)
+        entry, shown = presenters.history_entry(rec, who)
         if only_field:
             entry["changes"] = [ch for ch in entry["changes"] if ch["field"] == only_field]
             if not entry["changes"]:

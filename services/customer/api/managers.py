@@ -11,7 +11,7 @@ from chassis.http import page
 from chassis.openapi import problems
 from chassis.schemas import PageQuery
 
-from .. import queries, service, views
+from .. import presenters, queries, service
 from ..schemas import SORTS, CustomerPage
 from .customers import LIST_PROJECTION, tier_counts
 
@@ -41,7 +41,7 @@ class Book(MethodView):
         query = all_of({"manager_id": manager_id, "status": q["status"]}, queries.visibility(who))
         rows, nxt = page(service.store.collection, query, SORTS[q["sort"]], q["limit"], q.get("cursor"),
                          LIST_PROJECTION)
-        return {"items": [views.summary(r, who) for r in rows], "next_cursor": nxt}
+        return {"items": [presenters.summary(r, who) for r in rows], "next_cursor": nxt}
 
 
 class TeamBook(Schema):

@@ -6,9 +6,10 @@ from flask_smorest import Blueprint
 from chassis import identity
 from chassis.errors import not_found
 from chassis.http import etag
+from chassis.models import as_dict
 from chassis.openapi import problems
 
-from .. import access, activities as act, slots
+from .. import activities, scope, slots
 from ..models import Activity, Invitation
 from ..schemas import (
     ActivityEvaluationOut,
@@ -24,15 +25,15 @@ from ..schemas import (
 
 blp = Blueprint("activities", __name__, url_prefix="/api/v1/engagement/activities",
                 description="Client activities: segment, capacity, budget, invitations, RSVP, evaluation")
-ORGANISERS = act.ORGANISERS
+ORGANISERS = activities.ORGANISERS
 
 
 def view(a: Activity) -> dict:
-    return {**access.out(a), "seats_taken": slots.seats_taken(a.id)}
+    return {**as_dict(a), "seats_taken": slots.seats_taken(a.id)}
 
 
 def _visible(activity_id: str) -> Activity:
-    a = act.activities.require(activity_id, "activity")
+    a = activities.activities.require(activity_id, "activity")
     who = identity.current()
     # An activity belongs to its branch: bank-wide staff see all, everyone else their branch's.
     if not who.bank_wide and (a.branch or "") != who.branch:
@@ -53,7 +54,7 @@ class Activities(MethodView):
         (tiers, classes, tags, managers). It starts `planned`; invite the segment next.
         403 for other roles. Answers 201 with `ETag` and `Location`.
         """
-        a = act.plan(data, identity.current())
+        a = activities.plan(data, identity.current())
         return view(a), 201, {"ETag": etag(a.version), "Location": f"/api/v1/engagement/activities/{a.id}"}
 
     @blp.response(200, ActivityOut(many=True))
@@ -94,7 +95,7 @@ class Invitations(MethodView):
         """
         who = identity.current()
         who.ensure_role(*ORGANISERS, identity.MANAGER)
-        return act.invite(_visible(activity_id), who)
+        return activities.invite(_visible(activity_id), who)
 
     @blp.response(200, InvitationOut(many=True))
     def get(self, activity_id):
@@ -105,10 +106,10 @@ class Invitations(MethodView):
         """
         _visible(activity_id)
         query: dict = {"activity_id": activity_id}
-        ids = access.visible_customer_ids()   # invitations follow the customers' current books
+        ids = scope.visible_customer_ids()   # invitations follow the customers' current books
         if ids is not None:
             query["customer_id"] = {"$in": ids}
-        return [access.out(r) for r in Invitation._get_collection().find(query).sort([("_id", 1)]).limit(5000)]
+        return [as_dict(r) for r in Invitation._get_collection().find(query).sort([("_id", 1)]).limit(5000)]
 
 
 @blp.route("/<activity_id>/rsvp")
@@ -127,8 +128,8 @@ class Rsvp(MethodView):
         """
         who = identity.current()
         a = _visible(activity_id)
-        access.customer(data["customer_id"])
-        return access.out(act.rsvp(a, data["customer_id"], data["answer"], who))
+        scope.customer(data["customer_id"])
+        return as_dict(activities.rsvp(a, data["customer_id"], data["answer"], who))
 
 
 @blp.route("/<activity_id>/attendance")
@@ -147,7 +148,7 @@ class Attendance(MethodView):
         """
         who = identity.current()
         who.ensure_role(*ORGANISERS, identity.MANAGER)
-        return act.mark_attendance(_visible(activity_id), data["customer_ids"], who)
+        return activities.mark_attendance(_visible(activity_id), data["customer_ids"], who)
 
 
 @blp.route("/<activity_id>/evaluation")
@@ -161,7 +162,7 @@ class Evaluation(MethodView):
         once evaluated.
         """
         a = _visible(activity_id)
-        return {"activity_id": a.id, "status": a.status, **act.figures(a.id),
+        return {"activity_id": a.id, "status": a.status, **activities.figures(a.id),
                 "follow_up_actions": list(a.follow_up_actions), "notes": a.evaluation_notes}
 
     @blp.arguments(EvaluationIn)
@@ -177,6 +178,6 @@ class Evaluation(MethodView):
         """
         who = identity.current()
         who.ensure_role(*ORGANISERS)
-        a = act.evaluate(_visible(activity_id), data, who)
-        return {"activity_id": a.id, "status": a.status, **act.figures(a.id),
+        a = activities.evaluate(_visible(activity_id), data, who)
+        return {"activity_id": a.id, "status": a.status, **activities.figures(a.id),
                 "follow_up_actions": list(a.follow_up_actions), "notes": a.evaluation_notes}

@@ -6,7 +6,7 @@ from chassis import identity
 from chassis.http import etag, if_match_version
 from chassis.openapi import problems
 
-from .. import access, book, cadence, rules
+from .. import book, cadence, clock, rules, scope
 from ..models import CadenceRule
 from ..schemas import CadenceIn, CadenceRuleOut, ContactsDue, ManagerDateQuery
 
@@ -67,6 +67,6 @@ class Due(MethodView):
         or overdue, with the last contact, the cadence and the preferred channel. 404 when
         the manager is not in the caller's scope.
         """
-        manager_id = access.manager_scope(q.get("manager_id"))
-        due, overdue = book.contact_status(manager_id, q.get("date") or access.today())
+        manager_id = scope.manager_scope(q.get("manager_id"))
+        due, overdue = book.contact_status(manager_id, q.get("date") or clock.today())
         return {"manager_id": manager_id, "due": due, "overdue": overdue}

@@ -3,9 +3,10 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from chassis import identity
+from chassis.models import as_dict
 from chassis.openapi import problems
 
-from .. import access, book, care, holidays
+from .. import book, care, clock, holidays, scope
 from ..models import Greeting
 from ..schemas import GreetingIn, GreetingOut, GreetingsDue, HolidayCalendar, HolidayQuery, ManagerDateQuery
 
@@ -26,8 +27,8 @@ class DueGreetings(MethodView):
         others name `manager_id`, 422 without it) that have not been greeted yet. Send one
         with `POST /greetings`. 404 when the manager is not in the caller's scope.
         """
-        manager_id = access.manager_scope(q.get("manager_id"))
-        day = q.get("date") or access.today()
+        manager_id = scope.manager_scope(q.get("manager_id"))
+        day = q.get("date") or clock.today()
         return {"manager_id": manager_id, "date": day,
                 "items": care.due(book.customers_of([manager_id]), day)}
 
@@ -45,8 +46,8 @@ class Greetings(MethodView):
         occasion that year), over a channel. Once per occasion: a second one is 409
         `already-greeted`. 404 when the customer is not in the caller's book.
         """
-        g = care.send(access.customer(data["customer_id"]), data, identity.current())
-        return access.out(g), 201
+        g = care.send(scope.customer(data["customer_id"]), data, identity.current())
+        return as_dict(g), 201
 
 
 @blp.route("/customers/<customer_id>/greetings")
@@ -57,8 +58,8 @@ class CustomerGreetings(MethodView):
 
         Newest first (at most 200). 404 when the customer is not in the caller's book.
         """
-        access.customer(customer_id)
-        return [access.out(r) for r in Greeting._get_collection().find({"customer_id": customer_id}).sort(
+        scope.customer(customer_id)
+        return [as_dict(r) for r in Greeting._get_collection().find({"customer_id": customer_id}).sort(
             [("sent_at", -1)]).limit(200)]
 
 

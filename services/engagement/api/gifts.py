@@ -4,9 +4,10 @@ from flask_smorest import Blueprint
 
 from chassis import identity
 from chassis.http import etag, if_match_version
+from chassis.models import as_dict
 from chassis.openapi import problems
 
-from .. import access, gifting
+from .. import gifting, scope
 from ..gifting import budget_view, gift_view
 from ..models import Budget, Gift, GiftIssue
 from ..schemas import BudgetIn, BudgetOut, GiftIn, GiftOut, IssueIn, IssueOut, RestockIn
@@ -115,11 +116,11 @@ class Issue(MethodView):
         in flight (`in-progress`). 404 when the gift or the customer (not in the caller's
         book) does not exist. Answers 201 with `Location`.
         """
-        snap = access.customer(data["customer_id"])
+        snap = scope.customer(data["customer_id"])
         doc, created = gifting.issue(gift_id, snap, data["request_id"], data["reason"], identity.current())
         if not created:
-            return access.out(doc), 200
-        return access.out(doc), 201, {"Location": f"/api/v1/engagement/gift-issues/{doc.id}"}
+            return as_dict(doc), 200
+        return as_dict(doc), 201, {"Location": f"/api/v1/engagement/gift-issues/{doc.id}"}
 
 
 @blp.route("/customers/<customer_id>/gifts")
@@ -130,6 +131,6 @@ class CustomerGifts(MethodView):
 
         Newest first (at most 200). 404 when the customer is not in the caller's book.
         """
-        access.customer(customer_id)
-        return [access.out(r) for r in GiftIssue._get_collection().find({"customer_id": customer_id}).sort(
+        scope.customer(customer_id)
+        return [as_dict(r) for r in GiftIssue._get_collection().find({"customer_id": customer_id}).sort(
             [("issued_at", -1)]).limit(200)]

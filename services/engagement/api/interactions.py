@@ -5,9 +5,10 @@ from flask_smorest import Blueprint
 
 from chassis import identity
 from chassis.http import page
+from chassis.models import as_dict
 from chassis.openapi import problems
 
-from .. import access, interactions
+from .. import interactions, scope
 from ..models import Interaction
 from ..schemas import InteractionIn, InteractionOut, InteractionPage, PageQuery
 
@@ -29,8 +30,8 @@ class Interactions(MethodView):
         future. It counts as the customer's latest contact for the contact cadence. 404 when
         the customer is not in the caller's book. Answers 201 with `Location`.
         """
-        doc = interactions.log(access.customer(data["customer_id"]), data, identity.current())
-        return access.out(doc), 201, {"Location": f"/api/v1/engagement/interactions/{doc.id}"}
+        doc = interactions.log(scope.customer(data["customer_id"]), data, identity.current())
+        return as_dict(doc), 201, {"Location": f"/api/v1/engagement/interactions/{doc.id}"}
 
 
 @blp.route("/interactions/<interaction_id>")
@@ -43,8 +44,8 @@ class InteractionItem(MethodView):
         now (records follow the customer's current manager).
         """
         doc = interactions.store.require(interaction_id, "interaction")
-        access.customer(doc.customer_id)
-        return access.out(doc)
+        scope.customer(doc.customer_id)
+        return as_dict(doc)
 
 
 @blp.route("/customers/<customer_id>/interactions")
@@ -59,7 +60,7 @@ class Timeline(MethodView):
         `next_cursor` as `cursor` for the next page (400 for a cursor this service did
         not issue). 404 when the customer is not in the caller's book.
         """
-        access.customer(customer_id)
+        scope.customer(customer_id)
         rows, nxt = page(Interaction._get_collection(), {"customer_id": customer_id},
                          [("occurred_at", -1), ("_id", -1)], q["limit"], q.get("cursor"))
-        return {"items": [access.out(r) for r in rows], "next_cursor": nxt}
+        return {"items": [as_dict(r) for r in rows], "next_cursor": nxt}

@@ -6,9 +6,10 @@ from flask_smorest import Blueprint
 
 from chassis import identity
 from chassis.http import etag, if_match_version, page
+from chassis.models import as_dict
 from chassis.openapi import problems
 
-from .. import access, book, rules, visits
+from .. import book, clock, rules, scope, visits
 from ..models import Visit
 from ..schemas import (
     RollingPage,
@@ -27,7 +28,7 @@ blp = Blueprint("visits", __name__, url_prefix="/api/v1/engagement/visits",
 
 
 def _reply(v: Visit, code: int = 200):
-    return access.out(v), code, {"ETag": etag(v.version)}
+    return as_dict(v), code, {"ETag": etag(v.version)}
 
 
 @blp.route("")
@@ -43,8 +44,8 @@ class Visits(MethodView):
         `planned`; then `start`, `record`, `evaluate` or `cancel` it. 404 when the customer
         is not in the caller's book. Answers 201 with `ETag` and `Location`.
         """
-        v = visits.plan(access.customer(data["customer_id"]), data, identity.current())
-        return access.out(v), 201, {"ETag": etag(v.version), "Location": f"/api/v1/engagement/visits/{v.id}"}
+        v = visits.plan(scope.customer(data["customer_id"]), data, identity.current())
+        return as_dict(v), 201, {"ETag": etag(v.version), "Location": f"/api/v1/engagement/visits/{v.id}"}
 
     @blp.arguments(VisitQuery, location="query")
     @blp.response(200, VisitPage)
@@ -59,24 +60,24 @@ class Visits(MethodView):
         """
         query: dict = {}
         if q.get("customer_id"):
-            access.customer(q["customer_id"])
+            scope.customer(q["customer_id"])
             query["customer_id"] = q["customer_id"]
         else:
             # Visits of the customers in the caller's (or the named manager's) book today.
-            ids = access.visible_customer_ids(q.get("manager_id"))
+            ids = scope.visible_customer_ids(q.get("manager_id"))
             if ids is not None:
                 query["customer_id"] = {"$in": ids}
         if q.get("status"):
             query["status"] = q["status"]
         rng = {}
         if q.get("from_"):
-            rng["$gte"] = access.day_bounds(q["from_"])[0]
+            rng["$gte"] = clock.day_bounds(q["from_"])[0]
         if q.get("to"):
-            rng["$lt"] = access.day_bounds(q["to"])[1]
+            rng["$lt"] = clock.day_bounds(q["to"])[1]
         if rng:
             query["scheduled_at"] = rng
         rows, nxt = page(Visit._get_collection(), query, [("scheduled_at", 1), ("_id", 1)], q["limit"], q.get("cursor"))
-        return {"items": [access.out(r) for r in rows], "next_cursor": nxt}
+        return {"items": [as_dict(r) for r in rows], "next_cursor": nxt}
 
 
 @blp.route("/rolling")
@@ -92,7 +93,7 @@ class Rolling(MethodView):
         with the next visit already planned, if any. `total` is the size of the book, `items`
         the first `limit` of it. 404 when the manager is not in the caller's scope.
         """
-        manager_id = access.manager_scope(q.get("manager_id"))
+        manager_id = scope.manager_scope(q.get("manager_id"))
         customers = book.customers_of([manager_id])
         ids = [c["id"] for c in customers]
         last, planned = {}, {}

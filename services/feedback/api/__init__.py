@@ -1,4 +1,4 @@
 """HTTP entry points of the feedback service, one module per resource."""
-from . import complaints, feedback, settings, surveys, views
+from . import complaints, feedback, parts, settings, surveys
 
-BLUEPRINTS = [feedback.blp, complaints.blp, settings.blp, surveys.blp, views.blp]
+BLUEPRINTS = [feedback.blp, complaints.blp, settings.blp, surveys.blp, parts.blp]

@@ -5,9 +5,10 @@ from flask_smorest import Blueprint
 from chassis import identity
 from chassis.errors import not_found
 from chassis.http import etag, if_match_version, page
-from chassis.openapi import problems
+from chassis.models import as_dict
+from chassis.openapi import CREATED, ETAG, IF_MATCH, problems
 
-from .. import complaints as ops, policies, rules
+from .. import complaints, policies, rules
 from ..models import Complaint
 from ..schemas import (
     AssignIn,
@@ -21,7 +22,7 @@ from ..schemas import (
     ReopenIn,
     ResolveIn,
 )
-from .common import CREATED, ETAG, IF_MATCH, customer_for_write, visible_filter
+from ..scope import customer_for_write, visible_filter
 
 blp = Blueprint("complaints", __name__, url_prefix="/api/v1/feedback/complaints",
                 description="Complaints: opened → assigned → in_progress → resolved → closed, reopen")
@@ -34,21 +35,21 @@ def can_see(who, c: Complaint) -> bool:
 
 
 def require(cid: str, who) -> Complaint:
-    c = ops.store.get(cid)
+    c = complaints.store.get(cid)
     if c is None or not can_see(who, c):
         raise not_found("complaint")
     return c
 
 
 def view(c, at=None) -> dict:
-    d = c.to_mongo().to_dict() if hasattr(c, "to_mongo") else dict(c)
-    d["id"] = d.pop("_id")
+    d = as_dict(c)
     d["allowed_actions"] = rules.COMPLAINTS.allowed(d["status"])
-    at = at or ops.now()
+    at = at or complaints.now()
     fraction = float(policies.sla()["near_fraction"])
     state = "ok"
     if d["status"] in rules.OPEN_STATUSES and d.get("resolution_due"):
-        state = rules.sla_state(at, ops._aware(d["cycle_started_at"]), ops._aware(d["resolution_due"]), fraction)
+        state = rules.sla_state(at, complaints._aware(d["cycle_started_at"]),
+                                complaints._aware(d["resolution_due"]), fraction)
     d["sla_state"] = state if d["status"] in rules.OPEN_STATUSES else "stopped"
     return d
 
@@ -69,7 +70,7 @@ class Complaints(MethodView):
         """
         who = identity.current()
         snap = customer_for_write(data["customer_id"], who)
-        c = ops.open_complaint(data, snap, who)
+        c = complaints.open_complaint(data, snap, who)
         return view(c), 201, {"ETag": etag(c.version), "Location": f"/api/v1/feedback/complaints/{c.id}"}
 
     @blp.arguments(ComplaintQuery, location="query")
@@ -87,7 +88,7 @@ class Complaints(MethodView):
         filters = {k: q[k] for k in ("status", "customer_id", "manager_id") if q.get(k)}
         # AND-ed, so a manager_id filter can only narrow what the caller may see
         query = {"$and": [visible_filter(who), filters]} if filters else visible_filter(who)
-        rows, nxt = page(ops.store.collection, query, [("created_at", -1)], q["limit"], q.get("cursor"))
+        rows, nxt = page(complaints.store.collection, query, [("created_at", -1)], q["limit"], q.get("cursor"))
         return {"items": [view(r) for r in rows], "next_cursor": nxt}
 
 
@@ -115,14 +116,14 @@ class ComplaintHistory(MethodView):
         who and when, why, and each field's old and new value.
         """
         require(complaint_id, identity.current())
-        return ops.store.history(complaint_id)
+        return complaints.store.history(complaint_id)
 
 
 def _act(complaint_id: str, action: str, payload: dict):
     who = identity.current()
     c = require(complaint_id, who)
     version = if_match_version()
-    c = ops.act(complaint_id, version, action, payload, who, current=c)
+    c = complaints.act(complaint_id, version, action, payload, who, current=c)
     return view(c), 200, {"ETag": etag(c.version)}
 
 

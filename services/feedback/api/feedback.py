@@ -5,21 +5,19 @@ from flask_smorest import Blueprint
 
 from chassis import identity
 from chassis.http import etag, page
-from chassis.openapi import problems
+from chassis.models import as_dict
+from chassis.openapi import CREATED, ETAG, problems
 
 from .. import books
 from ..schemas import FeedbackIn, FeedbackOut, FeedbackPage, FeedbackQuery
-from .common import CREATED, ETAG, customer_for_write, visible_filter
+from ..scope import customer_for_write, visible_filter
 
 blp = Blueprint("feedback", __name__, url_prefix="/api/v1/feedback/feedback",
                 description="Feedback (客户反馈) from any channel")
 store = books.feedback
 
 
-def _view(doc):
-    d = doc.to_mongo().to_dict() if hasattr(doc, "to_mongo") else dict(doc)
-    d["id"] = d.pop("_id")
-    return d
+_view = as_dict
 
 
 @blp.route("")

@@ -5,11 +5,10 @@ from flask_smorest import Blueprint
 from chassis import identity
 from chassis.errors import invalid
 from chassis.http import etag, if_match_version
-from chassis.openapi import problems
+from chassis.openapi import ETAG, IF_MATCH, problems
 
 from .. import policies
 from ..schemas import FollowUpPolicy, FollowUpPolicyOut, SlaPolicy, SlaPolicyOut
-from .common import ETAG, IF_MATCH
 
 blp = Blueprint("feedback-settings", __name__, url_prefix="/api/v1/feedback/settings",
                 description="SLA table (severity × tier) and follow-up survey policy; admins edit, "

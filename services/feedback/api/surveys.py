@@ -7,9 +7,10 @@ from flask_smorest import Blueprint
 from chassis import identity
 from chassis.errors import not_found
 from chassis.http import etag, page
-from chassis.openapi import problems
+from chassis.models import as_dict
+from chassis.openapi import CREATED, ETAG, problems
 
-from .. import surveys as ops
+from .. import surveys
 from ..schemas import (
     DistributionIn,
     DistributionOut,
@@ -22,17 +23,14 @@ from ..schemas import (
     SurveyIn,
     SurveyOut,
 )
+from ..scope import visible_filter
 from ..snapshots import CustomerSnapshot
-from .common import CREATED, ETAG, visible_filter
 
 blp = Blueprint("surveys", __name__, url_prefix="/api/v1/feedback",
                 description="Survey templates, distribution, invitations and responses")
 
 
-def _view(doc):
-    d = doc.to_mongo().to_dict() if hasattr(doc, "to_mongo") else dict(doc)
-    d["id"] = d.pop("_id")
-    return d
+_view = as_dict
 
 
 @blp.route("/surveys")
@@ -48,7 +46,7 @@ class Surveys(MethodView):
         distinct `options`) and text (at most 2000 characters). Question keys are
         `[a-z][a-z0-9_]*`, unique in the survey; they name the answers.
         """
-        t = ops.create_template(data, identity.current())
+        t = surveys.create_template(data, identity.current())
         return _view(t), 201, {"ETag": etag(t.version), "Location": f"/api/v1/feedback/surveys/{t.id}"}
 
     @blp.arguments(Query, location="query")
@@ -61,7 +59,7 @@ class Surveys(MethodView):
         staff sees every survey). The answer is a plain list without a next cursor.
         """
         identity.current()
-        rows, _ = page(ops.templates.collection, {"status": "active"}, [("created_at", -1)], q["limit"],
+        rows, _ = page(surveys.templates.collection, {"status": "active"}, [("created_at", -1)], q["limit"],
                        q.get("cursor"))
         return [_view(r) for r in rows]
 
@@ -76,7 +74,7 @@ class SurveyItem(MethodView):
         follow-up (回访) survey once it has been used.
         """
         identity.current()
-        t = ops.templates.require(survey_id, "survey")
+        t = surveys.templates.require(survey_id, "survey")
         return _view(t), 200, {"ETag": etag(t.version)}
 
 
@@ -96,7 +94,7 @@ class Distributions(MethodView):
         an unknown survey, or a manager in `manager_ids` the caller may not see.
         """
         who = identity.current()
-        t = ops.templates.require(survey_id, "survey")
+        t = surveys.templates.require(survey_id, "survey")
         seg = data["segment"]
         query = {"status": {"$ne": "archived"}, **visible_filter(who)}
         if seg["tiers"]:
@@ -111,7 +109,7 @@ class Distributions(MethodView):
             query = {"$and": [query, {"manager_id": {"$in": seg["manager_ids"]}}]}
         customers = list(CustomerSnapshot.objects(__raw__=query))
         did = data.get("distribution_id") or uuid.uuid4().hex
-        created, errors = ops.distribute(t, did, customers, who)
+        created, errors = surveys.distribute(t, did, customers, who)
         return {"distribution_id": did, "invited": len(created), "already_invited": len(errors)}
 
 
@@ -135,7 +133,7 @@ class Invitations(MethodView):
                 query[k] = q[k]
         if q.get("context_id"):
             query["context.id"] = q["context_id"]
-        rows, nxt = page(ops.invitations.collection, query, [("created_at", -1)], q["limit"], q.get("cursor"))
+        rows, nxt = page(surveys.invitations.collection, query, [("created_at", -1)], q["limit"], q.get("cursor"))
         return {"items": [_view(r) for r in rows], "next_cursor": nxt}
 
 
@@ -148,7 +146,7 @@ class InvitationItem(MethodView):
         One invitation: the survey, the customer, what it follows up (`context`) and
         whether it was answered.
         """
-        inv = ops.require_invitation(invitation_id, identity.current())
+        inv = surveys.require_invitation(invitation_id, identity.current())
         return _view(inv), 200, {"ETag": etag(inv.version)}
 
 
@@ -167,8 +165,8 @@ class InvitationResponse(MethodView):
         text answers).
         """
         who = identity.current()
-        inv = ops.require_invitation(invitation_id, who)
-        r = ops.respond(inv, data["answers"], who)
+        inv = surveys.require_invitation(invitation_id, who)
+        r = surveys.respond(inv, data["answers"], who)
         return _view(r), 201
 
     @blp.response(200, ResponseOut)
@@ -177,8 +175,8 @@ class InvitationResponse(MethodView):
 
         The response to an invitation; 404 while it has not been answered.
         """
-        ops.require_invitation(invitation_id, identity.current())
-        r = ops.responses.get(invitation_id)
+        surveys.require_invitation(invitation_id, identity.current())
+        r = surveys.responses.get(invitation_id)
         if r is None:
             raise not_found("response")
         return _view(r)

@@ -9,7 +9,7 @@ from chassis import identity
 from chassis.errors import not_found
 from chassis.openapi import problems
 
-from .. import complaints as cops, figures, policies, rules, snapshots, surveys
+from .. import complaints, figures, policies, rules, snapshots, surveys
 from ..schemas import (
     CustomerSummary as CustomerSummaryOut,
     FeedbackStats,
@@ -47,8 +47,8 @@ class CustomerSummary(MethodView):
         if snap is None:
             raise not_found("customer")
         who.ensure_can_see(snap.manager_id, snap.branch)
-        now = cops.now()
-        rows = cops.store.collection.find({"customer_id": customer_id,
+        now = complaints.now()
+        rows = complaints.store.collection.find({"customer_id": customer_id,
                                            "status": {"$ne": rules.CLOSED}}).sort([("created_at", -1)])
         return {"customer_id": customer_id,
                 "open_complaints": [_brief(complaint_view(r, now)) for r in rows],
@@ -71,14 +71,15 @@ class Worklist(MethodView):
         who = identity.current()
         mid = q["manager_id"]
         who.ensure_can_see_manager(mid)
-        now = cops.now()
+        now = complaints.now()
         at = datetime.combine(q["date"], now.timetz())
         fraction = float(policies.sla()["near_fraction"])
         near, breached = [], []
         query = {"status": {"$in": list(rules.OPEN_STATUSES)},
                  "$or": [{"manager_id": mid}, {"assignee_id": mid}]}
-        for r in cops.store.collection.find(query).sort([("resolution_due", 1)]):
-            state = rules.sla_state(at, cops._aware(r["cycle_started_at"]), cops._aware(r["resolution_due"]),
+        for r in complaints.store.collection.find(query).sort([("resolution_due", 1)]):
+            state = rules.sla_state(at, complaints._aware(r["cycle_started_at"]),
+                                    complaints._aware(r["resolution_due"]),
                                     fraction)
             item = _brief(complaint_view(r, at))
             if state == "breached":
@@ -150,5 +151,5 @@ class Satisfaction(MethodView):
 
 
 def _managers(who, q):
-    from .common import requested_managers
+    from ..scope import requested_managers
     return requested_managers(who, q.get("manager_ids"))

@@ -7,7 +7,7 @@ from flask_smorest import Blueprint
 from chassis import identity
 from chassis.openapi import problems
 
-from .. import access, activities as act, book, care, reminders
+from .. import activities, book, care, clock, reminders, scope
 from ..models import Activity, GiftIssue, Greeting, Interaction, Reminder, Visit
 from ..schemas import (
     CustomerSummary,
@@ -54,7 +54,7 @@ class Summary(MethodView):
         greetings due in the next 30 days and open account reminders. 404 when the customer
         is not in the caller's book.
         """
-        snap = access.customer(customer_id)
+        snap = scope.customer(customer_id)
         inter = Interaction._get_collection().find({"customer_id": customer_id}).sort(
             [("occurred_at", -1), ("_id", -1)]).limit(5)
         visits = Visit._get_collection().find({"customer_id": customer_id}).sort(
@@ -63,7 +63,7 @@ class Summary(MethodView):
             [("occurred_at", -1)]).limit(5)
         return {"customer_id": customer_id, "recent_interactions": [_interaction(r) for r in inter],
                 "recent_visits": [_visit(r) for r in visits],
-                "upcoming_care": care.due([snap], access.today(), UPCOMING_CARE_DAYS),
+                "upcoming_care": care.due([snap], clock.today(), UPCOMING_CARE_DAYS),
                 "account_reminders": [_reminder(r) for r in reminders]}
 
 
@@ -81,12 +81,12 @@ class Worklist(MethodView):
         interactions to follow up that day. 404 when the manager is not in the caller's
         scope.
         """
-        manager_id = access.manager_scope(q.get("manager_id"))
-        day = q.get("date") or access.today()
+        manager_id = scope.manager_scope(q.get("manager_id"))
+        day = q.get("date") or clock.today()
         customers = book.customers_of([manager_id])
         ids = [c["id"] for c in customers]
         due, overdue = book.contact_status(manager_id, day)
-        start, end = access.day_bounds(day)
+        start, end = clock.day_bounds(day)
         # Visits follow the customer's current book, whoever planned them.
         visits = Visit._get_collection().find({"customer_id": {"$in": ids},
                                                "status": {"$in": ["planned", "in_progress"]},
@@ -123,8 +123,8 @@ class Stats(MethodView):
         their figures. 404 when a manager is not in the caller's scope.
         """
         who = identity.current()
-        managers = access.managers_scope(q["manager_ids"])
-        start, end = access.day_bounds(q["from_"])[0], access.day_bounds(q["to"])[1]
+        managers = scope.managers_scope(q["manager_ids"])
+        start, end = clock.day_bounds(q["from_"])[0], clock.day_bounds(q["to"])[1]
         customers = book.customers_of(managers)
         owner = {c["id"]: c.get("manager_id") for c in customers}
         ids = list(owner)
@@ -155,7 +155,7 @@ class Stats(MethodView):
             aq["branch"] = who.branch
         acts = []
         for a in Activity._get_collection().find(aq).sort([("starts_at", 1)]).limit(200):
-            f = act.figures(a["_id"])
+            f = activities.figures(a["_id"])
             acts.append({"id": a["_id"], "name": a["name"], "type": a["type"], "starts_at": a["starts_at"],
                          "status": a.get("status"), **f})
         return {"manager_ids": managers, "from_": q["from_"], "to": q["to"],
@@ -177,7 +177,7 @@ class RemindersList(MethodView):
         `manager_id`, 422 without it), newest first, at most 500. `date` is not used. 404
         when the manager is not in the caller's scope.
         """
-        manager_id = access.manager_scope(q.get("manager_id"))
+        manager_id = scope.manager_scope(q.get("manager_id"))
         ids = [c["id"] for c in book.customers_of([manager_id])]
         rows = Reminder._get_collection().find({"customer_id": {"$in": ids}, "status": "open"}).sort(
             [("occurred_at", -1)]).limit(500)

@@ -1,43 +1,12 @@
-"""Who may see what, and small conversions shared by the HTTP modules."""
+"""Who may see which customer here: the one rule on the identity, applied to the local
+copy of the customer (snapshot), so records follow the customer's current book."""
 from __future__ import annotations
-
-from datetime import date, datetime, timezone
-from zoneinfo import ZoneInfo
 
 from chassis import identity
 from chassis.errors import invalid, not_found
 from chassis.filters import all_of
 
 from .snapshots import CustomerSnapshot
-
-# The bank's calendar day: greetings and worklists follow Beijing time, not UTC.
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
-
-
-def now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-def today() -> date:
-    return datetime.now(LOCAL_TZ).date()
-
-
-def utc(dt: datetime | None) -> datetime | None:
-    if dt is None:
-        return None
-    return dt.replace(tzinfo=timezone.utc) if dt.tzinfo is None else dt.astimezone(timezone.utc)
-
-
-def local_date(dt: datetime) -> date:
-    aware = dt.replace(tzinfo=timezone.utc) if dt.tzinfo is None else dt
-    return aware.astimezone(LOCAL_TZ).date()
-
-
-def day_bounds(d: date) -> tuple[datetime, datetime]:
-    """[start, end) of a local calendar day, in UTC."""
-    from datetime import timedelta
-    start = datetime(d.year, d.month, d.day, tzinfo=LOCAL_TZ).astimezone(timezone.utc)
-    return start, start + timedelta(days=1)
 
 
 def customer(customer_id: str, what: str = "customer") -> dict:
@@ -84,11 +53,3 @@ def managers_scope(raw: str) -> list[str]:
     for m in ids:
         who.ensure_can_see_manager(m)
     return ids
-
-
-def out(doc) -> dict:
-    """A mongoengine document or raw row as a dict with ``id``."""
-    d = doc if isinstance(doc, dict) else doc.to_mongo().to_dict()
-    d = dict(d)
-    d["id"] = d.pop("_id", d.get("id"))
-    return d

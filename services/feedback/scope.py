@@ -1,10 +1,11 @@
-"""Helpers the resource modules share: visibility filters, customer lookup, documented headers."""
+"""Who may see which customer and records here: the one rule on the identity, applied to
+the local copy of the customer (snapshot)."""
 from __future__ import annotations
 
 from chassis.errors import invalid
 from chassis.identity import Identity
 
-from .. import snapshots
+from . import snapshots
 
 
 def visible_filter(who: Identity, field: str = "manager_id") -> dict:
@@ -34,13 +35,3 @@ def requested_managers(who: Identity, raw: str | None) -> set[str] | None:
     for m in ids:
         who.ensure_can_see_manager(m)
     return ids
-
-
-# Response headers, documented where an operation sends them.
-ETAG = {"ETag": {"description": "The record's version, quoted (\"3\"): send it back as If-Match to change it.",
-                 "schema": {"type": "string"}}}
-CREATED = {**ETAG, "Location": {"description": "Where the new record is read.", "schema": {"type": "string"}}}
-# Updates are optimistic: the version read goes back as If-Match (428 without, 412 when stale).
-IF_MATCH = {"in": "header", "name": "If-Match", "required": True, "schema": {"type": "string"},
-            "description": "The ETag you read, e.g. \"3\" (428 without it, 412 when the record changed since, "
-                           "400 when it is not a version)", "example": "\"1\""}
