@@ -6,14 +6,14 @@ numbers travel only as a masked tail (``account_ref`` = "****1234"); the
 engagement service turns each event into a reminder on the owning manager's
 worklist, idempotently by the envelope id.
 """
-from marshmallow import Schema, fields
+from marshmallow import fields
 
-from chassis.events import event_type
+from chassis.events import EventData, event_type
 
 PRODUCER = "core-banking (external)"
 
 
-class AccountEventData(Schema):
+class AccountEventData(EventData):
     customer_id = fields.String(required=True)
     account_ref = fields.String(required=True, metadata={"description": "masked account tail, e.g. ****1234"})
 

@@ -6,20 +6,20 @@ applies any of them the same way (``chassis.copies.apply`` on subject_version).
 No free text either (reasons, labels typed for a date): staff type anything into
 them, and events are neither masked nor access-checked once published.
 """
-from marshmallow import Schema, fields
+from marshmallow import fields
 
-from chassis.events import event_type
+from chassis.events import EventData, event_type
 
 PRODUCER = "customer"
 
 
-class ImportantDateData(Schema):
+class ImportantDateData(EventData):
     kind = fields.String(required=True, metadata={
         "description": "anniversary | wedding | child_birthday | company_founding | other"})
     date = fields.String(required=True, metadata={"description": "YYYY-MM-DD"})
 
 
-class CustomerSnapshotData(Schema):
+class CustomerSnapshotData(EventData):
     """The non-sensitive part of a profile other services keep a copy of."""
     customer_id = fields.String(required=True)
     kind = fields.String(required=True, metadata={"description": "individual | corporate"})

@@ -4,14 +4,14 @@ None carries sensitive data: no mobile, ID or account number, and no free text
 (a manager may type anything into a summary, purpose, reason or follow-up action),
 only ids, codes, figures and dates.
 """
-from marshmallow import Schema, fields
+from marshmallow import fields
 
-from chassis.events import event_type
+from chassis.events import EventData, event_type
 
 PRODUCER = "engagement"
 
 
-class InteractionData(Schema):
+class InteractionData(EventData):
     interaction_id = fields.String(required=True)
     customer_id = fields.String(required=True)
     manager_id = fields.String(allow_none=True)
@@ -29,7 +29,7 @@ INTERACTION_LOGGED = event_type(
     InteractionData)
 
 
-class VisitData(Schema):
+class VisitData(EventData):
     visit_id = fields.String(required=True)
     customer_id = fields.String(required=True)
     manager_id = fields.String(allow_none=True)
@@ -50,7 +50,7 @@ VISIT_CANCELLED = event_type(
     "engagement.visit.cancelled", 1, PRODUCER, "A planned visit was cancelled.", VisitData)
 
 
-class VisitCompletedData(Schema):
+class VisitCompletedData(EventData):
     visit_id = fields.String(required=True)
     customer_id = fields.String(required=True)
     manager_id = fields.String(allow_none=True)
@@ -66,7 +66,7 @@ VISIT_COMPLETED = event_type(
     VisitCompletedData, consumers=("feedback",))
 
 
-class GreetingData(Schema):
+class GreetingData(EventData):
     greeting_id = fields.String(required=True, metadata={"description": "<occasion>:<year>:<customer_id>"})
     customer_id = fields.String(required=True)
     manager_id = fields.String(allow_none=True)
@@ -82,7 +82,7 @@ GREETING_SENT = event_type(
     "A care greeting was sent; at most one per customer, occasion and year.", GreetingData)
 
 
-class GiftIssuedData(Schema):
+class GiftIssuedData(EventData):
     issue_id = fields.String(required=True)
     gift_id = fields.String(required=True)
     customer_id = fields.String(required=True)
@@ -99,7 +99,7 @@ GIFT_ISSUED = event_type(
     "v2: the free-text reason no longer travels.", GiftIssuedData)
 
 
-class ActivityData(Schema):
+class ActivityData(EventData):
     activity_id = fields.String(required=True)
     name = fields.String(required=True)
     type = fields.String(required=True)
@@ -112,7 +112,7 @@ ACTIVITY_PLANNED = event_type(
     "engagement.activity.planned", 1, PRODUCER, "A client activity (客户活动) was planned.", ActivityData)
 
 
-class InvitationData(Schema):
+class InvitationData(EventData):
     invitation_id = fields.String(required=True)
     activity_id = fields.String(required=True)
     customer_id = fields.String(required=True)
@@ -133,7 +133,7 @@ INVITATION_ATTENDED = event_type(
     consumers=("feedback",))
 
 
-class ActivityEvaluatedData(Schema):
+class ActivityEvaluatedData(EventData):
     activity_id = fields.String(required=True)
     invited = fields.Integer(required=True)
     accepted = fields.Integer(required=True)

@@ -3,14 +3,14 @@
 None carries free text (complaint descriptions, feedback content, survey comments):
 customers write personal details into them, and events are not masked.
 """
-from marshmallow import Schema, fields
+from marshmallow import fields
 
-from chassis.events import event_type
+from chassis.events import EventData, event_type
 
 PRODUCER = "feedback"
 
 
-class ComplaintData(Schema):
+class ComplaintData(EventData):
     complaint_id = fields.String(required=True)
     customer_id = fields.String(required=True)
     manager_id = fields.String(allow_none=True)
@@ -48,12 +48,12 @@ class ComplaintClosedData(ComplaintData):
         "description": "customer (the customer confirmed) | timeout (no answer within the configured time)"})
 
 
-class Context(Schema):
+class Context(EventData):
     type = fields.String(required=True, metadata={"description": "visit | activity | complaint | distribution"})
     id = fields.String(required=True)
 
 
-class SurveyRespondedData(Schema):
+class SurveyRespondedData(EventData):
     response_id = fields.String(required=True)
     invitation_id = fields.String(required=True)
     survey_id = fields.String(required=True)
@@ -68,7 +68,7 @@ class SurveyRespondedData(Schema):
     context = fields.Nested(Context, allow_none=True, metadata={"description": "what the survey follows up"})
 
 
-class SatisfactionChangedData(Schema):
+class SatisfactionChangedData(EventData):
     customer_id = fields.String(required=True)
     manager_id = fields.String(allow_none=True)
     level = fields.String(required=True, metadata={"description": "satisfied | neutral | dissatisfied"})
@@ -79,7 +79,7 @@ class SatisfactionChangedData(Schema):
     measured_at = fields.DateTime(required=True)
 
 
-class FeedbackData(Schema):
+class FeedbackData(EventData):
     feedback_id = fields.String(required=True)
     customer_id = fields.String(allow_none=True)
     manager_id = fields.String(allow_none=True)

@@ -32,7 +32,11 @@ def render() -> str:
            "| subject | id of the aggregate the event is about |",
            "| subject_version | version of that aggregate after the change (consumers ignore older ones) |",
            "| correlation_id | the request or event that caused it |",
-           "| data | the fields below |", ""]
+           "| data | the fields below |", "",
+           "Producers are strict: an event whose data has a field not listed here is refused before",
+           "it is written. Consumers load `data` through the same schema before a handler sees it",
+           "(`chassis.events.received`: dates typed, fields they do not know dropped, so adding a",
+           "field keeps the version); data that breaks the schema is dead-lettered at once.", ""]
     for name, et in sorted(catalogue().items()):
         out += [f"## `{name}` (v{et.version})", "", et.description, "",
                 f"- producer: {et.producer}",

@@ -5,14 +5,14 @@ visibility rule can answer "is this manager in the caller's branch or team" and
 "is this an active manager of that branch" without asking the gateway. Never
 credentials: no username, no password hash.
 """
-from marshmallow import Schema, fields
+from marshmallow import fields
 
-from chassis.events import event_type
+from chassis.events import EventData, event_type
 
 PRODUCER = "gateway"
 
 
-class StaffMemberData(Schema):
+class StaffMemberData(EventData):
     user_id = fields.String(required=True)
     role = fields.String(required=True, metadata={"description": "manager | supervisor | admin | auditor"})
     branch = fields.String(allow_none=True, metadata={"description": "branch code; null for bank-wide staff"})

@@ -318,9 +318,10 @@ def known_staff(user_id: str, role: str = "manager", branch: str = "", team=(), 
     """Put a user into the services' staff directories exactly as their consumers do
     with the gateway's gateway.user.changed event (for in-process integration tests)."""
     from chassis import db as dbmod, directory
+    from chassis.events import received
     from contracts import staff
     envelope = staff.USER_CHANGED.new(user_id, {"user_id": user_id, "role": role, "branch": branch or None,
                                                 "team": list(team), "active": active}, subject_version=version)
     for service in services:
         with dbmod.using(db(service)):
-            directory.apply(envelope)
+            directory.apply(received(envelope))

@@ -1,6 +1,7 @@
 """The event consumer: ack after the effect is stored, bounded retries, dead letters.
 
-Handlers receive an ``Envelope`` and must be idempotent by construction
+Handlers receive an ``Envelope`` whose data is loaded through its contract
+(``envelope.received``: typed, unknown fields dropped) and must be idempotent by construction
 (deterministic ids, version guards): the ``processed_events`` record written
 after success is only a fast path for redeliveries, not the guarantee, since a
 crash can fall between the effect and that record.
@@ -23,7 +24,7 @@ from pymongo.errors import DuplicateKeyError
 from .. import context as trace, db as dbmod
 from ..config import Settings
 from . import topology
-from .envelope import Envelope
+from .envelope import Envelope, EventType, received
 from .relay import connection
 
 log = logging.getLogger(__name__)
@@ -35,9 +36,12 @@ ATTEMPTS_HEADER = "x-crm-attempts"
 
 
 class EventConsumer:
-    def __init__(self, settings: Settings, db: Database, handlers: Mapping[str, Handler], prefetch: int = 10):
+    def __init__(self, settings: Settings, db: Database, handlers: Mapping[str, Handler], prefetch: int = 10,
+                 event_types: Mapping[str, EventType] | None = None):
+        """``event_types``: the contracts to load data with (the catalogue unless given)."""
         if not handlers:
             raise ValueError("a consumer needs at least one handler")
+        self.event_types = event_types
         self.settings = settings
         self.db = db
         self.handlers = handlers
@@ -48,7 +52,9 @@ class EventConsumer:
         try:
             payload = body if isinstance(body, dict) else json.loads(body)
             envelope = Envelope.from_dict(payload)
-        except Exception as exc:  # malformed: retrying cannot help
+            if envelope.type in self.handlers:
+                envelope = received(envelope, self.event_types)
+        except Exception as exc:  # malformed, or breaks its contract: retrying cannot help
             self._dead_letter(message, f"malformed: {exc!r}"[:500])
             message.ack()
             return

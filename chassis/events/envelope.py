@@ -8,10 +8,23 @@ catalogue does not describe, and docs/events.md is rendered from it.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 
-from marshmallow import Schema, ValidationError
+from marshmallow import EXCLUDE, RAISE, Schema, ValidationError
+
+
+class EventData(Schema):
+    """Base of every event's data schema.
+
+    Consumers load with it and ignore fields they do not know, nested ones too, so a
+    producer can add a field without breaking anyone (the additive change a version
+    keeps). Producers stay strict (``EventType.new``), and dump() writes declared
+    fields only, so nothing undeclared ever reaches the bus.
+    """
+    class Meta:
+        unknown = EXCLUDE
 
 
 @dataclass(frozen=True)
@@ -26,13 +39,24 @@ class EventType:
     def new(self, subject: str, data: dict, *, source: str | None = None,
             correlation_id: str | None = None, subject_version: int | None = None) -> "Envelope":
         schema = _schema(self.schema)
-        errors = schema.validate(data)
+        try:
+            schema.load(data, unknown=RAISE)
+            errors = None
+        except ValidationError as exc:
+            errors = exc.messages
         if errors:
             # A programming error, not bad input: the producer broke its own contract.
             raise ValueError(f"{self.name} v{self.version}: data does not match the catalogue: {errors}")
         return Envelope(type=self.name, version=self.version, source=source or self.producer,
                         subject=str(subject), data=schema.dump(data),
                         correlation_id=correlation_id, subject_version=subject_version)
+
+
+    def load(self, data: dict) -> dict:
+        """The data of a received event, typed by the contract (dates as dates); raises
+        ValidationError when the producer broke it."""
+        loaded: dict = _schema(self.schema).load(data)
+        return loaded
 
 
 _SCHEMAS: dict[type, Schema] = {}
@@ -96,3 +120,15 @@ class Envelope:
                    subject=str(d["subject"]), data=d["data"], id=d["id"],
                    occurred_at=d["occurred_at"], correlation_id=d.get("correlation_id"),
                    subject_version=d.get("subject_version"))
+
+
+def received(envelope: Envelope, event_types: Mapping[str, EventType] | None = None) -> Envelope:
+    """The envelope as a handler gets it: ``data`` loaded through its type's contract
+    (``event_types``, the catalogue unless given).
+
+    An unknown event type raises LookupError; data that breaks the contract raises
+    ValidationError (no retry can fix either)."""
+    event_type = (_CATALOGUE if event_types is None else event_types).get(envelope.type)
+    if event_type is None:
+        raise LookupError(f"{envelope.type} is not in the event catalogue")
+    return replace(envelope, data=event_type.load(envelope.data))

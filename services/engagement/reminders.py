@@ -1,7 +1,7 @@
 """Account reminders from core banking events (inbound contract: contracts/core_banking.py)."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 from pymongo.errors import DuplicateKeyError
 
@@ -24,6 +24,11 @@ def _masked(ref: str | None) -> str | None:
     return privacy.account_number(digits) if digits else None
 
 
+def _details(data: dict) -> dict:
+    # Kept as the bank sent them, dates as ISO text (the reminder's free-form details).
+    return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in data.items() if k in DETAIL_FIELDS}
+
+
 def apply(envelope: Envelope) -> bool:
     """Insert once per event id; the manager comes from the snapshot (read again at list time)."""
     data = envelope.data
@@ -32,7 +37,7 @@ def apply(envelope: Envelope) -> bool:
     occurred = datetime.fromisoformat(envelope.occurred_at.replace("Z", "+00:00"))
     doc = {"_id": envelope.id, "kind": KINDS[envelope.type], "customer_id": customer_id,
            "manager_id": snap.manager_id if snap else None, "account_ref": _masked(data.get("account_ref")),
-           "details": {k: data[k] for k in DETAIL_FIELDS if k in data}, "occurred_at": occurred,
+           "details": _details(data), "occurred_at": occurred,
            "received_at": datetime.now(timezone.utc), "status": "open"}
     try:
         Reminder._get_collection().insert_one(doc)

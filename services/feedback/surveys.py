@@ -164,10 +164,7 @@ def record_satisfaction(data: dict, actor: Identity) -> CustomerSatisfaction | N
     if level is None:
         return None
     cid = data["customer_id"]
-    at = data["responded_at"]
-    if isinstance(at, str):
-        at = datetime.fromisoformat(at.replace("Z", "+00:00"))
-    at = _aware(at)
+    at = _aware(data["responded_at"])
 
     def fill(s: CustomerSatisfaction, previous: str | None):
         s.manager_id, s.level, s.csat, s.nps = data.get("manager_id"), level, data.get("csat"), data.get("nps")

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from chassis import identity as ident
+from chassis.events import received
 from chassis.events.envelope import Envelope
 from tests import contract
 from tests.integration.test_engagement_support import admin, manager, new_id, snapshot, supervisor, today_local
@@ -159,9 +160,9 @@ def test_every_operation_answers_as_documented(engagement_app, api):
                                                        "maturity_date": (today + timedelta(days=7)).isoformat()}),
                             ("core.account.balance_changed", {"account_ref": "6222020200001234", "change_cents": -5,
                                                               "balance_cents": None, "currency": "CNY"})):
-            reminders.apply(Envelope.from_dict({
+            reminders.apply(received(Envelope.from_dict({
                 "id": str(uuid.uuid4()), "type": type_, "version": 1, "occurred_at": now.isoformat(),
-                "source": "core-banking", "subject": cid, "data": {"customer_id": cid, **data}}))
+                "source": "core-banking", "subject": cid, "data": {"customer_id": cid, **data}})))
     items = api.get(f"{E}/reminders", h).get_json()["items"]
     assert len(items) == 2
     api.get(f"{E}/reminders?manager_id={new_id()}", h, 404)

@@ -60,16 +60,17 @@ def test_snapshot_from_every_customer_event_older_after_newer_never_rolls_back(e
 
 
 def test_direct_apply_is_idempotent_and_archiving_drops_the_customer_from_the_book(engagement_app):
-    from chassis.events import Envelope
+    from chassis.events import Envelope, received
     from services.engagement import book, snapshots
     mid, h = manager()
     cid = snapshot(engagement_app, mid, version=5, name="新")
     with engagement_app.app_context():
-        stale = Envelope.from_dict(_customer_event(customer_events.UPDATED, cid, 4, manager_id=mid, name="旧"))
+        stale = received(Envelope.from_dict(_customer_event(customer_events.UPDATED, cid, 4, manager_id=mid,
+                                                            name="旧")))
         assert snapshots.apply(stale) is False
         assert snapshots.get(cid).name == "新"
-        archived = Envelope.from_dict(_customer_event(customer_events.ARCHIVED, cid, 6, manager_id=mid,
-                                                      status="archived"))
+        archived = received(Envelope.from_dict(_customer_event(customer_events.ARCHIVED, cid, 6, manager_id=mid,
+                                                               status="archived")))
         assert snapshots.apply(archived) is True and snapshots.apply(archived) is False
         assert cid not in {c["id"] for c in book.customers_of([mid])}
 

@@ -3,6 +3,7 @@ import uuid
 from datetime import date
 
 from chassis import identity as ident
+from chassis.events import received
 from contracts import customer as customer_events
 from tests.support import as_user
 
@@ -23,7 +24,7 @@ def snapshot(engagement_app, manager_id: str, *, version: int = 1, customer_id: 
         data["birth_date"] = date.fromisoformat(data["birth_date"])
     env = customer_events.REGISTERED.new(cid, data, subject_version=version)
     with engagement_app.app_context():
-        snapshots.apply(env)
+        snapshots.apply(received(env))
     return cid
 
 

@@ -6,6 +6,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
+from chassis.events import received
 from chassis.identity import system
 from contracts import customer as customer_events
 from tests import support
@@ -26,7 +27,7 @@ def seed_customer(manager_id, tier="gold", version=1, **extra):
         "customer_id": cid, "kind": "individual", "name": "张三", "tier": tier, "manager_id": manager_id,
         "branch": "b1", **extra})
     env.subject_version = version
-    assert snapshots.apply(env)
+    assert snapshots.apply(received(env))
     return cid
 
 

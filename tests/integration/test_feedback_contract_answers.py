@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
+from chassis.events import received
 from contracts import customer as customer_events
 from tests import contract
 from tests.support import as_user
@@ -36,7 +37,7 @@ def seed_customer(manager_id):
     env = customer_events.REGISTERED.new(cid, {"customer_id": cid, "kind": "individual", "name": "张三",
                                                "tier": "diamond", "manager_id": manager_id, "branch": "b1"})
     env.subject_version = 1
-    assert snapshots.apply(env)
+    assert snapshots.apply(received(env))
     return cid
 
 

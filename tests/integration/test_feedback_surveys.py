@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 import pika
 import pytest
 
-from chassis.events import Envelope
+from chassis.events import Envelope, received
 from chassis.identity import system
 from contracts import customer as customer_events, engagement as engagement_events
 from tests import support
@@ -30,7 +30,7 @@ def uid(p="x"):
 def customer_event(cid, version, **data):
     env = customer_events.REGISTERED.new(cid, {"customer_id": cid, "kind": "individual", "name": "李四", **data})
     env.subject_version = version
-    return env
+    return received(env)
 
 
 def seed(manager_id, tier="gold", **extra):

@@ -53,3 +53,42 @@ def test_event_names_follow_the_convention():
     for name, et in catalogue().items():
         assert re.fullmatch(r"[a-z_]+\.[a-z_]+\.[a-z_]+", name), name
         assert et.version >= 1
+
+
+def test_consumers_load_through_the_contract_and_ignore_fields_they_do_not_know():
+    from datetime import date
+
+    from chassis.events import Envelope, received
+    from contracts import customer as customer_events
+    env = customer_events.REGISTERED.new("c1", {"customer_id": "c1", "kind": "individual", "name": "张三",
+                                                "birth_date": date(1980, 5, 6),
+                                                "important_dates": [{"kind": "wedding", "date": "2001-02-03"}]})
+    wire = env.to_dict()
+    wire["data"]["added_later"] = "x"                         # a newer producer, top level
+    wire["data"]["important_dates"][0]["note"] = "x"         # and nested
+    data = received(Envelope.from_dict(wire)).data
+    assert data["birth_date"] == date(1980, 5, 6)            # typed, not the ISO text on the wire
+    assert "added_later" not in data and data["important_dates"] == [{"kind": "wedding", "date": "2001-02-03"}]
+
+
+def test_a_producer_cannot_publish_a_field_the_catalogue_does_not_describe():
+    import pytest
+
+    from contracts import customer as customer_events
+    with pytest.raises(ValueError, match="does not match the catalogue"):
+        customer_events.REGISTERED.new("c1", {"customer_id": "c1", "kind": "individual", "name": "张三",
+                                              "mobile": "13800000000"})
+
+
+def test_an_event_breaking_its_contract_or_unknown_raises_on_receipt():
+    import pytest
+    from marshmallow import ValidationError
+
+    from chassis.events import Envelope, received
+    from contracts import customer as customer_events
+    wire = customer_events.REGISTERED.new("c1", {"customer_id": "c1", "kind": "individual", "name": "张三"}).to_dict()
+    wire["data"]["birth_date"] = "not a date"
+    with pytest.raises(ValidationError):
+        received(Envelope.from_dict(wire))
+    with pytest.raises(LookupError):
+        received(Envelope.from_dict({**wire, "type": "nobody.knows.this"}))
