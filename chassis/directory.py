@@ -14,6 +14,7 @@ from chassis.errors import invalid
 from chassis.events import Envelope
 
 from .identity import Identity
+from .ports import Ports
 
 COLLECTION = "staff"
 FIELDS = ("role", "branch", "team", "active")
@@ -33,14 +34,26 @@ def apply(envelope: Envelope) -> bool:
     return copies.apply(dbmod.database()[COLLECTION], envelope, copies.pick(envelope.data, FIELDS))
 
 
+class StaffCopy:
+    """The local copy in this service's database (the real adapter of ``ports.staff``)."""
+
+    def get(self, user_id: str | None) -> StaffMember | None:
+        if not user_id:
+            return None
+        d = dbmod.database()[COLLECTION].find_one({"_id": user_id})
+        if d is None:
+            return None
+        return StaffMember(user_id=d["_id"], role=d.get("role", ""), branch=d.get("branch") or "",
+                           team=tuple(d.get("team") or ()), active=bool(d.get("active")))
+
+
+# Unit tests of a service's use cases bind chassis.fakes.FakeDirectory here.
+ports = Ports(staff=StaffCopy)
+
+
 def get(user_id: str | None) -> StaffMember | None:
-    if not user_id:
-        return None
-    d = dbmod.database()[COLLECTION].find_one({"_id": user_id})
-    if d is None:
-        return None
-    return StaffMember(user_id=d["_id"], role=d.get("role", ""), branch=d.get("branch") or "",
-                       team=tuple(d.get("team") or ()), active=bool(d.get("active")))
+    member: StaffMember | None = ports.staff.get(user_id)
+    return member
 
 
 def branch_of(user_id: str) -> str | None:

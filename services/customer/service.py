@@ -13,16 +13,16 @@ from chassis.errors import Problem, conflict, forbidden, invalid, precondition_f
 from chassis.exceptions import AlreadyExists, StaleVersion, UniqueClash
 from chassis.filters import all_of
 from chassis.identity import Identity
-from chassis.store import AggregateStore
 from contracts import customer as events
 
 from . import risk, rules
+from .bootstrap import ports
 from .models import Customer, TierRules
 from .schemas import CORPORATE_ONLY, INDIVIDUAL_ONLY, kind_problems
 from .validators import birth_date_from_resident_id
 
-store = AggregateStore(Customer, "customer")
-tier_store = AggregateStore(TierRules, "tier_rules")
+store = ports.customers
+tier_store = ports.tier_rules
 RULES_ID = "default"
 
 # Fields a client edits; everything else on the document is derived or bookkept.

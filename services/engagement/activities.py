@@ -7,17 +7,17 @@ from chassis import identity
 from chassis.errors import Problem, conflict, not_found
 from chassis.exceptions import DomainError
 from chassis.filters import all_of
-from chassis.store import AggregateStore
 from contracts import engagement as events
 
 from . import clock, rules, slots
+from .bootstrap import ports
 from .models import Activity, ActivityResponse, Invitation
 from .snapshots import CustomerSnapshot
 
 ORGANISERS = (identity.ADMIN, identity.SUPERVISOR)   # plan, close and evaluate activities
 
-activities = AggregateStore(Activity, "activity")
-invitations = AggregateStore(Invitation, "invitation")
+activities = ports.activities
+invitations = ports.activity_invitations
 
 
 def plan(data: dict, who: identity.Identity) -> Activity:

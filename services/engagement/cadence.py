@@ -7,12 +7,12 @@ from __future__ import annotations
 from chassis import identity
 from chassis.errors import invalid, precondition_required
 from chassis.identity import Identity
-from chassis.store import AggregateStore
 
 from . import rules
+from .bootstrap import ports
 from .models import CadenceRule
 
-store = AggregateStore(CadenceRule, "cadence_rule")
+store = ports.cadence_rules
 
 
 def intervals() -> dict[str, int]:

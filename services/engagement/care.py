@@ -14,13 +14,13 @@ from pymongo.errors import DuplicateKeyError
 from chassis.errors import conflict, invalid
 from chassis.exceptions import AlreadyExists
 from chassis.identity import Identity
-from chassis.store import AggregateStore
 from contracts import engagement as events
 
 from . import clock, rules
+from .bootstrap import ports
 from .models import Greeting
 
-greetings = AggregateStore(Greeting, "greeting")
+greetings = ports.greetings
 
 
 def sent_ids(customer_ids, years) -> set[str]:

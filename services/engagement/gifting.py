@@ -14,15 +14,15 @@ from chassis import identity
 from chassis.errors import conflict, forbidden, not_found
 from chassis.identity import Identity
 from chassis.models import as_dict
-from chassis.store import AggregateStore
 from contracts import engagement as events
 
 from . import clock, jobs, rules, slots
+from .bootstrap import ports
 from .models import Budget, Gift, GiftIssue
 
-gifts = AggregateStore(Gift, "gift")
-budgets = AggregateStore(Budget, "budget")
-issues = AggregateStore(GiftIssue, "gift_issue")
+gifts = ports.gifts
+budgets = ports.budgets
+issues = ports.gift_issues
 
 IN_FLIGHT_WAIT_S = 5.0   # a retry of a request still being issued waits this long for its result
 IN_FLIGHT_POLL_S = 0.1

@@ -6,13 +6,13 @@ from datetime import timedelta
 
 from chassis.errors import invalid
 from chassis.identity import Identity
-from chassis.store import AggregateStore
 from contracts import engagement as events
 
 from . import clock
+from .bootstrap import ports
 from .models import Interaction
 
-store = AggregateStore(Interaction, "interaction")
+store = ports.interactions
 FUTURE_TOLERANCE = timedelta(minutes=5)   # clocks of phones in the field drift
 
 

@@ -12,13 +12,13 @@ from chassis.errors import conflict, invalid
 from chassis.events import Envelope
 from chassis.identity import Identity
 from chassis.statemachine import IllegalTransition
-from chassis.store import AggregateStore
 from contracts import engagement as events
 
 from . import clock, rules, scope
+from .bootstrap import ports
 from .models import Visit
 
-store = AggregateStore(Visit, "visit")
+store = ports.visits
 PLAN_FIELDS = ("objective", "materials", "checklist", "opening", "expected_objections")
 
 

@@ -11,13 +11,13 @@ import uuid
 
 from chassis import identity
 from chassis.identity import Identity
-from chassis.store import AggregateStore
 from contracts import feedback as events
 
 from . import complaints, surveys
+from .bootstrap import ports
 from .models import Feedback
 
-feedback = AggregateStore(Feedback, "feedback")
+feedback = ports.feedback
 FOLLOW_THE_CUSTOMER = (complaints.store, feedback, surveys.invitations)
 
 

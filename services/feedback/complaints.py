@@ -16,14 +16,14 @@ from chassis.errors import Problem, conflict, invalid
 from chassis.exceptions import StaleVersion
 from chassis.identity import Identity
 from chassis.statemachine import IllegalTransition
-from chassis.store import AggregateStore
 from contracts import feedback as events
 
 from . import policies, rules
+from .bootstrap import ports
 from .models import Breach, Complaint
 
 log = logging.getLogger(__name__)
-store = AggregateStore(Complaint, "complaint")
+store = ports.complaints
 
 
 def now() -> datetime:

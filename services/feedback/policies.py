@@ -5,12 +5,12 @@ import copy
 
 from chassis.exceptions import AlreadyExists, StaleVersion
 from chassis.identity import Identity
-from chassis.store import AggregateStore
 
 from . import rules
+from .bootstrap import ports
 from .models import Policy
 
-store = AggregateStore(Policy, "policy")
+store = ports.policies
 
 SLA = "sla"
 FOLLOWUP = "followup"

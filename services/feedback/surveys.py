@@ -12,17 +12,17 @@ from chassis import identity
 from chassis.errors import conflict, invalid, not_found
 from chassis.exceptions import AlreadyExists
 from chassis.identity import Identity
-from chassis.store import AggregateStore
 from contracts import feedback as events
 
 from . import policies, rules, snapshots
+from .bootstrap import ports
 from .models import CustomerSatisfaction, FollowUpSlot, Invitation, Response, SuppressedFollowUp, SurveyTemplate
 
 log = logging.getLogger(__name__)
-templates = AggregateStore(SurveyTemplate, "survey_template")
-invitations = AggregateStore(Invitation, "invitation")
-responses = AggregateStore(Response, "response")
-satisfaction = AggregateStore(CustomerSatisfaction, "satisfaction")
+templates = ports.survey_templates
+invitations = ports.survey_invitations
+responses = ports.survey_responses
+satisfaction = ports.satisfaction
 
 DEFAULT_FOLLOWUP_QUESTIONS = [
     {"key": "satisfaction", "type": "rating", "text": "您对本次服务的满意程度？(1–5)", "required": True},
