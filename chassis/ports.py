@@ -19,7 +19,10 @@ from typing import Any
 
 
 class Ports:
-    def __init__(self, **factories: Callable[[], Any]) -> None:
+    def __init__(self, *, uses: tuple[Ports, ...] = (), **factories: Callable[[], Any]) -> None:
+        """``factories``: port name → the real adapter's constructor; ``uses``: the chassis's
+        own ports the service's use cases reach through it (the staff directory)."""
+        self._uses = uses
         self._factories = factories
         self._bound: dict[str, Any] = {}
         self._lock = threading.Lock()
@@ -35,6 +38,15 @@ class Ports:
         with self._lock:
             self._bound = {name: adapters[name] if name in adapters else factory()
                            for name, factory in self._factories.items()}
+
+    def bootstrap(self, **adapters: Any) -> Ports:
+        """The composition root: bind this service's ports and the chassis ports it uses,
+        each to the adapter given for it or else the real one. Called once per process."""
+        for ports in self._uses:
+            ports.bind(**{k: v for k, v in adapters.items() if k in ports.names()})
+        taken = {n for ports in self._uses for n in ports.names()}
+        self.bind(**{k: v for k, v in adapters.items() if k not in taken})
+        return self
 
     def resolve(self, name: str) -> Any:
         adapter = self._bound.get(name)

@@ -1,9 +1,7 @@
 """The customer service's composition root: every port its use cases talk through, with
 the real adapter of each (``chassis.ports``). The app factory and the worker call
-``bootstrap()`` once; unit tests bind in-memory fakes (``chassis.fakes``) instead."""
+``ports.bootstrap()`` once; unit tests bind in-memory fakes (``chassis.fakes``) instead."""
 from __future__ import annotations
-
-from typing import Any
 
 from chassis import directory
 from chassis.ports import Ports
@@ -12,13 +10,8 @@ from chassis.store import AggregateStore
 from .models import Customer, TierRules
 
 ports = Ports(
+    uses=(directory.ports,),
     customers=lambda: AggregateStore(Customer, "customer"),
     tier_rules=lambda: AggregateStore(TierRules, "tier_rules"),
 )
 
-
-def bootstrap(**adapters: Any) -> Ports:
-    """Bind the real adapters, or the given ones in their place (``staff`` is the directory)."""
-    directory.ports.bind(**{k: v for k, v in adapters.items() if k in directory.ports.names()})
-    ports.bind(**{k: v for k, v in adapters.items() if k not in directory.ports.names()})
-    return ports

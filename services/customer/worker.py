@@ -3,12 +3,12 @@ from chassis.config import load_settings, or_exit
 from chassis.worker import run_worker
 
 from . import jobs
-from .bootstrap import bootstrap
+from .bootstrap import ports
 from .handlers import HANDLERS
 
 
 def main(stop=None, **overrides):
-    bootstrap()
+    ports.bootstrap()
     run_worker(load_settings("customer", **overrides), HANDLERS, periodic={"retier": (5.0, jobs.retier)}, stop=stop)
 
 

@@ -1,9 +1,7 @@
 """The engagement service's composition root: every port its use cases talk through, with
 the real adapter of each (``chassis.ports``). The app factory and the worker call
-``bootstrap()`` once; unit tests bind in-memory fakes (``chassis.fakes``) instead."""
+``ports.bootstrap()`` once; unit tests bind in-memory fakes (``chassis.fakes``) instead."""
 from __future__ import annotations
-
-from typing import Any
 
 from chassis import directory
 from chassis.ports import Ports
@@ -12,6 +10,7 @@ from chassis.store import AggregateStore
 from .models import Activity, Budget, CadenceRule, Gift, GiftIssue, Greeting, Interaction, Invitation, Visit
 
 ports = Ports(
+    uses=(directory.ports,),
     cadence_rules=lambda: AggregateStore(CadenceRule, "cadence_rule"),
     visits=lambda: AggregateStore(Visit, "visit"),
     gifts=lambda: AggregateStore(Gift, "gift"),
@@ -23,9 +22,3 @@ ports = Ports(
     interactions=lambda: AggregateStore(Interaction, "interaction"),
 )
 
-
-def bootstrap(**adapters: Any) -> Ports:
-    """Bind the real adapters, or the given ones in their place (``staff`` is the directory)."""
-    directory.ports.bind(**{k: v for k, v in adapters.items() if k in directory.ports.names()})
-    ports.bind(**{k: v for k, v in adapters.items() if k not in directory.ports.names()})
-    return ports

@@ -3,14 +3,14 @@ from chassis.config import load_settings, or_exit
 from chassis.worker import run_worker
 
 from . import jobs
-from .bootstrap import bootstrap
+from .bootstrap import ports
 from .handlers import HANDLERS
 
 SWEEP_INTERVAL_S = 60.0
 
 
 def main(stop=None, **overrides):
-    bootstrap()
+    ports.bootstrap()
     run_worker(load_settings("engagement", **overrides), HANDLERS,
                periodic={"sweep-claims": (SWEEP_INTERVAL_S, jobs.sweep_claims)}, stop=stop)
 

@@ -3,7 +3,7 @@ from chassis.config import load_settings, or_exit
 from chassis.worker import run_worker
 
 from . import jobs
-from .bootstrap import bootstrap
+from .bootstrap import ports
 from .handlers import HANDLERS
 
 SLA_INTERVAL = 30.0      # seconds between SLA scans; deadlines are hours, so this is plenty
@@ -12,7 +12,7 @@ CONFIRM_INTERVAL = 300.0
 
 def main(stop=None, sla_interval: float = SLA_INTERVAL, confirm_interval: float = CONFIRM_INTERVAL,
          **overrides):
-    bootstrap()
+    ports.bootstrap()
     run_worker(load_settings("feedback", **overrides), HANDLERS,
                periodic={"sla-watch": (sla_interval, jobs.sla_watch),
                          "confirmation-timeout": (confirm_interval, jobs.confirmation_timeout)},

@@ -344,14 +344,8 @@ def test_a_poison_message_is_dead_lettered_and_the_consumer_keeps_going(consumer
     assert db["processed_events"].find_one({"_id": bad["id"]}) is None
 
 
-def test_a_malformed_message_goes_straight_to_the_dead_letter_queue(consumer, settings):
-    conn = pika.BlockingConnection(support.pika_params())
-    ch = conn.channel()
-    ch.confirm_delivery()
-    marker = uuid.uuid4().hex
-    ch.basic_publish(support.EXCHANGE, HAPPENED.name, json.dumps({"type": HAPPENED.name, "marker": marker}),
-                     pika.BasicProperties(content_type="application/json", delivery_mode=2))
-
+def _dead_letter_holding(ch, settings, marker: str):
+    """Take the dead letter whose body holds ``marker`` (others go back); its properties."""
     def dead():
         method, props, body = ch.basic_get(f"{settings.queue}.dead", auto_ack=False)
         if method is None:
@@ -361,7 +355,18 @@ def test_a_malformed_message_goes_straight_to_the_dead_letter_queue(consumer, se
             return None
         ch.basic_ack(method.delivery_tag)
         return props
-    props = support.wait_for(dead, timeout=15, what="the malformed message in the dead-letter queue")
+    return support.wait_for(dead, timeout=15, what="the message in the dead-letter queue")
+
+
+def test_a_malformed_message_goes_straight_to_the_dead_letter_queue(consumer, settings):
+    conn = pika.BlockingConnection(support.pika_params())
+    ch = conn.channel()
+    ch.confirm_delivery()
+    marker = uuid.uuid4().hex
+    ch.basic_publish(support.EXCHANGE, HAPPENED.name, json.dumps({"type": HAPPENED.name, "marker": marker}),
+                     pika.BasicProperties(content_type="application/json", delivery_mode=2))
+
+    props = _dead_letter_holding(ch, settings, marker)
     conn.close()
     assert "malformed" in props.headers["x-crm-error"]
 
@@ -371,18 +376,7 @@ def test_an_event_breaking_its_contract_is_dead_lettered_without_retries(consume
     env["data"] = {"name": 42}          # a producer that broke the contract: no retry can mend it
     _publish(env)
     conn = pika.BlockingConnection(support.pika_params())
-    ch = conn.channel()
-
-    def dead():
-        method, props, body = ch.basic_get(f"{settings.queue}.dead", auto_ack=False)
-        if method is None:
-            return None
-        if env["id"] not in body.decode():
-            ch.basic_nack(method.delivery_tag, requeue=True)
-            return None
-        ch.basic_ack(method.delivery_tag)
-        return props
-    props = support.wait_for(dead, timeout=15, what="the event in the dead-letter queue")
+    props = _dead_letter_holding(conn.channel(), settings, env["id"])
     conn.close()
     assert "ValidationError" in props.headers["x-crm-error"]
     assert env["id"] not in consumer.calls

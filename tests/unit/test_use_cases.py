@@ -180,7 +180,7 @@ def test_the_composition_root_binds_real_adapters_and_a_fake_only_for_as_long_as
     from chassis.store import AggregateStore
     from services.feedback import bootstrap as root
     from services.feedback.models import Complaint
-    root.bootstrap()
+    root.ports.bootstrap()
     real = root.ports.resolve("complaints")
     assert type(real) is AggregateStore
     fake = FakeStore(Complaint, "complaint")
@@ -189,4 +189,4 @@ def test_the_composition_root_binds_real_adapters_and_a_fake_only_for_as_long_as
         assert complaints.store.records == fake.records      # the module's port forwards to the fake
     assert root.ports.resolve("complaints") is real
     with pytest.raises(KeyError):
-        root.bootstrap(no_such_port=object())
+        root.ports.bootstrap(no_such_port=object())
