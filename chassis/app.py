@@ -18,6 +18,7 @@ from typing import IO, Any
 from flask import Flask, Response, g, jsonify, request
 from flask.json.provider import DefaultJSONProvider
 from flask_smorest import Blueprint
+from pymongo.errors import ConnectionFailure
 from werkzeug.exceptions import HTTPException
 
 from . import audit, context as trace, db as dbmod, identity, logs
@@ -118,6 +119,16 @@ def install_common(app: Flask, settings: Settings, *, verify_identity: bool = Tr
                 "ms": round((time.perf_counter() - getattr(g, "request_start", time.perf_counter())) * 1000, 1),
                 "user": getattr(ident, "user_id", None)})
         return resp
+
+    @app.errorhandler(ConnectionFailure)
+    def _database_down(exc: ConnectionFailure) -> Response:
+        # Refused, lost or timed out: an outage, said as such (503) rather than as a fault of
+        # ours (500), so clients back off and alerts can tell. A write cut off mid-way may
+        # have landed: a retry meets the version check (412) or the duplicate (409).
+        log.warning("database unavailable", extra={"error": exc.__class__.__name__})
+        return problem_response(Problem(503, "database-unavailable", "Database unavailable",
+                                        "The database did not answer; read the record before trying again."),
+                                headers={"Retry-After": "2"})
 
     @app.errorhandler(DomainError)
     def _refused(exc: DomainError) -> Response:

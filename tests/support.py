@@ -205,16 +205,18 @@ class Suite:
         return f"http://127.0.0.1:{self.ports[name]}"
 
     def start(self, name: str) -> None:
+        """Start a process by name; ``<name>#<n>`` starts another replica of it."""
         bin_dir = Path(sys.executable).parent
-        if name.endswith("-worker"):
-            owner = name[:-7]
+        base = name.partition("#")[0]
+        if base.endswith("-worker"):
+            owner = base[:-7]
             cmd = [sys.executable, "-m", "gateway.worker" if owner == "gateway" else f"services.{owner}.worker"]
         else:
-            module = "gateway.wsgi:app" if name == "gateway" else f"services.{name}.wsgi:app"
+            module = "gateway.wsgi:app" if base == "gateway" else f"services.{base}.wsgi:app"
             # The one gunicorn configuration every web process runs with (worker class, threads, timeouts).
             cmd = [str(bin_dir / "gunicorn"), "-c", str(ROOT / "gunicorn.conf.py"),
-                   "-b", f"127.0.0.1:{self.ports[name]}", module]
-        log = open(self.log_dir / f"{name}.log", "ab")
+                   "-b", f"127.0.0.1:{self.ports[base]}", module]
+        log = open(self.log_dir / f"{name.replace('#', '-')}.log", "ab")
         self.procs[name] = subprocess.Popen(cmd, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
 
     def stop(self, name: str) -> None:
