@@ -20,7 +20,8 @@ VARIABLES: dict[str, tuple[str | None, str]] = {
     "CRM_INTERNAL_SECRET": (None, "HMAC secret the gateway signs caller identities with; services verify it"),
     "CRM_JWT_SECRET": (None, "HMAC secret for the gateway's access and refresh tokens"),
     "CRM_DEV_MODE": ("", "1 on a developer's machine only: missing secrets fall back to public development values"),
-    "CRM_CUSTOMER_URL": ("http://127.0.0.1:8001", "Gateway: base URL of the customer service"),
+    "CRM_CUSTOMER_URL": ("http://127.0.0.1:8001", "Gateway, engagement and feedback: base URL of the customer "
+                         "service (engagement and feedback read a customer not known yet through it)"),
     "CRM_ENGAGEMENT_URL": ("http://127.0.0.1:8002", "Gateway: base URL of the engagement service"),
     "CRM_FEEDBACK_URL": ("http://127.0.0.1:8003", "Gateway: base URL of the feedback service"),
     "CRM_ADMIN_USERNAME": ("", "Gateway: bootstrap admin user created at start when set"),
@@ -28,6 +29,8 @@ VARIABLES: dict[str, tuple[str | None, str]] = {
     "CRM_LOG_LEVEL": ("INFO", "Log level (JSON logs on stderr)"),
     "CRM_CORS_ORIGINS": ("", "Gateway: comma-separated origins allowed for browsers (empty: CORS off)"),
     "CRM_UPSTREAM_TIMEOUT": ("2.0", "Gateway: seconds to wait for one upstream call"),
+    "CRM_READ_THROUGH_TIMEOUT": ("1.0", "Engagement and feedback: seconds a read-through of a customer not known "
+                                 "yet may take in all; slower or down is 503"),
     "CRM_ACCESS_TOKEN_TTL": ("900", "Gateway: access token lifetime in seconds"),
     "CRM_TRUSTED_PROXIES": ("", "Gateway: comma-separated proxy addresses/networks whose X-Forwarded-For is believed"),
     "CRM_MAX_BODY_BYTES": ("1048576", "Largest request body in bytes (imports excepted); larger is 413"),

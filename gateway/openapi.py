@@ -81,7 +81,8 @@ def merge(own: dict, specs: dict[str, dict | None]) -> dict:
             for name, value in items.items():
                 target[renames.get(name, name)] = value
         for path, item in (spec.get("paths") or {}).items():
-            if path in OWN_PATHS or path in out["paths"]:
+            # /internal/... is service to service (the gateway routes /api/v1 only): not public.
+            if path in OWN_PATHS or path in out["paths"] or not path.startswith("/api/"):
                 continue
             out["paths"][path] = item
         for t in spec.get("tags", []):

@@ -51,7 +51,7 @@ def visible(reminder_id: str) -> dict:
     r = Reminder._get_collection().find_one({"_id": reminder_id})
     if r is None:
         raise not_found("reminder")
-    scope.customer(r["customer_id"], what="reminder")
+    scope.customer(r["customer_id"], what="reminder", read_through=False)
     return r
 
 

@@ -6,15 +6,24 @@ from chassis import identity
 from chassis.errors import invalid, not_found
 from chassis.filters import all_of
 
+from . import snapshots
 from .snapshots import CustomerSnapshot
 
 
-def customer(customer_id: str, what: str = "customer") -> dict:
+def customer(customer_id: str, what: str = "customer", read_through: bool = True) -> dict:
     """The caller's view of a customer from the snapshot; 404 when absent or not theirs.
     Records about a customer (visits, invitations, reminders) are checked through it,
-    so they follow the customer's *current* book, not the one they were made in."""
+    so they follow the customer's *current* book, not the one they were made in.
+
+    A customer a request names that no event has brought yet (registered a moment ago)
+    is read through from the customer service as the caller and kept (503 when that
+    service does not answer in time). Checks of an existing record's customer pass
+    ``read_through=False``: a record here implies its customer was known here."""
     who = identity.current()
-    snap = CustomerSnapshot._get_collection().find_one({"_id": customer_id})
+    if read_through:
+        snap = snapshots.known(customer_id)
+    else:
+        snap = CustomerSnapshot._get_collection().find_one({"_id": customer_id})
     if snap is None:
         raise not_found(what)
     who.ensure_can_see(snap.get("manager_id"), snap.get("branch"), what=what)

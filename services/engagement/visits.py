@@ -25,7 +25,7 @@ PLAN_FIELDS = ("objective", "materials", "checklist", "opening", "expected_objec
 def visible(visit_id: str) -> Visit:
     """The visit, when its customer is in the caller's book now (404 otherwise)."""
     v = store.require(visit_id, "visit")
-    scope.customer(v.customer_id, what="visit")   # the customer's current book decides
+    scope.customer(v.customer_id, what="visit", read_through=False)   # the customer's current book decides
     return v
 
 

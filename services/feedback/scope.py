@@ -2,7 +2,7 @@
 the local copy of the customer (snapshot)."""
 from __future__ import annotations
 
-from chassis.errors import invalid
+from chassis.errors import invalid, not_found
 from chassis.identity import Identity
 
 from . import snapshots
@@ -14,8 +14,10 @@ def visible_filter(who: Identity, field: str = "manager_id") -> dict:
 
 
 def customer_for_write(customer_id: str, who: Identity, field: str = "customer_id"):
-    """The caller's view of a customer from the local snapshot (422 when not known here)."""
-    snap = snapshots.get(customer_id)
+    """The caller's view of a customer from the local snapshot (422 when not known here).
+    A customer no event has brought yet (registered a moment ago) is read through from
+    the customer service as the caller and kept; 503 when that service does not answer."""
+    snap = snapshots.known(customer_id)
     if snap is None:
         raise invalid({field: ["Unknown customer (or not yet known to the feedback service)."]})
     if not who.can_see(snap.manager_id, snap.branch):
@@ -23,6 +25,16 @@ def customer_for_write(customer_id: str, who: Identity, field: str = "customer_i
         raise invalid({field: ["Unknown customer (or not yet known to the feedback service)."]})
     if snap.status == "archived":
         raise invalid({field: ["The customer is archived."]})
+    return snap
+
+
+def customer_for_read(customer_id: str, who: Identity):
+    """The caller's customer for a read about it (read through like a write); 404 when
+    absent or not theirs."""
+    snap = snapshots.known(customer_id)
+    if snap is None:
+        raise not_found("customer")
+    who.ensure_can_see(snap.manager_id, snap.branch)
     return snap
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from mongoengine import DateTimeField, Document, IntField, ListField, StringField
 
-from chassis import copies
+from chassis import copies, readthrough
 from chassis.events import Envelope
 
 
@@ -32,3 +32,12 @@ def apply(envelope: Envelope) -> bool:
 
 def get(customer_id: str) -> CustomerSnapshot | None:
     return CustomerSnapshot.objects(id=customer_id).first()
+
+
+def known(customer_id: str) -> CustomerSnapshot | None:
+    """The copy of a customer; read through from the customer service (as the caller)
+    when no event has brought it yet. None: no such customer for this caller. 503
+    Problem: the customer service did not answer in time."""
+    doc = readthrough.copy_of(CustomerSnapshot._get_collection(), customer_id, "customer",
+                              readthrough.customer_path(customer_id), FIELDS)
+    return None if doc is None else CustomerSnapshot._from_son(doc)

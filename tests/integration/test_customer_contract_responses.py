@@ -66,6 +66,12 @@ def test_every_answer_matches_the_document(api):
         api.call("GET", item, f"{BASE}/{cid}", headers=headers)
     api.call("GET", item, f"{BASE}/{bare['id']}", headers=h)
     api.call("GET", item, f"{BASE}/nope", headers=h)                                # 404
+    # the internal read other services make: the event payload with its version
+    snap = "/internal/v1/customers/{customer_id}/snapshot"
+    for customer in (full, bare):
+        api.call("GET", snap, f"/internal/v1/customers/{customer['id']}/snapshot", headers=h)
+    api.call("GET", snap, f"/internal/v1/customers/{cid}/snapshot", headers=as_user("m-other"))   # 404
+    api.call("GET", snap, "/internal/v1/customers/nope/snapshot", headers=h)        # 404
     api.call("GET", BASE, f"{BASE}?limit=2&sort=-created_at", headers=h)
     api.call("GET", BASE, f"{BASE}?cursor=!!", headers=h)                           # 400
     api.call("GET", BASE, f"{BASE}?manager_id=someone-else", headers=h)             # 404

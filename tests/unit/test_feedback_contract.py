@@ -66,6 +66,10 @@ def test_operations_document_the_errors_they_answer(spec):
     for kind in ("sla", "followup"):
         assert {"400", "403", "412", "422", "428"} <= ops[("put", f"/settings/{kind}")]
     assert {"403", "422"} <= ops[("post", "/surveys")]
+    # a customer registered a moment ago is read from the customer service: 503 when it is down
+    for write in ("/complaints", "/feedback"):
+        assert {"422", "503"} <= ops[("post", write)], write
+    assert {"404", "503"} <= ops[("get", "/customers/{customer_id}/summary")]
     assert {"404", "409", "422"} <= ops[("post", "/invitations/{invitation_id}/response")]
     for listing in ("/feedback", "/complaints", "/invitations", "/surveys"):
         assert "400" in ops[("get", listing)], listing   # a cursor not made by the list

@@ -194,6 +194,13 @@ def test_openapi_merge_keeps_every_path_and_renames_clashing_schemas():
     assert merged["info"]["x-missing-services"] == ["feedback"]
 
 
+def test_openapi_merge_leaves_out_service_to_service_paths():
+    svc = {"paths": {"/api/v1/customers": {"get": {}},
+                     "/internal/v1/customers/{customer_id}/snapshot": {"get": {}}}}
+    merged = openapi.merge({"paths": {}}, {"customer": svc})
+    assert set(merged["paths"]) == {"/api/v1/customers"}   # the gateway never routes /internal
+
+
 def _ok(schema: dict) -> dict:
     return {"responses": {"200": {"content": {"application/json": {"schema": schema}}}}}
 

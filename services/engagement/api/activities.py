@@ -128,7 +128,7 @@ class Rsvp(MethodView):
         """
         who = identity.current()
         a = _visible(activity_id)
-        scope.customer(data["customer_id"])
+        scope.customer(data["customer_id"], read_through=False)   # invited: known here
         return as_dict(activities.rsvp(a, data["customer_id"], data["answer"], who))
 
 

@@ -37,14 +37,15 @@ class DueGreetings(MethodView):
 class Greetings(MethodView):
     @blp.arguments(GreetingIn)
     @blp.response(201, GreetingOut)
-    @problems(blp, 404, 409)
+    @problems(blp, 404, 409, 503)
     def post(self, data):
         """Mark a greeting as sent
 
         Records that the customer was greeted for an occasion of a year (the `occasion`
         and `year` of an item of `/greetings/due`; 422 when the customer has no such
         occasion that year), over a channel. Once per occasion: a second one is 409
-        `already-greeted`. 404 when the customer is not in the caller's book.
+        `already-greeted`. 404 when the customer is not in the caller's book; 503 when the
+        customer is new here and the customer service (it is read from) does not answer.
         """
         g = care.send(scope.customer(data["customer_id"]), data, identity.current())
         return as_dict(g), 201
@@ -53,10 +54,12 @@ class Greetings(MethodView):
 @blp.route("/customers/<customer_id>/greetings")
 class CustomerGreetings(MethodView):
     @blp.response(200, GreetingOut(many=True))
+    @problems(blp, 503)
     def get(self, customer_id):
         """Greetings a customer was sent
 
-        Newest first (at most 200). 404 when the customer is not in the caller's book.
+        Newest first (at most 200). 404 when the customer is not in the caller's book;
+        503 when the customer is new here and the customer service, which it is read from, does not answer.
         """
         scope.customer(customer_id)
         return [as_dict(r) for r in Greeting._get_collection().find({"customer_id": customer_id}).sort(

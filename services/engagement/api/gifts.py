@@ -103,7 +103,7 @@ class Issue(MethodView):
     @blp.arguments(IssueIn)
     @blp.response(201, IssueOut)
     @blp.alt_response(200, schema=IssueOut, description="The same request_id was already issued")
-    @problems(blp, 409)
+    @problems(blp, 409, 503)
     def post(self, data, gift_id):
         """Give a gift to a customer
 
@@ -114,7 +114,8 @@ class Issue(MethodView):
         covers today (`no-budget`), the budget cannot cover it (`budget-exhausted`), the
         `request_id` was used for another gift or customer (`request-id-reused`) or is still
         in flight (`in-progress`). 404 when the gift or the customer (not in the caller's
-        book) does not exist. Answers 201 with `Location`.
+        book) does not exist; 503 when the customer is new here and the customer service (it
+        is read from) does not answer. Answers 201 with `Location`.
         """
         snap = scope.customer(data["customer_id"])
         doc, created = gifting.issue(gift_id, snap, data["request_id"], data["reason"], identity.current())
@@ -126,10 +127,12 @@ class Issue(MethodView):
 @blp.route("/customers/<customer_id>/gifts")
 class CustomerGifts(MethodView):
     @blp.response(200, IssueOut(many=True))
+    @problems(blp, 503)
     def get(self, customer_id):
         """Gifts a customer was given
 
-        Newest first (at most 200). 404 when the customer is not in the caller's book.
+        Newest first (at most 200). 404 when the customer is not in the caller's book;
+        503 when the customer is new here and the customer service, which it is read from, does not answer.
         """
         scope.customer(customer_id)
         return [as_dict(r) for r in GiftIssue._get_collection().find({"customer_id": customer_id}).sort(

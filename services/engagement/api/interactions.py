@@ -20,7 +20,7 @@ blp = Blueprint("interactions", __name__, url_prefix="/api/v1/engagement",
 class Interactions(MethodView):
     @blp.arguments(InteractionIn)
     @blp.response(201, InteractionOut)
-    @problems(blp, 404)
+    @problems(blp, 404, 503)
     def post(self, data):
         """Log a contact with a customer
 
@@ -28,7 +28,9 @@ class Interactions(MethodView):
         purpose, summary, outcome, next step and an optional follow-up date, which puts the
         customer on that day's worklist. `occurred_at` defaults to now and may not be in the
         future. It counts as the customer's latest contact for the contact cadence. 404 when
-        the customer is not in the caller's book. Answers 201 with `Location`.
+        the customer is not in the caller's book. A customer registered a moment ago is
+        read from the customer service (its events may not have arrived yet): 503 when that
+        service does not answer. Answers 201 with `Location`.
         """
         doc = interactions.log(scope.customer(data["customer_id"]), data, identity.current())
         return as_dict(doc), 201, {"Location": f"/api/v1/engagement/interactions/{doc.id}"}
@@ -44,7 +46,7 @@ class InteractionItem(MethodView):
         now (records follow the customer's current manager).
         """
         doc = interactions.store.require(interaction_id, "interaction")
-        scope.customer(doc.customer_id)
+        scope.customer(doc.customer_id, read_through=False)
         return as_dict(doc)
 
 
@@ -52,13 +54,14 @@ class InteractionItem(MethodView):
 class Timeline(MethodView):
     @blp.arguments(PageQuery, location="query")
     @blp.response(200, InteractionPage)
-    @problems(blp, 400)
+    @problems(blp, 400, 503)
     def get(self, q, customer_id):
         """A customer's contact timeline
 
         Interactions of one customer, newest first, `limit` per page; pass the answer's
         `next_cursor` as `cursor` for the next page (400 for a cursor this service did
-        not issue). 404 when the customer is not in the caller's book.
+        not issue). 404 when the customer is not in the caller's book; 503 when the customer
+        is new here and the customer service (it is read from) does not answer.
         """
         scope.customer(customer_id)
         rows, nxt = page(Interaction._get_collection(), {"customer_id": customer_id},

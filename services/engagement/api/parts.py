@@ -47,12 +47,14 @@ def _reminder(r):
 @blp.route("/customers/<customer_id>/summary")
 class Summary(MethodView):
     @blp.response(200, CustomerSummary)
+    @problems(blp, 503)
     def get(self, customer_id):
         """A customer's engagement summary
 
         What the customer 360 shows from this service: the latest interactions and visits,
         greetings due in the next 30 days and open account reminders. 404 when the customer
-        is not in the caller's book.
+        is not in the caller's book; 503 when the customer is new here and the customer
+        service (it is read from) does not answer.
         """
         snap = scope.customer(customer_id)
         inter = Interaction._get_collection().find({"customer_id": customer_id}).sort(

@@ -35,28 +35,30 @@ def _reply(v: Visit, code: int = 200):
 class Visits(MethodView):
     @blp.arguments(VisitPlanIn)
     @blp.response(201, VisitOut)
-    @problems(blp, 404)
+    @problems(blp, 404, 503)
     def post(self, data):
         """Plan a visit
 
         Plans a visit to a customer of the caller's book: when, the objective, and the
         preparation (materials, checklist, opening, expected objections). The visit starts
         `planned`; then `start`, `record`, `evaluate` or `cancel` it. 404 when the customer
-        is not in the caller's book. Answers 201 with `ETag` and `Location`.
+        is not in the caller's book; 503 when the customer is new here and the customer
+        service (it is read from) does not answer. Answers 201 with `ETag` and `Location`.
         """
         v = visits.plan(scope.customer(data["customer_id"]), data, identity.current())
         return as_dict(v), 201, {"ETag": etag(v.version), "Location": f"/api/v1/engagement/visits/{v.id}"}
 
     @blp.arguments(VisitQuery, location="query")
     @blp.response(200, VisitPage)
-    @problems(blp, 400, 404)
+    @problems(blp, 400, 404, 503)
     def get(self, q):
         """List visits
 
         Visits of one customer (`customer_id`), or of the customers in the caller's book
         (or the named manager's, `manager_id`), by scheduled time, oldest first; filter by
         `status` and a `from`/`to` day range. Cursor-paginated (400 for a bad cursor); 404
-        when the customer or manager is not in the caller's scope.
+        when the customer or manager is not in the caller's scope; 503 when the customer is
+        new here and the customer service (it is read from) does not answer.
         """
         query: dict = {}
         if q.get("customer_id"):

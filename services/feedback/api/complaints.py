@@ -58,15 +58,16 @@ def view(c, at=None) -> dict:
 class Complaints(MethodView):
     @blp.arguments(ComplaintIn)
     @blp.response(201, ComplaintOut, headers=CREATED)
-    @problems(blp, 400)
+    @problems(blp, 400, 503)
     def post(self, data):
         """Open a complaint
 
         Opens a complaint (投诉) about one of the caller's customers, status `opened`. Its
         response and resolution deadlines come from the SLA table (severity × the
         customer's tier, see `GET /settings/sla`). The customer must be known to the
-        feedback service and not archived (422 on `customer_id` otherwise). Publishes
-        `feedback.complaint.opened`.
+        feedback service and not archived (422 on `customer_id` otherwise); one registered a
+        moment ago, whose events have not arrived yet, is read from the customer service (503
+        when that service does not answer). Publishes `feedback.complaint.opened`.
         """
         who = identity.current()
         snap = customer_for_write(data["customer_id"], who)

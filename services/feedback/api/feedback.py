@@ -24,14 +24,16 @@ _view = as_dict
 class FeedbackList(MethodView):
     @blp.arguments(FeedbackIn)
     @blp.response(201, FeedbackOut, headers=CREATED)
-    @problems(blp, 400)
+    @problems(blp, 400, 503)
     def post(self, data):
         """Record feedback
 
         Records one piece of feedback (客户反馈) received on any channel. With `customer_id`
         it is linked to that customer and belongs to the customer's manager; the customer
         must be one of the caller's and known to the feedback service (422 on `customer_id`
-        otherwise, also for an archived customer). Without it, it belongs to the caller.
+        otherwise, also for an archived customer); one registered a moment ago is read from
+        the customer service (503 when that service does not answer). Without it, it belongs
+        to the caller.
         Publishes `feedback.feedback.received` (without the content).
         """
         who = identity.current()

@@ -6,10 +6,9 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from chassis import identity
-from chassis.errors import not_found
 from chassis.openapi import problems
 
-from .. import complaints, figures, policies, rules, snapshots, surveys
+from .. import complaints, figures, policies, rules, surveys
 from ..schemas import (
     CustomerSummary as CustomerSummaryOut,
     FeedbackStats,
@@ -19,6 +18,7 @@ from ..schemas import (
     SatisfactionReport,
     WorklistQuery,
 )
+from ..scope import customer_for_read
 from .complaints import view as complaint_view
 
 blp = Blueprint("feedback-views", __name__, url_prefix="/api/v1/feedback",
@@ -34,19 +34,17 @@ def _brief(c: dict) -> dict:
 @blp.route("/customers/<customer_id>/summary")
 class CustomerSummary(MethodView):
     @blp.response(200, CustomerSummaryOut)
+    @problems(blp, 503)
     def get(self, customer_id):
         """Feedback part of the customer 360
 
         The customer's complaints that are not closed (newest first, each with its SLA
         state now) and their latest satisfaction (null when they never answered a
         survey). Called by the gateway's `GET /api/v1/views/customer-360/{customer_id}`;
-        404 when the customer is not known here or not one of the caller's.
+        404 when the customer is not known here or not one of the caller's; one registered a
+        moment ago is read from the customer service (503 when that service does not answer).
         """
-        who = identity.current()
-        snap = snapshots.get(customer_id)
-        if snap is None:
-            raise not_found("customer")
-        who.ensure_can_see(snap.manager_id, snap.branch)
+        customer_for_read(customer_id, identity.current())
         now = complaints.now()
         rows = complaints.store.collection.find({"customer_id": customer_id,
                                            "status": {"$ne": rules.CLOSED}}).sort([("created_at", -1)])
