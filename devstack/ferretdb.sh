@@ -50,10 +50,31 @@ find_go() {
 needs_build() {
     [[ -x "$BIN" ]] || return 0
     local src
-    for src in "$SRC_DIR/main.go" "$SRC_DIR/go.mod" "$SRC_DIR/go.sum"; do
+    for src in "$SRC_DIR/main.go" "$SRC_DIR/go.mod" "$SRC_DIR/go.sum" "$SRC_DIR"/patches/*.patch; do
         [[ "$src" -nt "$BIN" ]] && return 0
     done
     return 1
+}
+
+# FerretDB's module as the proxy serves it, with devstack/ferretdb/patches applied, in
+# $STATE_DIR/ferretdb-src; a copy of go.mod replaces the module with it. The patches make
+# the SQLite backend answer equality on _id and on unique-indexed fields from the index
+# (see devstack/ferretdb/patches/README.md); the module cache itself stays untouched.
+patched_source() {
+    local go="$1" dir src="$STATE_DIR/ferretdb-src" p
+    dir="$(cd "$SRC_DIR" && GOFLAGS="${GOFLAGS:-} -mod=mod" "$go" mod download -json github.com/FerretDB/FerretDB \
+           | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p')"
+    [[ -n "$dir" && -d "$dir" ]] || die "could not download the FerretDB module"
+    rm -rf "$src"
+    cp -R "$dir" "$src"
+    chmod -R u+w "$src"
+    for p in "$SRC_DIR"/patches/*.patch; do
+        [[ -e "$p" ]] || continue
+        (cd "$src" && git apply -p1 "$p") || die "patch $(basename "$p") does not apply to $dir"
+    done
+    cp "$SRC_DIR/go.mod" "$STATE_DIR/ferretdb-build.mod"
+    cp "$SRC_DIR/go.sum" "$STATE_DIR/ferretdb-build.sum"
+    "$go" mod edit -replace "github.com/FerretDB/FerretDB=$src" "$STATE_DIR/ferretdb-build.mod"
 }
 
 build() {
@@ -63,8 +84,10 @@ build() {
     mkdir -p "$STATE_DIR/bin"
     tmp="$BIN.tmp.$$"
     say "building $NAME with $("$go" env GOVERSION) (first build downloads FerretDB modules; a minute or two)"
+    patched_source "$go"
     # Build to a temporary name and rename, so a concurrent start never runs half a file.
-    if ! (cd "$SRC_DIR" && GOFLAGS="${GOFLAGS:-} -mod=mod" "$go" build -o "$tmp" .); then
+    if ! (cd "$SRC_DIR" && GOFLAGS="${GOFLAGS:-} -mod=mod" "$go" build -modfile "$STATE_DIR/ferretdb-build.mod" \
+            -o "$tmp" .); then
         rm -f "$tmp"
         die "building $NAME failed"
     fi

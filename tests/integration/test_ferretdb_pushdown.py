@@ -1,0 +1,72 @@
+"""The development database answers equality from its indexes, and answers it right.
+
+devstack builds FerretDB 1.24.2 with devstack/ferretdb/patches (see its README): equality
+on _id or on an index's leading field is pushed down to SQLite as a condition on that
+index. These tests pin the answers where a pushdown could go wrong (arrays, escapes,
+Chinese text, $and, misses) and, through FerretDB's explain, that SQLite reads the index
+rather than scanning, which is what makes a branch-sized collection searchable.
+"""
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from bson import ObjectId
+
+from tests import support
+
+
+@pytest.fixture
+def coll():
+    client = support.mongo()
+    db = client[f"{support.DB_PREFIX}_pushdown{uuid.uuid4().hex[:6]}"]
+    c = db["people"]
+    c.create_index("key", unique=True)
+    c.create_index([("manager_id", 1), ("name", 1)])
+    c.create_index("classes")
+    c.insert_many([{"_id": f"p{i}", "key": f"k{i}", "manager_id": f"m{i % 3}", "name": f"客户{i}",
+                    "classes": ["retail", "senior"] if i % 2 else ["hnw"]} for i in range(30)])
+    yield c
+    client.drop_database(db.name)
+
+
+def _plan(c, flt) -> str:
+    out = c.database.command("explain", {"find": c.name, "filter": flt})
+    return " ".join(out["queryPlanner"].get("Plan", [])) if isinstance(out["queryPlanner"], dict) else str(out)
+
+
+def test_answers_are_those_of_a_full_scan(coll):
+    assert coll.find_one({"_id": "p7"})["key"] == "k7"
+    assert coll.find_one({"key": "k8"})["_id"] == "p8"
+    assert {d["_id"] for d in coll.find({"manager_id": "m1"})} == {f"p{i}" for i in range(30) if i % 3 == 1}
+    # top-level keys and $and narrow together; the rest of the filter is still applied
+    assert [d["_id"] for d in coll.find({"$and": [{"manager_id": "m1"}, {"key": "k4"}]})] == ["p4"]
+    assert coll.find_one({"manager_id": "m1", "key": "k5"}) is None
+    assert coll.find_one({"key": "k4", "name": "别人"}) is None
+    assert coll.find_one({"_id": "nobody"}) is None and coll.find_one({"key": "nobody"}) is None
+    # an indexed array field: {classes: v} matches every array holding v
+    assert coll.count_documents({"classes": "senior"}) == 15 and coll.count_documents({"classes": "hnw"}) == 15
+
+
+def test_values_an_array_or_an_escape_could_hide_are_found(coll):
+    coll.insert_many([
+        {"_id": "arr", "key": "k-arr", "manager_id": ["m1", "m9"], "name": "列表"},  # an array where others hold text
+        {"_id": "esc", "key": 'a<b>&"c"\\d', "manager_id": "m<1>", "name": "张三"},
+        {"_id": ObjectId("65f000000000000000000001"), "key": "k-oid", "manager_id": "m1", "name": "oid"},
+    ])
+    assert {d["_id"] for d in coll.find({"manager_id": "m9"})} == {"arr"}
+    assert "arr" in {d["_id"] for d in coll.find({"manager_id": "m1"})}
+    assert coll.find_one({"key": 'a<b>&"c"\\d'})["_id"] == "esc"
+    assert coll.find_one({"manager_id": "m<1>", "name": "张三"})["_id"] == "esc"
+    assert coll.find_one({"_id": ObjectId("65f000000000000000000001")})["key"] == "k-oid"
+
+
+def test_equality_reads_the_index_and_other_filters_still_scan(coll):
+    if "ferretdbVersion" not in support.mongo().admin.command("buildInfo"):
+        pytest.fail("the development database is FerretDB (devstack); these plans are its own")
+    assert "USING INDEX" in _plan(coll, {"_id": "p1"})
+    assert "USING INDEX" in _plan(coll, {"key": "k1"})
+    assert "USING INDEX" in _plan(coll, {"$and": [{"manager_id": "m1"}, {"name": {"$gte": "客户"}}]})
+    # no index on name alone, and a range is not pushed down: the plan says so
+    assert "USING INDEX" not in _plan(coll, {"name": "客户1"})
+    assert "USING INDEX" not in _plan(coll, {"key": {"$gt": "k1"}})
