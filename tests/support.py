@@ -164,7 +164,9 @@ def cleanup_databases() -> None:
 
 # --- the whole suite as real processes (e2e) ---------------------------------------
 
-PORTS = {"gateway": 18000, "customer": 18001, "engagement": 18002, "feedback": 18003}
+PORTS = {"gateway": 18000, "customer": 18001, "engagement": 18002, "feedback": 18003,
+         # each worker's /metrics (CRM_WORKER_METRICS_ADDR)
+         "gateway-worker": 18400, "customer-worker": 18401, "engagement-worker": 18402, "feedback-worker": 18403}
 ADMIN = ("admin", "e2e-admin-password-long")
 # Smaller than the 64 MiB default so the over-limit import test sends little; every
 # import the e2e tests make fits easily.
@@ -206,16 +208,18 @@ class Suite:
 
     def start(self, name: str) -> None:
         bin_dir = Path(sys.executable).parent
+        env = self.env
         if name.endswith("-worker"):
             owner = name[:-7]
             cmd = [sys.executable, "-m", "gateway.worker" if owner == "gateway" else f"services.{owner}.worker"]
+            env = {**env, "CRM_WORKER_METRICS_ADDR": f"127.0.0.1:{self.ports[name]}"}
         else:
             module = "gateway.wsgi:app" if name == "gateway" else f"services.{name}.wsgi:app"
             # The one gunicorn configuration every web process runs with (worker class, threads, timeouts).
             cmd = [str(bin_dir / "gunicorn"), "-c", str(ROOT / "gunicorn.conf.py"),
                    "-b", f"127.0.0.1:{self.ports[name]}", module]
         log = open(self.log_dir / f"{name}.log", "ab")
-        self.procs[name] = subprocess.Popen(cmd, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+        self.procs[name] = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
 
     def stop(self, name: str) -> None:
         p = self.procs.pop(name, None)
