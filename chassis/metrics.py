@@ -259,6 +259,6 @@ def serve_worker(settings: Settings) -> Any:
     except OSError as exc:
         log.error("worker metrics not served", extra={"addr": f"{addr[0]}:{addr[1]}", "error": repr(exc)[:200]})
         return None
-    log.info("worker metrics served", extra={"addr": f"{addr[0]}:{addr[1]}"})
+    log.info("worker metrics served", extra={"addr": f"{addr[0]}:{server.server_port}"})   # port 0: any
     return server
 

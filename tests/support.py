@@ -138,6 +138,19 @@ class ExchangeTap:
             pass
 
 
+def samples(exposition: str) -> dict[tuple[str, frozenset], float]:
+    """A Prometheus text exposition parsed (by prometheus_client's own parser, so a malformed
+    one fails the test): (series name, labels) -> value."""
+    from prometheus_client.parser import text_string_to_metric_families
+    return {(s.name, frozenset(s.labels.items())): s.value
+            for family in text_string_to_metric_families(exposition) for s in family.samples}
+
+
+def sample(exposition: str, name: str, **labels) -> float:
+    """One series' value; 0 when it is not there yet (a counter nobody has touched)."""
+    return samples(exposition).get((name, frozenset(labels.items())), 0.0)
+
+
 def cleanup_broker(prefix: str = f"t{RUN_ID}") -> None:
     """Delete this run's queues and exchanges."""
     try:
