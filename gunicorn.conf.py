@@ -10,7 +10,17 @@ the middle of its request holds one of `threads`, not the process. The code is a
 thread-safe (pymongo, urllib3 pools, the gateway's fan-out pool) and nothing is
 monkey-patched, unlike gevent/eventlet. In compose, nginx in front buffers whole requests
 and answers, so gunicorn never meets a slow client there; elsewhere these settings do.
+
+Metrics: every worker process counts its own requests, and a scrape reaches one of them, so
+prometheus_client's multiprocess mode keeps the samples in files of one directory that
+/metrics adds up (chassis/metrics.py). The directory is made when gunicorn starts (on_starting,
+before any worker imports prometheus_client), fresh for each run: a directory shared by two
+runs or two services would add up their counts. It is removed when gunicorn exits.
 """
+
+import os
+import shutil
+import tempfile
 
 worker_class = "gthread"
 workers = 2                 # per process; the suite runs four web processes on 2 cores
@@ -39,3 +49,18 @@ logconfig_dict = {
     "root": {"handlers": ["json"], "level": "INFO"},
     "loggers": {"gunicorn.error": {"handlers": ["json"], "level": "INFO", "propagate": False}},
 }
+
+
+def on_starting(server):
+    # Whatever the environment held is replaced: only this run's processes write here.
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="crm-metrics-")
+
+
+def child_exit(server, worker):
+    # A dead worker's live gauges leave the sums; its counts stay (they happened).
+    from prometheus_client import multiprocess
+    multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server):
+    shutil.rmtree(os.environ.get("PROMETHEUS_MULTIPROC_DIR") or "/nonexistent", ignore_errors=True)

@@ -21,7 +21,7 @@ from flask_smorest import Blueprint
 from pymongo.errors import ConnectionFailure
 from werkzeug.exceptions import HTTPException
 
-from . import audit, context as trace, db as dbmod, identity, logs
+from . import audit, context as trace, db as dbmod, identity, logs, metrics
 from .config import Settings
 from .errors import MEDIA_TYPE, Problem, bad_request, invalid, problem_response, too_large
 from .exceptions import DomainError
@@ -65,10 +65,13 @@ def _http_problem(exc: HTTPException) -> Response:
 
 def install_common(app: Flask, settings: Settings, *, verify_identity: bool = True,
                    bulk_paths: Iterable[str] = ()) -> None:
-    """Request ids, request logging, body limits and problem+json for any app (the gateway too).
+    """Request ids, request logging and metrics (/metrics), body limits and problem+json for any
+    app (the gateway too).
 
     ``bulk_paths`` (and everything under them) take bodies up to CRM_MAX_IMPORT_BYTES
     instead of CRM_MAX_BODY_BYTES."""
+    # First, so its clock starts before and its count runs after every other hook.
+    metrics.install(app, lambda: dbmod.database(settings.service))
 
     @app.before_request
     def _ids() -> None:

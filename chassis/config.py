@@ -38,6 +38,8 @@ VARIABLES: dict[str, tuple[str | None, str]] = {
     "CRM_RELAY_INTERVAL": ("0.5", "Worker: seconds between outbox polls when idle"),
     "CRM_MAX_DELIVERY_ATTEMPTS": ("5", "Worker: attempts before a message goes to the dead-letter queue"),
     "CRM_RETRY_DELAY_MS": ("1000", "Worker: delay before a failed message is redelivered"),
+    "CRM_WORKER_METRICS_ADDR": ("127.0.0.1:9400", "Worker: host:port of its Prometheus /metrics server (off: none)"),
+    "CRM_QUEUE_TYPE": ("classic", "Worker: type of the queues it declares, classic or quorum (RabbitMQ cluster)"),
     "CRM_REVERIFY_MONTHS": ("12", "Customer: months after which unconfirmed information needs re-verification"),
     "CRM_RISK_VALIDITY_MONTHS": ("12", "Customer: months a risk assessment stays valid"),
 }

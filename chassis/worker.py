@@ -12,8 +12,9 @@ from collections.abc import Callable, Mapping
 
 from pymongo.database import Database
 
-from . import db as dbmod, logs
+from . import db as dbmod, logs, metrics
 from .config import Settings
+from .events import topology
 from .events.consumer import EventConsumer, Handler
 from .events.relay import OutboxRelay
 
@@ -36,10 +37,12 @@ def run_worker(settings: Settings, handlers: Mapping[str, Handler] | None = None
                stop: threading.Event | None = None) -> None:
     logs.configure(settings.service + "-worker", settings.log_level)
     database = dbmod.connect(settings)
+    topology.queue_arguments(settings)   # a bad CRM_QUEUE_TYPE stops the worker now, not each reconnect
     stop = stop or threading.Event()
     if threading.current_thread() is threading.main_thread():
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: stop.set())
+        metrics.serve_worker(settings)   # a process of its own, not a test's thread: serve /metrics
     threads = [threading.Thread(target=OutboxRelay(settings, database).run, args=(stop,), name="relay")]
     if handlers:
         threads.append(threading.Thread(target=EventConsumer(settings, database, handlers).run,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from flask import Blueprint, Response, request, stream_with_context
+from flask import Blueprint, Response, g, request, stream_with_context
 from urllib3.exceptions import HTTPError, NewConnectionError, TimeoutError as UpstreamTimeout
 
 from chassis.errors import Problem, not_found
@@ -40,6 +40,8 @@ def forward(prefix: str, rest: str):
     service = upstreams.ROUTES.get(prefix)
     if service is None:
         raise not_found("route")
+    # Metrics: the public prefix (one of ROUTES) in the route label, the rest stays a template.
+    g.metrics_route = f"/api/v1/{prefix}" + ("/<path:rest>" if rest else "")
     who = authenticate()
     path = f"/api/v1/{prefix}" + (f"/{rest}" if rest else "")
     extra = {h: request.headers[h] for h in FORWARD_REQUEST if h in request.headers}

@@ -11,7 +11,7 @@ from urllib.parse import quote, urlencode
 import urllib3
 from flask import current_app, g
 
-from chassis import identity as ident
+from chassis import identity as ident, metrics
 from chassis.app import CORRELATION_ID, REQUEST_ID
 from chassis.errors import not_found
 
@@ -86,10 +86,25 @@ def forward(service: str, method: str, path_qs: str, identity: ident.Identity, *
     headers = headers_for(identity)
     headers.update(extra_headers or {})
     t = timeout_s or timeout()
-    return _http.request(method, base_url(service) + path_qs, body=body, headers=headers,
-                         timeout=urllib3.Timeout(connect=min(t, 2.0), read=t), redirect=False,
-                         preload_content=not stream, chunked=body is not None and not isinstance(body, bytes)
-                         and "Content-Length" not in headers)
+    started = time.perf_counter()
+    try:
+        r = _http.request(method, base_url(service) + path_qs, body=body, headers=headers,
+                          timeout=urllib3.Timeout(connect=min(t, 2.0), read=t), redirect=False,
+                          preload_content=not stream, chunked=body is not None and not isinstance(body, bytes)
+                          and "Content-Length" not in headers)
+    except urllib3.exceptions.HTTPError as exc:
+        metrics.record_upstream(service, failure(exc), started)
+        raise
+    metrics.record_upstream(service, "error" if r.status >= 500 else "ok", started)
+    return r
+
+
+def failure(exc: urllib3.exceptions.HTTPError) -> str:
+    """What an upstream call's exception means: timeout or unavailable (nobody listening, reset)."""
+    # NewConnectionError is a subclass of urllib3's timeout error, but nobody is listening.
+    if isinstance(exc, urllib3.exceptions.NewConnectionError):
+        return "unavailable"
+    return "timeout" if isinstance(exc, urllib3.exceptions.TimeoutError) else "unavailable"
 
 
 # --- fan-out for composed views ------------------------------------------------------
@@ -117,9 +132,15 @@ class Outcome:
         return {"part": self.call.part, "service": self.call.service, "reason": self.reason}
 
 
-def _get(url: str, params: dict, headers: dict, timeout_s: float) -> tuple[int, Any]:
-    r = _http.request("GET", url + (f"?{urlencode(params)}" if params else ""), headers=headers,
-                      timeout=urllib3.Timeout(connect=min(timeout_s, 2.0), read=timeout_s), redirect=False)
+def _get(service: str, url: str, params: dict, headers: dict, timeout_s: float) -> tuple[int, Any]:
+    started = time.perf_counter()
+    try:
+        r = _http.request("GET", url + (f"?{urlencode(params)}" if params else ""), headers=headers,
+                          timeout=urllib3.Timeout(connect=min(timeout_s, 2.0), read=timeout_s), redirect=False)
+    except urllib3.exceptions.HTTPError as exc:
+        metrics.record_upstream(service, failure(exc), started)
+        raise
+    metrics.record_upstream(service, "error" if r.status >= 500 else "ok", started)
     try:
         body = json.loads(r.data) if r.data else None
     except ValueError:
@@ -135,12 +156,14 @@ def fan_out(calls: list[Call], identity: ident.Identity, timeout_s: float | None
     """
     timeout_s = timeout_s or timeout()
     headers = headers_for(identity)
-    futures = {_pool.submit(_get, base_url(c.service) + c.path, c.params, headers, timeout_s): c for c in calls}
+    futures = {_pool.submit(_get, c.service, base_url(c.service) + c.path, c.params, headers, timeout_s): c
+               for c in calls}
     done, _ = wait(futures, timeout=timeout_s + 0.25)
     out: dict[str, Outcome] = {}
     for fut, c in futures.items():
         if fut not in done:
-            fut.cancel()
+            if fut.cancel():   # never started: _get did not count it
+                metrics.record_upstream(c.service, "timeout", time.perf_counter() - timeout_s)
             out[c.part] = Outcome(c, reason="timeout")
             continue
         try:

@@ -138,6 +138,19 @@ class ExchangeTap:
             pass
 
 
+def samples(exposition: str) -> dict[tuple[str, frozenset], float]:
+    """A Prometheus text exposition parsed (by prometheus_client's own parser, so a malformed
+    one fails the test): (series name, labels) -> value."""
+    from prometheus_client.parser import text_string_to_metric_families
+    return {(s.name, frozenset(s.labels.items())): s.value
+            for family in text_string_to_metric_families(exposition) for s in family.samples}
+
+
+def sample(exposition: str, name: str, **labels) -> float:
+    """One series' value; 0 when it is not there yet (a counter nobody has touched)."""
+    return samples(exposition).get((name, frozenset(labels.items())), 0.0)
+
+
 def cleanup_broker(prefix: str = f"t{RUN_ID}") -> None:
     """Delete this run's queues and exchanges."""
     try:
@@ -164,7 +177,9 @@ def cleanup_databases() -> None:
 
 # --- the whole suite as real processes (e2e) ---------------------------------------
 
-PORTS = {"gateway": 18000, "customer": 18001, "engagement": 18002, "feedback": 18003}
+PORTS = {"gateway": 18000, "customer": 18001, "engagement": 18002, "feedback": 18003,
+         # each worker's /metrics (CRM_WORKER_METRICS_ADDR)
+         "gateway-worker": 18400, "customer-worker": 18401, "engagement-worker": 18402, "feedback-worker": 18403}
 ADMIN = ("admin", "e2e-admin-password-long")
 # Smaller than the 64 MiB default so the over-limit import test sends little; every
 # import the e2e tests make fits easily.
@@ -208,16 +223,19 @@ class Suite:
         """Start a process by name; ``<name>#<n>`` starts another replica of it."""
         bin_dir = Path(sys.executable).parent
         base = name.partition("#")[0]
+        env = self.env
         if base.endswith("-worker"):
             owner = base[:-7]
             cmd = [sys.executable, "-m", "gateway.worker" if owner == "gateway" else f"services.{owner}.worker"]
+            # a replica (name#n) serves its metrics on a port of the system's choosing
+            env = {**env, "CRM_WORKER_METRICS_ADDR": f"127.0.0.1:{self.ports.get(name, 0)}"}
         else:
             module = "gateway.wsgi:app" if base == "gateway" else f"services.{base}.wsgi:app"
             # The one gunicorn configuration every web process runs with (worker class, threads, timeouts).
             cmd = [str(bin_dir / "gunicorn"), "-c", str(ROOT / "gunicorn.conf.py"),
                    "-b", f"127.0.0.1:{self.ports[base]}", module]
         log = open(self.log_dir / f"{name.replace('#', '-')}.log", "ab")
-        self.procs[name] = subprocess.Popen(cmd, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+        self.procs[name] = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
 
     def stop(self, name: str) -> None:
         p = self.procs.pop(name, None)

@@ -12,6 +12,7 @@ import json
 import logging
 import socket
 import threading
+import time
 from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 from typing import Any
@@ -21,7 +22,7 @@ from kombu.message import Message
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
-from .. import context as trace, db as dbmod
+from .. import context as trace, db as dbmod, metrics
 from ..config import Settings
 from . import topology
 from .envelope import Envelope, EventType, received
@@ -33,6 +34,7 @@ log = logging.getLogger(__name__)
 Handler = Callable[[Envelope], object]
 PROCESSED = "processed_events"
 ATTEMPTS_HEADER = "x-crm-attempts"
+DEPTH_EVERY = 5.0   # seconds between two looks at the queues' depths (for /metrics)
 
 
 class EventConsumer:
@@ -57,9 +59,13 @@ class EventConsumer:
         except Exception as exc:  # malformed, or breaks its contract: retrying cannot help
             self._dead_letter(message, f"malformed: {exc!r}"[:500])
             message.ack()
+            self._count("malformed", "dead_lettered")
             return
+        # The label is the type only when it is ours: a label never takes what a message says.
+        kind = envelope.type if envelope.type in self.handlers else "unknown"
         if self.db[PROCESSED].find_one({"_id": envelope.id}, {"_id": 1}):
             message.ack()
+            self._count(kind, "duplicate")
             return
         handler = self.handlers.get(envelope.type)
         try:
@@ -73,9 +79,12 @@ class EventConsumer:
                                                  "attempt": attempts, "error": repr(exc)[:300]})
             if attempts >= self.settings.max_delivery_attempts:
                 self._dead_letter(message, repr(exc)[:500], attempts)
+                outcome = "dead_lettered"
             else:
                 self._republish(message, topology.retry_name(self.settings), attempts, repr(exc)[:500])
+                outcome = "retried"
             message.ack()  # only after the copy is confirmed by the broker
+            self._count(kind, outcome)
             return
         try:
             self.db[PROCESSED].insert_one({"_id": envelope.id, "type": envelope.type,
@@ -83,6 +92,19 @@ class EventConsumer:
         except DuplicateKeyError:
             pass
         message.ack()
+        self._count(kind, "processed", envelope.occurred_at)
+
+    def _count(self, event_type: str, outcome: str, occurred_at: str | None = None) -> None:
+        metrics.record_consumed(self.settings.queue, event_type, outcome, occurred_at)
+
+    def _look_at_queues(self, channel: Any) -> None:
+        """Depth of the main, retry and dead-letter queues, and the main queue's consumers
+        (every replica's), by a passive declare each: a round trip, no change."""
+        for name in (self.settings.queue, topology.retry_name(self.settings), topology.dead_name(self.settings)):
+            ok = channel.queue_declare(queue=name, passive=True)
+            metrics.QUEUE_MESSAGES.labels(name).set(ok.message_count)
+            if name == self.settings.queue:
+                metrics.QUEUE_CONSUMERS.labels(name).set(ok.consumer_count)
 
     def _republish(self, message: Message, queue: str, attempts: int, error: str) -> None:
         if self._producer is None:
@@ -105,14 +127,22 @@ class EventConsumer:
                     channel = conn.channel()
                     queue = topology.declare_consumer(channel, self.settings, self.handlers.keys())
                     self._producer = Producer(conn.channel())
+                    watch = conn.channel()   # its own channel: a passive declare that fails closes it
                     with Consumer(channel, queues=[queue], callbacks=[self.on_message],
                                   accept=["json", "application/json"], prefetch_count=self.prefetch):
                         log.info("consuming", extra={"queue": queue.name, "keys": sorted(self.handlers)})
+                        metrics.CONSUMER_CONNECTED.labels(queue.name).set(1)
+                        looked = 0.0
                         while not stop.is_set():
+                            if time.monotonic() - looked >= DEPTH_EVERY:
+                                self._look_at_queues(watch)
+                                looked = time.monotonic()
                             try:
                                 conn.drain_events(timeout=1)
                             except socket.timeout:
                                 conn.heartbeat_check()
             except Exception as exc:
+                metrics.CONSUMER_CONNECTED.labels(self.settings.queue).set(0)
                 log.warning("consumer connection lost, reconnecting", extra={"error": repr(exc)[:300]})
                 stop.wait(2)
+        metrics.CONSUMER_CONNECTED.labels(self.settings.queue).set(0)

@@ -16,6 +16,7 @@ from kombu import Connection, Producer
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
+from .. import metrics
 from ..config import Settings
 from ..store import CHANGES, OUTBOX, is_duplicate
 from . import topology
@@ -91,6 +92,7 @@ class OutboxRelay:
                 for envelope in record["events"]:
                     publish(producer, self.settings, envelope)
             self._to_history(record, "published")
+            metrics.record_published(record["recorded_at"])
             settled += 1
         return settled
 
@@ -104,6 +106,7 @@ class OutboxRelay:
                     continue  # more may be waiting
             except Exception as exc:  # broker or database away: keep the records, try later
                 log.warning("relay: publish failed, will retry", extra={"error": repr(exc)[:300]})
+                metrics.record_relay_error()
                 self._reset()
                 backoff = min(max(backoff * 2, 0.5), 10.0)
             stop.wait(backoff)

@@ -297,6 +297,9 @@ def test_customer_360_with_a_slow_and_a_dead_service_answers_in_time(gw, ups, ad
     assert elapsed < TIMEOUT + 0.6, elapsed
     reasons = {m["service"]: m["reason"] for m in r.get_json()["missing"]}
     assert reasons == {"engagement": "timeout", "feedback": "unavailable"}
+    assert _metric(gw, "crm_upstream_requests_total", service="engagement", outcome="timeout") >= 1
+    assert _metric(gw, "crm_upstream_requests_total", service="feedback", outcome="unavailable") >= 1
+    assert _metric(gw, "crm_upstream_requests_total", service="customer", outcome="ok") >= 1
 
 
 def test_customer_360_is_404_when_the_customer_service_hides_it(gw, ups, admin_h):
@@ -418,10 +421,17 @@ def test_unknown_routes_and_methods_are_problems(gw, admin_h):
     assert c.get("/api/v1/customers").status_code == 401
 
 
+def _metric(gw, name, **labels):
+    return support.sample(gw.test_client().get("/metrics").get_data(as_text=True), name, **labels)
+
+
 def test_pass_through_to_a_slow_or_dead_service_is_a_problem_not_a_hang(gw, ups, admin_h):
     _, h, _ = make_user(gw, admin_h, "manager")
     ups["feedback"].answer("/api/v1/feedback/slow", {}, delay=3)
     c = gw.test_client()
+    counted = {o: _metric(gw, "crm_upstream_requests_total", service="feedback", outcome=o)
+               for o in ("timeout", "unavailable")}
+    routed = _metric(gw, "crm_http_requests_total", method="GET", route="/api/v1/feedback/<path:rest>", status="504")
     t0 = time.monotonic()
     r = c.get("/api/v1/feedback/slow", headers=h)
     assert r.status_code == 504 and r.content_type == "application/problem+json"
@@ -434,6 +444,11 @@ def test_pass_through_to_a_slow_or_dead_service_is_a_problem_not_a_hang(gw, ups,
     finally:
         settings.extra["CRM_FEEDBACK_URL"] = saved
     assert r.status_code == 503 and r.get_json()["type"].endswith("/upstream-unavailable")
+    # both counted for the operator, the pass-through under its public prefix, not its path
+    for outcome in ("timeout", "unavailable"):
+        assert _metric(gw, "crm_upstream_requests_total", service="feedback", outcome=outcome) == counted[outcome] + 1
+    assert _metric(gw, "crm_http_requests_total", method="GET", route="/api/v1/feedback/<path:rest>",
+                   status="504") == routed + 1
 
 
 def test_team_dashboard_of_an_empty_team_asks_nobody(gw, ups, admin_h):

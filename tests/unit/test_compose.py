@@ -60,7 +60,19 @@ def procfile() -> dict[str, str]:
 
 
 def argv(command) -> list[str]:
-    return list(command) if isinstance(command, list) else shlex.split(command)
+    """The program and its arguments, without the ``NAME=value`` assignments a Procfile line may start with."""
+    args = list(command) if isinstance(command, list) else shlex.split(command)
+    return args[len(assignments(args)):]
+
+
+def assignments(args: list[str]) -> dict[str, str]:
+    out = {}
+    for arg in args:
+        if not re.fullmatch(r"[A-Z_][A-Z0-9_]*=\S*", arg):
+            break
+        name, _, val = arg.partition("=")
+        out[name] = val
+    return out
 
 
 def environment(service: dict) -> dict[str, str]:
@@ -259,6 +271,24 @@ def test_procfile_uses_the_virtualenv_and_loopback_ports():
         assert args[0].startswith(".venv/bin/"), f"{name} does not run from .venv"
         if name in WEB_PORTS:
             assert args[args.index("-b") + 1] == f"127.0.0.1:{WEB_PORTS[name]}", name
+
+
+def test_each_worker_serves_its_metrics_on_a_port_of_its_own():
+    # make run: four workers on one machine, each on loopback, none on another's port
+    addrs = {name: assignments(shlex.split(procfile()[name])).get("CRM_WORKER_METRICS_ADDR") for name in WORKERS}
+    assert all(a and a.startswith("127.0.0.1:") for a in addrs.values()), addrs
+    assert len(set(addrs.values())) == len(WORKERS), addrs
+    assert not set(addrs.values()) & {f"127.0.0.1:{p}" for p in WEB_PORTS.values()}
+    # compose: a container each, reachable by Prometheus on the compose network, published nowhere
+    for name in WORKERS:
+        assert environment(services()[name])["CRM_WORKER_METRICS_ADDR"] == "0.0.0.0:9400", name
+        assert services()[name].get("expose") == ["9400"], name
+
+
+def test_procfile_sets_only_declared_variables():
+    from chassis.config import VARIABLES
+    for name, command in procfile().items():
+        assert set(assignments(shlex.split(command))) <= set(VARIABLES), name
 
 
 def test_procfile_and_compose_start_the_same_code():
@@ -484,3 +514,14 @@ def test_web_processes_share_no_gunicorn_control_socket():
     # gunicorn 27 puts one control socket per user in ~/.gunicorn; the four web processes of a
     # machine would race for it (and log an error each start). It is off.
     assert gunicorn_conf().get("control_socket_disable") is True
+
+
+def test_the_edge_refuses_metrics_whatever_else_it_passes_on():
+    server = block(block(nginx(), "http"), "server")
+    # a regex location wins over the prefix location "/" that passes everything else on
+    regexes = [(a[1], b) for d, a, b in server if d == "location" and b is not None and a[:1] == ["~"]]
+    catching = [(pattern, b) for pattern, b in regexes if re.search(pattern, "/metrics")]
+    assert len(catching) == 1, "no regex location catches /metrics"
+    pattern, statements = catching[0]
+    assert re.search(pattern, "/metrics/anything") and not re.search(pattern, "/api/v1/metrics")
+    assert value(statements, "return")[0] == "404" and value(statements, "proxy_pass") is None
