@@ -36,6 +36,8 @@ VARIABLES: dict[str, tuple[str | None, str]] = {
     "CRM_MAX_DELIVERY_ATTEMPTS": ("5", "Worker: attempts before a message goes to the dead-letter queue"),
     "CRM_RETRY_DELAY_MS": ("1000", "Worker: delay before a failed message is redelivered"),
     "CRM_REVERIFY_MONTHS": ("12", "Customer: months after which unconfirmed information needs re-verification"),
+    "CRM_IMPORT_LEASE_SECONDS": ("30", "Customer worker: a running import job whose worker has written no progress "
+                                       "for this long is taken over by another worker"),
     "CRM_RISK_VALIDITY_MONTHS": ("12", "Customer: months a risk assessment stays valid"),
 }
 
