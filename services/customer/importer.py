@@ -331,16 +331,15 @@ def _flush(batch: list[tuple[int, Customer]], who: Identity) -> tuple[int, list[
 def _complete(docs: list[Customer]) -> set[str]:
     """Customers whose change record an earlier run inserted: bring each document in now,
     as the relay would after its grace period, so a later row of the file cannot take its
-    natural key first. Returns the ids that can never be written (their keys clashed)."""
+    natural key first. Returns the ids still without a document: their keys clashed (the
+    relay voids such a record), so the row is refused like any clash."""
     if not docs:
         return set()
     st = service.store
-    records = list(st.outbox.find({"_id": {"$in": [change_id(st.type, d.id, 1) for d in docs]}}))
-    voided = set()
-    for record in records:
-        if settle(st.collection.database, record, timedelta(0)) == "void":
-            voided.add(record["aggregate_id"])
-    return voided
+    ids = [d.id for d in docs]
+    for record in st.outbox.find({"_id": {"$in": [change_id(st.type, i, 1) for i in ids]}}):
+        settle(st.collection.database, record, timedelta(0))
+    return set(ids) - {d["_id"] for d in st.collection.find({"_id": {"$in": ids}}, {"_id": 1})}
 
 
 def _hide_unseen(entries: list[dict], who: Identity) -> list[dict]:

@@ -188,13 +188,13 @@ def claim(job: dict, holder: str) -> Lease | None:
         if is_duplicate(exc):
             return None
         raise
-    lease = Lease(job, epoch, holder)
     at = now()
     _coll(JOBS).update_one({"_id": job["_id"]}, {"$set": {
         "epoch": epoch, "holder": holder, "status": "running", "updated_at": at,
         "started_at": job.get("started_at") or at}})
-    job.update(epoch=epoch, status="running")
-    return lease
+    full = _coll(JOBS).find_one({"_id": job["_id"]})   # with the refused rows reported so far
+    assert full is not None
+    return Lease(full, epoch, holder)
 
 
 def stale_uploads(older_than: timedelta) -> list[dict]:
