@@ -41,6 +41,8 @@ VARIABLES: dict[str, tuple[str | None, str]] = {
     "CRM_WORKER_METRICS_ADDR": ("127.0.0.1:9400", "Worker: host:port of its Prometheus /metrics server (off: none)"),
     "CRM_QUEUE_TYPE": ("classic", "Worker: type of the queues it declares, classic or quorum (RabbitMQ cluster)"),
     "CRM_REVERIFY_MONTHS": ("12", "Customer: months after which unconfirmed information needs re-verification"),
+    "CRM_IMPORT_LEASE_SECONDS": ("30", "Customer worker: a running import job whose worker has written no progress "
+                                       "for this long is taken over by another worker"),
     "CRM_RISK_VALIDITY_MONTHS": ("12", "Customer: months a risk assessment stays valid"),
 }
 

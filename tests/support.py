@@ -103,6 +103,39 @@ def running_worker(service: str, **extra):
         t.join(timeout=15)
 
 
+def run_imports(lease_seconds: float = 30.0) -> int:
+    """Run the waiting import jobs here, as the customer worker's imports thread does."""
+    from chassis import db as dbmod
+    from services.customer import importrun
+    with dbmod.using(db("customer")):
+        return importrun.work(lease_seconds)
+
+
+def imported(client, headers: dict, **post) -> dict:
+    """POST /api/v1/imports to an in-process customer app (202 with a job), run the job
+    and return it finished, as GET /api/v1/imports/{id} shows it."""
+    r = client.post("/api/v1/imports", headers=headers, **post)
+    assert r.status_code == 202, r.get_json()
+    job = r.get_json()
+    assert job["status"] == "queued" and r.headers["Location"] == f"/api/v1/imports/{job['id']}"
+    run_imports()
+    done = client.get(r.headers["Location"], headers=headers)
+    assert done.status_code == 200, done.get_json()
+    return done.get_json()
+
+
+def awaited(client: "Client", **post) -> dict:
+    """POST /api/v1/imports through the gateway and wait for the suite's worker to finish it."""
+    r = client.post("/api/v1/imports", **post)
+    assert r.status_code == 202, r.text
+    where = r.headers["Location"]
+
+    def finished():
+        job = client.get(where).json()
+        return job if job["status"] in ("done", "failed", "cancelled") else None
+    return wait_for(finished, timeout=60, interval=0.2, what="the import job to finish")
+
+
 class ExchangeTap:
     """Watches the event exchange from outside with pika, an independent AMQP client."""
 

@@ -1,11 +1,14 @@
-"""Bulk import (信息收集): CSV or JSON lines, streamed in chunks and written in
-batches, so a large file never has to fit in memory.
+"""Bulk import (信息收集): CSV or JSON lines, read in chunks and written in batches,
+so a large file never has to fit in memory. An import job (importjobs.py, run by
+the worker in importrun.py) feeds it the stored upload.
 
 Every row is validated like a single create. Re-importing is idempotent: a row
 whose external id or ID document already exists is refused by that unique index
-(not by a customer id derived from the external id: ids are random, so nobody can
-predict a customer's id from the bank's own numbering) and is reported "skipped:
-exists" with the existing customer's id; it creates nothing.
+and is reported "skipped: exists" with the existing customer's id; it creates
+nothing. A row's customer id is derived from the job's random id and the row
+number (``row_id``), never from the external id, so nobody can predict a
+customer's id from the bank's own numbering, yet a job resumed after a crash
+recognises the rows it wrote before (their ids are taken) and counts them once.
 """
 from __future__ import annotations
 
@@ -13,19 +16,21 @@ import codecs
 import contextvars
 import csv
 import json
+import uuid
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Iterable, Iterator
+from datetime import timedelta
 
-from flask import copy_current_request_context, has_request_context
 from marshmallow import ValidationError
 
 from chassis import audit
 from chassis.errors import Problem, bad_request, bound_errors
-from chassis.events import Envelope
+from chassis.events.relay import settle
 from chassis.identity import Identity
-from contracts import customer as events
+from chassis.store import change_id
 
 from . import service
+from .models import Customer
 from .schemas import CustomerIn
 
 BATCH = 500
@@ -38,12 +43,6 @@ FAMILY_COLUMNS = ("marital_status", "children", "dependents", "household_size")
 JSON_COLUMNS = ("accounts", "contacts", "important_dates", "family", "financial")
 MAX_REPORTED = 1_000  # rejected/skipped rows listed; counts stay exact beyond it
 ROW_ERRORS = 20       # messages listed per row (an NDJSON row can carry thousands of bad fields)
-
-
-def registered(doc) -> Envelope:
-    # A new customer: absent means empty, so empty values need not travel.
-    data = {k: v for k, v in service.snapshot(doc).items() if v not in (None, [], {})}
-    return events.REGISTERED.new(doc.id, data)
 
 
 def lines(stream, chunk: int = CHUNK) -> Iterator[str]:
@@ -114,6 +113,29 @@ def csv_rows(text_lines: Iterable[str]) -> Iterator[tuple[int, dict | None, dict
         yield n, rec, errors or None
 
 
+def check_header(stream) -> None:
+    """A CSV file's header before the file is queued: an unknown column is 400 at once,
+    and so is a file that does not even start as UTF-8 text."""
+    try:
+        for _ in csv_rows(lines(stream)):
+            break
+    except UnicodeDecodeError:
+        raise bad_request("The file is not valid UTF-8.") from None
+    except csv.Error as exc:
+        raise bad_request(f"The file is not readable CSV ({exc}).") from None
+
+
+def count_rows(fmt: str, text_lines: Iterable[str]) -> int | None:
+    """The last row number the parser will give (the progress bar's end); None when the
+    file stops being readable (the run reports where)."""
+    try:
+        if fmt == "csv":
+            return max(sum(1 for _ in csv.reader(text_lines)) - 1, 0)
+        return sum(1 for _ in text_lines)
+    except (UnicodeDecodeError, csv.Error):
+        return None
+
+
 def ndjson_rows(text_lines: Iterable[str]) -> Iterator[tuple[int, dict | None, dict | None]]:
     for n, line in enumerate(text_lines, start=1):
         if not line.strip():
@@ -129,10 +151,20 @@ def ndjson_rows(text_lines: Iterable[str]) -> Iterator[tuple[int, dict | None, d
         yield n, rec, None
 
 
+PARSERS = {"csv": csv_rows, "ndjson": ndjson_rows}
+
+
 class Report:
-    def __init__(self):
-        self.accepted = self.skipped = self.rejected = 0
-        self.rows: list[dict] = []
+    """Counts and the refused rows so far; ``rows_done``: every row up to it is settled."""
+
+    def __init__(self, state: dict | None = None):
+        state = state or {}
+        self.accepted: int = state.get("accepted", 0)
+        self.skipped: int = state.get("skipped", 0)
+        self.rejected: int = state.get("rejected", 0)
+        self.rows_done: int = state.get("rows_done", 0)
+        self.rows: list[dict] = list(state.get("rows") or [])
+        self.aborted: str | None = None
 
     def add(self, entry: dict) -> None:
         if entry["status"] == "skipped":
@@ -141,98 +173,173 @@ class Report:
             self.rejected += 1
         if len(self.rows) < MAX_REPORTED:
             if "errors" in entry:
-                entry["errors"], cut = bound_errors(entry["errors"], ROW_ERRORS)
+                errors, cut = bound_errors(entry["errors"], ROW_ERRORS)
+                entry["errors"] = _string_keys(errors)   # list items by index: stored, so "0", as in JSON
                 if cut:
                     entry["errors_truncated"] = True
             self.rows.append(entry)
 
     def to_dict(self) -> dict:
         return {"accepted": self.accepted, "skipped": self.skipped, "rejected": self.rejected,
-                "rows": self.rows, "rows_truncated": self.skipped + self.rejected > len(self.rows)}
+                "rows_done": self.rows_done, "rows": self.rows,
+                "rows_truncated": self.skipped + self.rejected > len(self.rows)}
 
 
-def run(rows: Iterable[tuple[int, dict | None, dict | None]], who: Identity, batch_size: int = BATCH) -> dict:
-    """Validate rows and write them in batches. One batch is written (I/O, in a
-    helper thread) while the next is parsed and validated (CPU, here)."""
-    report = Report()
+def _string_keys(value):
+    if isinstance(value, dict):
+        return {str(k): _string_keys(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_string_keys(v) for v in value]
+    return value
+
+
+class Batch:
+    """Rows ``first``..``last``: the customers to write and the rows already refused."""
+
+    def __init__(self) -> None:
+        self.last = 0
+        self.docs: list[tuple[int, Customer]] = []
+        self.refused: list[dict] = []
+
+    def __len__(self) -> int:
+        return len(self.docs) + len(self.refused)
+
+
+# After each batch: given the report, False stops the run (cancelled, or the job was taken over).
+Checkpoint = Callable[[Report], bool]
+
+
+def row_id(job_id: str, n: int) -> str:
+    """A row's customer id: the same each time the job reads that row (a resumed job finds
+    what it wrote before its crash), random to anyone else (the job id is random)."""
+    return str(uuid.uuid5(uuid.UUID(job_id), str(n)))
+
+
+def run(rows: Iterable[tuple[int, dict | None, dict | None]], who: Identity, job_id: str, *,
+        report: Report | None = None, checkpoint: Checkpoint | None = None, batch_size: int = BATCH) -> Report:
+    """Validate rows after ``report.rows_done`` and write them in batches, with ids from
+    ``row_id``. One batch is written (I/O, in a helper thread) while the next is parsed
+    and validated (CPU, here); after each, ``checkpoint``."""
+    report = report or Report()
+    after = report.rows_done
     version, rule_set = service.current_rules()
     schema = CustomerIn()
-    batch: list = []
-    pending: Future | None = None
-    # The writer thread works for this request: its identity and database (Flask's
-    # context) and its request id (chassis.context), which a new thread would not see.
-    flush = copy_current_request_context(_flush) if has_request_context() else _flush
+    owners: dict[str | None, tuple[str | None, str | None] | Problem] = {}
+    batch = Batch()
+    pending: tuple[Batch, Future] | None = None
+    going = True
+    # The writer thread works for this job: its database and trace ids (chassis.context).
     context = contextvars.copy_context()
 
-    def write(batch: list, who: Identity) -> tuple[int, list[dict]]:
-        return context.run(flush, batch, who)
+    def write(b: Batch) -> tuple[int, list[dict]]:
+        return context.run(_flush, b.docs, who)
+
+    def owner(data: dict) -> tuple[str | None, str | None]:
+        # One directory look-up per manager named in the file, not one per row.
+        key = data.get("manager_id")
+        if key not in owners:
+            try:
+                owners[key] = service.owner_of(data, who)
+            except Problem as p:
+                owners[key] = p
+        found = owners[key]
+        if isinstance(found, Problem):
+            raise found
+        return found
+
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="import") as pool:
-        def submit(b):
+        def collect() -> None:
+            nonlocal pending, going
+            if pending is None:
+                return
+            done, future = pending
+            pending = None
+            accepted, entries = future.result()
+            report.accepted += accepted
+            for entry in sorted(done.refused + entries, key=lambda e: e["row"]):
+                report.add(entry)
+            report.rows_done = max(report.rows_done, done.last)
+            if checkpoint is not None and not checkpoint(report):
+                going = False
+
+        def submit(b: Batch) -> None:
             nonlocal pending
-            if pending is not None:
-                _merge(report, pending.result())
-            pending = pool.submit(write, b, who) if b else None
+            collect()
+            if going and len(b):   # once stopped, the rows after rows_done stay undone
+                pending = (b, pool.submit(write, b))
         try:
             for n, rec, errors in rows:
+                if n <= after:
+                    continue
+                batch.last = n
                 if errors or rec is None:
-                    report.add({"row": n, "status": "rejected", "errors": errors or {}})
-                    continue
-                try:
-                    data = schema.load(rec)
-                    doc = service.new_customer(data, who, version, rule_set)
-                except ValidationError as exc:
-                    report.add({"row": n, "status": "rejected", "errors": exc.messages})
-                    continue
-                except Problem as p:
-                    report.add({"row": n, "status": "rejected", "errors": {"manager_id": [p.detail]}})
-                    continue
-                batch.append((n, doc))
+                    batch.refused.append({"row": n, "status": "rejected", "errors": errors or {}})
+                else:
+                    try:
+                        data = schema.load(rec)
+                        batch.docs.append((n, service.new_customer(data, who, version, rule_set,
+                                                                   customer_id=row_id(job_id, n),
+                                                                   owner=owner(data))))
+                    except ValidationError as exc:
+                        batch.refused.append({"row": n, "status": "rejected", "errors": exc.messages})
+                    except Problem as p:
+                        batch.refused.append({"row": n, "status": "rejected", "errors": {"manager_id": [p.detail]}})
                 if len(batch) >= batch_size:
                     submit(batch)
-                    batch = []
-            submit(batch)
-            submit([])
+                    batch = Batch()
+                    if not going:
+                        break
+            else:
+                submit(batch)
         except (UnicodeDecodeError, csv.Error) as exc:
             # csv.Error: a cell over csv's field size limit (128 KiB), e.g. a quote never
-            # closed, which swallows the rest of the file. Bad input, not a 500.
+            # closed, which swallows the rest of the file. Bad input, not a crash.
             submit(batch)
-            submit([])
-            out = report.to_dict()
             what = "not valid UTF-8" if isinstance(exc, UnicodeDecodeError) else f"not readable CSV ({exc})"
-            out["aborted"] = f"The body is {what}; the rows counted above were processed, the rest were not."
-            return out
-    return report.to_dict()
+            report.aborted = f"The file is {what}; the rows counted were processed, the rest were not."
+        collect()
+    return report
 
 
-def _merge(report: Report, result: tuple[int, list[dict]]) -> None:
-    accepted, entries = result
-    report.accepted += accepted
-    for entry in sorted(entries, key=lambda e: e["row"]):
-        report.add(entry)
-
-
-def _flush(batch: list, who: Identity) -> tuple[int, list[dict]]:
+def _flush(batch: list[tuple[int, Customer]], who: Identity) -> tuple[int, list[dict]]:
     """Write one batch; returns (accepted, report entries for refused rows)."""
+    if not batch:
+        return 0, []
     docs = [d for _, d in batch]
-    created, errors = service.store.create_many(
-        docs, who, lambda d: [registered(d)], channel="import", reason="bulk import")
+    created, errors = service.register_many(docs, who, reason="bulk import")
     entries: list[dict] = []
     if not errors:
         return len(created), entries
-    clashes = _clashes([docs[i] for i, p in errors.items() if p.slug != "already-exists"])
-    for i in sorted(errors):
+    # The row's own id taken: this job wrote it before it was resumed. Count it once, as
+    # accepted, after closing the gap a crash may have left between its two writes.
+    mine = [i for i, p in errors.items() if p.slug == "already-exists"]
+    voided = _complete([docs[i] for i in mine])
+    accepted = len(created) + len(mine) - len(voided)
+    refused = {i: p for i, p in errors.items() if p.slug != "already-exists" or docs[i].id in voided}
+    clashes = _clashes([docs[i] for i in refused])
+    for i in sorted(refused):
         n, doc = batch[i]
-        if errors[i].slug == "already-exists":  # a random id taken: not expected, but not ours
-            entries.append({"row": n, "status": "rejected",
-                            "errors": {"_row": ["Id collision; import this row again."]}})
-            continue
         field, existing = clashes.get(doc.id, (None, None))
         if field in ("external_id", "id_number", "credit_code"):
             entries.append({"row": n, "status": "skipped", "reason": "exists", "existing_id": existing})
         else:
             entries.append({"row": n, "status": "rejected", "existing_id": existing,
                             "errors": {field or "_row": ["Another customer already has this value."]}})
-    return len(created), _hide_unseen(entries, who)
+    return accepted, _hide_unseen(entries, who)
+
+
+def _complete(docs: list[Customer]) -> set[str]:
+    """Customers whose change record an earlier run inserted: bring each document in now,
+    as the relay would after its grace period, so a later row of the file cannot take its
+    natural key first. Returns the ids still without a document: their keys clashed (the
+    relay voids such a record), so the row is refused like any clash."""
+    if not docs:
+        return set()
+    st = service.store
+    ids = [d.id for d in docs]
+    for record in st.outbox.find({"_id": {"$in": [change_id(st.type, i, 1) for i in ids]}}):
+        settle(st.collection.database, record, timedelta(0))
+    return set(ids) - {d["_id"] for d in st.collection.find({"_id": {"$in": ids}}, {"_id": 1})}
 
 
 def _hide_unseen(entries: list[dict], who: Identity) -> list[dict]:

@@ -10,6 +10,7 @@ from flask import current_app
 
 from chassis import audit, directory, identity
 from chassis.errors import Problem, conflict, forbidden, invalid, precondition_failed
+from chassis.events import Envelope
 from chassis.exceptions import AlreadyExists, StaleVersion, UniqueClash
 from chassis.filters import all_of
 from chassis.identity import Identity
@@ -151,9 +152,11 @@ def _owner(data: dict, who: Identity) -> tuple[str | None, str | None]:
 
 
 def new_customer(data: dict, who: Identity, rule_version: int, rule_set: list[dict],
-                 customer_id: str | None = None) -> Customer:
+                 customer_id: str | None = None,
+                 owner: tuple[str | None, str | None] | None = None) -> Customer:
+    """``owner``: ``_owner(data, who)`` already worked out (the importer asks once per manager)."""
     cid = customer_id or str(uuid.uuid4())
-    manager_id, branch = _owner(data, who)
+    manager_id, branch = owner or _owner(data, who)
     doc = Customer(id=cid, kind=data["kind"], external_id=data.get("external_id"), status="active",
                    last_confirmed_at=now())
     apply_profile(doc, {k: v for k, v in data.items() if v is not None})
@@ -199,6 +202,23 @@ def create(data: dict, who: Identity, channel: str | None = None) -> Customer:
     except (AlreadyExists, UniqueClash):
         raise clash(doc, who) from None
     return doc
+
+
+def owner_of(data: dict, who: Identity) -> tuple[str | None, str | None]:
+    """(manager, branch) a new customer of ``who`` with this ``manager_id`` gets; a Problem when refused."""
+    return _owner(data, who)
+
+
+def registered(doc: Customer) -> Envelope:
+    """The registered event of a bulk-imported customer: absent means empty for a new
+    customer, so empty values need not travel."""
+    data = {k: v for k, v in snapshot(doc).items() if v not in (None, [], {})}
+    return events.REGISTERED.new(doc.id, data)
+
+
+def register_many(docs: list[Customer], who: Identity, reason: str) -> tuple[list[Customer], dict]:
+    """Bulk registration (the importer): what create() writes, for a batch."""
+    return store.create_many(docs, who, lambda d: [registered(d)], channel="import", reason=reason)
 
 
 def _public(doc: Customer) -> dict:

@@ -1,15 +1,22 @@
-"""Customer worker: the outbox relay, the staff directory consumer and the re-tiering job."""
+"""Customer worker: the outbox relay, the staff directory consumer, the re-tiering job and
+the import jobs (a thread of their own: one import may run for minutes)."""
 from chassis.config import load_settings, or_exit
 from chassis.worker import run_worker
 
-from . import jobs
+from . import importrun, jobs
 from .bootstrap import ports
 from .handlers import HANDLERS
+
+IMPORT_POLL = 1.0   # seconds between looks for a waiting import job
 
 
 def main(stop=None, **overrides):
     ports.bootstrap()
-    run_worker(load_settings("customer", **overrides), HANDLERS, periodic={"retier": (5.0, jobs.retier)}, stop=stop)
+    settings = load_settings("customer", **overrides)
+    lease = float(settings.require("CRM_IMPORT_LEASE_SECONDS"))
+    run_worker(settings, HANDLERS, stop=stop, periodic={
+        "retier": (5.0, jobs.retier),
+        "imports": (IMPORT_POLL, lambda: importrun.work(lease))})
 
 
 if __name__ == "__main__":

@@ -117,7 +117,7 @@ def test_risk_assessment_and_suitability(manager):
     assert manager.get(f"{BASE}/{cid}").json()["risk_valid_until"] == r.json()["valid_until"]
 
 
-def test_import_csv_then_search(manager):
+def test_import_csv_as_a_job_then_search(manager, admin):
     tag = "e2e" + uuid.uuid4().hex[:6]
     rows = [person(external_id=f"{tag}-{i}") for i in range(5)]
     header = ["external_id", "kind", "name", "mobile", "id_type", "id_number", "tags"]
@@ -125,10 +125,15 @@ def test_import_csv_then_search(manager):
                                             r["id_number"], tag]) for r in rows]
     lines.append(f"{tag}-bad,individual,坏,12,resident_id,{id_number()},{tag}")
     body = ("\n".join(lines) + "\n").encode()
-    rep = manager.post("/api/v1/imports", data=body, headers={"Content-Type": "text/csv"}).json()
-    assert (rep["accepted"], rep["rejected"]) == (5, 1) and rep["rows"][0]["row"] == 6
-    assert "mobile" in rep["rows"][0]["errors"]
-    again = manager.post("/api/v1/imports", data=body, headers={"Content-Type": "text/csv"}).json()
+    rep = support.awaited(manager, data=body, headers={"Content-Type": "text/csv"})
+    assert (rep["status"], rep["accepted"], rep["rejected"]) == ("done", 5, 1) and rep["rows"][0]["row"] == 6
+    assert "mobile" in rep["rows"][0]["errors"] and (rep["rows_done"], rep["rows_total"]) == (6, 6)
+    # Another manager's job does not exist for them, through the gateway too.
+    other = support.new_user(admin, "manager")
+    assert other.get(f"/api/v1/imports/{rep['id']}").status_code == 404
+    assert rep["id"] not in [j["id"] for j in other.get("/api/v1/imports").json()["items"]]
+    assert rep["id"] in [j["id"] for j in manager.get("/api/v1/imports").json()["items"]]
+    again = support.awaited(manager, data=body, headers={"Content-Type": "text/csv"})
     assert (again["accepted"], again["skipped"]) == (0, 5)
     found = manager.get(f"{BASE}?tag={tag}").json()["items"]
     assert len(found) == 5

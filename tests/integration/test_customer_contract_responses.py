@@ -137,13 +137,26 @@ def test_every_answer_matches_the_document(api):
     lines = [f'{{"kind": "individual", "name": "导入", "external_id": "{ext}"}}',
              '{"kind": "individual", "name": "坏", "accounts": [{"number": "1", "kind": "debit"}]}',
              f'{{"kind": "individual", "name": "重复", "external_id": "{ext}"}}', "not json"]
-    report = api.call("POST", "/api/v1/imports", data="\n".join(lines).encode(),
-                      headers={**h, "Content-Type": "application/x-ndjson"}).get_json()
-    assert (report["accepted"], report["skipped"], report["rejected"]) == (1, 1, 2), report
+    queued = api.call("POST", "/api/v1/imports", data="\n".join(lines).encode(),
+                      headers={**h, "Content-Type": "application/x-ndjson"})
+    job_id = queued.get_json()["id"]
+    one = "/api/v1/imports/{job_id}"
+    assert api.call("GET", one, f"/api/v1/imports/{job_id}", headers=h).get_json()["status"] == "queued"
+    support.run_imports()
+    report = api.call("GET", one, f"/api/v1/imports/{job_id}", headers=h).get_json()
+    assert (report["status"], report["accepted"], report["skipped"], report["rejected"]) == ("done", 1, 1, 2), report
+    api.call("GET", one, f"/api/v1/imports/{job_id}", headers=as_user("someone-else"))   # 404
+    api.call("GET", "/api/v1/imports", "/api/v1/imports?limit=5", headers=h)
+    api.call("GET", "/api/v1/imports", "/api/v1/imports?colour=red", headers=h)          # 422
+    api.call("POST", f"{one}/cancel", f"/api/v1/imports/{job_id}/cancel", headers=h)     # 409: finished
+    waiting = api.call("POST", "/api/v1/imports", data=lines[0].encode(),
+                       headers={**h, "Content-Type": "application/x-ndjson"}).get_json()["id"]
+    api.call("POST", f"{one}/cancel", f"/api/v1/imports/{waiting}/cancel", headers=h)    # 202, cancelled
+    support.run_imports()
     api.call("POST", "/api/v1/imports", data=b"kind,planet\nindividual,mars\n",
              headers={**h, "Content-Type": "text/csv"})                               # 400
     api.call("POST", "/api/v1/imports", data={"file": (io.BytesIO(b"\xff\xfe,\n"), "x.csv")}, headers=h,
-             content_type="multipart/form-data")                                      # aborted
+             content_type="multipart/form-data")                                      # 400: not UTF-8
     api.call("POST", "/api/v1/imports", data=b"x", headers={**h, "Content-Type": "text/plain"})   # 415
     api.call("POST", "/api/v1/imports", data=b"", headers={**as_user("au", "auditor"), "Content-Type": "text/csv"})
 

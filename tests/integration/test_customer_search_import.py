@@ -108,10 +108,9 @@ def test_csv_import_reports_rows_and_is_idempotent(customer_app):
            {"external_id": f"{tag}-bad3", "kind": "martian", "name": "坏3"}]
     rows = good[:3] + [bad[0]] + good[3:5] + bad[1:] + good[5:]
     body = _csv(rows, header)
-    r = c.post("/api/v1/imports", data=body, headers={**h, "Content-Type": "text/csv"})
-    assert r.status_code == 200, r.get_json()
-    rep = r.get_json()
-    assert (rep["accepted"], rep["skipped"], rep["rejected"]) == (7, 0, 3)
+    rep = support.imported(c, {**h, "Content-Type": "text/csv"}, data=body)
+    assert (rep["status"], rep["accepted"], rep["skipped"], rep["rejected"]) == ("done", 7, 0, 3)
+    assert rep["rows_done"] == rep["rows_total"] == 10 and rep["attempts"] == 1
     rejected = {x["row"]: x for x in rep["rows"]}
     assert set(rejected) == {4, 7, 8}
     assert "mobile" in rejected[4]["errors"]
@@ -121,13 +120,13 @@ def test_csv_import_reports_rows_and_is_idempotent(customer_app):
     assert coll.count_documents({"external_id": {"$in": [b["external_id"] for b in bad]}}) == 0
     assert {d["tier"] for d in coll.find({"tags": tag})} >= {"standard", "gold"}
     # the same file again: nothing new, the good rows skipped as existing
-    again = c.post("/api/v1/imports", data=body, headers={**h, "Content-Type": "text/csv"}).get_json()
+    again = support.imported(c, {**h, "Content-Type": "text/csv"}, data=body)
     assert (again["accepted"], again["skipped"], again["rejected"]) == (0, 7, 3)
     assert all(x["reason"] == "exists" for x in again["rows"] if x["status"] == "skipped")
     assert coll.count_documents({"tags": tag}) == 7
     # rows keyed only by ID document are idempotent too
     no_ext = [{k: v for k, v in g.items() if k != "external_id"} for g in good[:2]]
-    rep3 = c.post("/api/v1/imports", data=_csv(no_ext, header), headers={**h, "Content-Type": "text/csv"}).get_json()
+    rep3 = support.imported(c, {**h, "Content-Type": "text/csv"}, data=_csv(no_ext, header))
     assert (rep3["accepted"], rep3["skipped"]) == (0, 2)
     assert {x["existing_id"] for x in rep3["rows"]} == {d["_id"] for d in coll.find(
         {"external_id": {"$in": [g["external_id"] for g in good[:2]]}})}
@@ -151,7 +150,7 @@ def test_ndjson_import_streamed_in_batches_and_multipart_upload(customer_app):
     old_batch, old_chunk = importer.BATCH, importer.CHUNK
     importer.BATCH, importer.CHUNK = 4, 100      # several batches and many small chunks
     try:
-        rep = c.post("/api/v1/imports", data=body, headers={**h, "Content-Type": "application/x-ndjson"}).get_json()
+        rep = support.imported(c, {**h, "Content-Type": "application/x-ndjson"}, data=body)
     finally:
         importer.BATCH, importer.CHUNK = old_batch, old_chunk
     assert (rep["accepted"], rep["skipped"], rep["rejected"]) == (12, 0, 3), rep
@@ -161,8 +160,8 @@ def test_ndjson_import_streamed_in_batches_and_multipart_upload(customer_app):
     coll = support.db("customer").customers
     assert coll.count_documents({"tags": tag}) == 12
     upload = {"file": (io.BytesIO(body), "customers.jsonl")}
-    rep2 = c.post("/api/v1/imports", data=upload, headers=h, content_type="multipart/form-data").get_json()
-    assert (rep2["accepted"], rep2["skipped"]) == (0, 12)
+    rep2 = support.imported(c, h, data=upload, content_type="multipart/form-data")
+    assert (rep2["accepted"], rep2["skipped"], rep2["filename"]) == (0, 12, "customers.jsonl")
     assert coll.count_documents({"tags": tag}) == 12
     # imported customers are in the manager's book and publish registered events
     with support.running_worker("customer"):

@@ -100,8 +100,8 @@ def test_an_import_over_its_limit_is_413_and_imports_nothing(small_imports):
     assert count_customers(tags=tag) == 0
     # Imports have their own limit, above the one for other bodies.
     assert IMPORT_LIMIT < MiB
-    ok = small_imports.post(IMPORTS, data=_csv(tag, 3), headers=h)
-    assert ok.status_code == 200 and ok.get_json()["accepted"] == 3
+    ok = support.imported(small_imports, h, data=_csv(tag, 3))
+    assert ok["accepted"] == 3
     assert count_customers(tags=tag) == 3
 
 
@@ -119,26 +119,30 @@ def test_a_body_shorter_than_its_content_length_imports_nothing(customer_app):
 def test_import_report_bounds_each_rows_errors(customer_app):
     c = customer_app.test_client()
     bad = json.dumps({"kind": "individual", "name": "x", **{f"f{i}": i for i in range(3000)}})
-    r = c.post(IMPORTS, data=(bad + "\n") * 3, headers={**manager_headers(), "Content-Type": "application/x-ndjson"})
-    assert r.status_code == 200
-    rows = r.get_json()["rows"]
+    rows = support.imported(c, {**manager_headers(), "Content-Type": "application/x-ndjson"},
+                            data=(bad + "\n") * 3)["rows"]
     assert [x["row"] for x in rows] == [1, 2, 3]
     assert all(0 < len(x["errors"]) <= 20 and x["errors_truncated"] for x in rows)
 
 
-def test_imported_customers_get_random_ids_not_ones_derived_from_the_external_id(customer_app):
+def test_imported_customers_get_ids_from_the_random_job_id_not_from_the_external_id(customer_app):
+    from services.customer.importer import row_id
     c = customer_app.test_client()
     h = {**manager_headers(), "Content-Type": "text/csv"}
     tag = "rid" + uuid.uuid4().hex[:6]
-    assert c.post(IMPORTS, data=_csv(tag, 2), headers=h).get_json()["accepted"] == 2
+    job = support.imported(c, h, data=_csv(tag, 2))
+    assert job["accepted"] == 2
     old_namespace = uuid.UUID("5b0c54f4-2a41-4d1e-9a53-6f0a3b1c2d7e")  # the former uuid5 derivation
     docs = list(support.db("customer").customers.find({"tags": tag}, {"_id": 1, "external_id": 1}))
     assert len(docs) == 2
     for d in docs:
         assert d["_id"] != str(uuid.uuid5(old_namespace, d["external_id"]))
-        assert uuid.UUID(d["_id"]).version == 4
-    # A re-import is still idempotent, now through the unique external id.
-    again = c.post(IMPORTS, data=_csv(tag, 2), headers=h).get_json()
+        row = int(d["external_id"].rsplit("-", 1)[1]) + 1
+        # The job's id is random (version 4), so the row's id is unpredictable before the upload.
+        assert d["_id"] == row_id(job["id"], row) and uuid.UUID(job["id"]).version == 4
+        assert d["_id"] != row_id(str(uuid.uuid4()), row)
+    # A re-import is still idempotent, through the unique external id.
+    again = support.imported(c, h, data=_csv(tag, 2))
     assert (again["accepted"], again["skipped"]) == (0, 2)
     assert {x["existing_id"] for x in again["rows"]} == {d["_id"] for d in docs}
 
@@ -161,12 +165,11 @@ def test_behind_the_edge_proxy_login_throttling_counts_the_clients_address():
         assert (claimed is not None) == (expected == "203.0.113.9")   # the claim counts only from a trusted peer
 
 
-def test_a_csv_cell_over_the_field_size_limit_aborts_the_import_instead_of_a_500(customer_app):
+def test_a_csv_cell_over_the_field_size_limit_fails_the_job_after_the_rows_before_it(customer_app):
     c = customer_app.test_client()
     tag = "cell" + uuid.uuid4().hex[:6]
     # A quote never closed swallows the rest of the file into one cell.
     body = _csv(tag, 2) + b'x-1,individual,"never closed,' + b"y" * 200_000 + b"\n"
-    r = c.post(IMPORTS, data=body, headers={**manager_headers(), "Content-Type": "text/csv"})
-    assert r.status_code == 200, r.get_data(as_text=True)[:300]
-    assert r.get_json()["accepted"] == 2 and "not readable CSV" in r.get_json()["aborted"]
+    job = support.imported(c, {**manager_headers(), "Content-Type": "text/csv"}, data=body)
+    assert job["status"] == "failed" and job["accepted"] == 2 and "not readable CSV" in job["error"]
     assert count_customers(tags=tag) == 2
