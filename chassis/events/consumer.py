@@ -24,7 +24,7 @@ from .. import context as trace, db as dbmod
 from ..config import Settings
 from . import topology
 from .envelope import Envelope
-from .relay import connection
+from .wire import connection
 
 log = logging.getLogger(__name__)
 
