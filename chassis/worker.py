@@ -14,8 +14,10 @@ from pymongo.database import Database
 
 from . import db as dbmod, logs
 from .config import Settings
+from .events import publisher
 from .events.consumer import EventConsumer, Handler
 from .events.relay import OutboxRelay
+from .store import after_commit
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +38,9 @@ def run_worker(settings: Settings, handlers: Mapping[str, Handler] | None = None
                stop: threading.Event | None = None) -> None:
     logs.configure(settings.service + "-worker", settings.log_level)
     database = dbmod.connect(settings)
+    # Handlers and jobs write too: their events go out at once, like a request's.
+    previous = after_commit(database, None)
+    own = publisher.install(settings, database)
     stop = stop or threading.Event()
     if threading.current_thread() is threading.main_thread():
         for sig in (signal.SIGTERM, signal.SIGINT):
@@ -54,4 +59,7 @@ def run_worker(settings: Settings, handlers: Mapping[str, Handler] | None = None
         stop.wait(1)
     for t in threads:
         t.join(timeout=10)
+    if own is not None:
+        own.close()
+    after_commit(database, previous)  # an app in the same process (tests) keeps its own
     log.info("worker stopped")
