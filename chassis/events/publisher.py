@@ -7,8 +7,9 @@ does (``history.to_history``). Order of operations for one write:
 
 1. change record inserted into the outbox, with ``relay_after = now + lease``;
 2. aggregate document written;
-3. events published, each confirmed by the broker (this module);
-4. record moved to history.
+3. events published, each confirmed by the broker (this module), before the
+   write's caller gets its answer;
+4. record moved to history, in a batch, off the request's path (``settler.py``).
 
 A crash after 1 or 2 leaves the record pending; the relay takes it after
 ``relay_after`` (repairing the document if 2 was missed). The publisher never
@@ -40,7 +41,8 @@ from pymongo.database import Database
 
 from .. import store
 from ..config import Settings
-from . import history, topology
+from . import topology
+from .settler import Settler
 from .wire import connection, publish
 
 log = logging.getLogger(__name__)
@@ -82,18 +84,17 @@ class CommitPublisher:
         self._pid = os.getpid()
         self._resting_until = 0.0
         self.published = 0   # records published and settled here (for tests and benchmarks)
+        self.settler = Settler(self._count)
+
+    def _count(self, n: int) -> None:
+        self.published += n
 
     # -- the hook ----------------------------------------------------------------
     def __call__(self, db: Database, records: Sequence[dict[str, Any]]) -> None:
         quiet = [r for r in records if not r["events"]]   # nothing to publish: settle at once
         loud = [r for r in records if r["events"]]
         done = self._publish(loud) if loud else []
-        try:
-            history.to_history(db, quiet + done)
-            self.published += len(done)
-        except Exception as exc:  # published but still pending: the relay re-publishes (same ids)
-            log.warning("publish on commit: settling failed; the relay will settle",
-                        extra={"error": repr(exc)[:300]})
+        self.settler.put(db, quiet + done)
 
     def _publish(self, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Publish what it can in time; returns the records whose events were all confirmed."""
@@ -191,6 +192,7 @@ class CommitPublisher:
             self._lock.notify()
 
     def close(self) -> None:
+        self.settler.close()
         with self._lock:
             idle, self._idle = self._idle, []
             self._open -= len(idle)

@@ -131,6 +131,7 @@ def test_a_write_is_on_the_bus_at_once_without_a_relay(store, db, tap, on_commit
     (event,) = _seen(tap, [], {pid}, 1, timeout=2)   # no relay runs: only the writer can have sent it
     assert event["subject_version"] == 1
     # Settled by the writer exactly as the relay would: out of the outbox, into history.
+    assert on_commit.settler.flush()
     assert db[OUTBOX].find_one({"_id": f"parcel:{pid}:1"}) is None
     settled = db[CHANGES].find_one({"_id": f"parcel:{pid}:1"})
     assert settled["status"] == "published" and "relay_after" not in settled
@@ -148,13 +149,13 @@ def test_a_bulk_create_publishes_every_record_once(store, db, tap, on_commit):
     ids = {d.id for d in docs}
     seen = _seen(tap, [], ids, 40, timeout=5)
     assert Counter(e["subject"] for e in seen + _quiet_for(tap, 0.3, ids)) == Counter(ids)
-    assert _pending(db, ids) == 0
+    assert on_commit.settler.flush() and _pending(db, ids) == 0
 
 
-def test_a_write_without_events_is_settled_at_once(store, db, on_commit):
+def test_a_write_without_events_is_settled_without_the_relay(store, db, on_commit):
     pid = _create(store)
     store.update(pid, None, lambda d: setattr(d, "label", "silent") or [], ACTOR)
-    assert _pending(db, {pid}) == 0
+    assert on_commit.settler.flush() and _pending(db, {pid}) == 0
     assert db[CHANGES].find_one({"_id": f"parcel:{pid}:2"})["status"] == "published"
 
 
@@ -320,6 +321,7 @@ def test_after_the_broker_comes_back_writes_publish_on_commit_again(settings, st
         time.sleep(0.3)                 # past the rest
         up = _create(store)
         _seen(tap, [], {up}, 1, timeout=2)
+        assert publisher.settler.flush()
         assert _pending(db, {down}) == 1 and _pending(db, {up}) == 0
     finally:
         stores.after_commit(db, None)
