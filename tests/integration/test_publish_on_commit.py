@@ -425,3 +425,29 @@ def test_a_relay_takes_over_a_claim_whose_holder_died(settings, store, db, tap):
                      what="the relay to take the expired claim over")
     assert len(_seen(tap, [], {pid}, 1) + _quiet_for(tap, 0.3, {pid})) == 1
     assert db[CLAIMS].count_documents({"record": record_id}) == 0
+
+
+# --- gunicorn forks its workers -----------------------------------------------------------
+
+def test_after_a_fork_the_child_publishes_on_its_own_connections(store, db, tap, on_commit):
+    parent_first = _create(store)                  # the parent now holds an open connection
+    _seen(tap, [], {parent_first}, 1, timeout=2)
+    child_id = str(uuid.uuid4())
+    parents = list(on_commit._idle)
+    assert parents
+    pid = os.fork()
+    if pid == 0:  # the child: must not write on the parent's socket (that would corrupt both)
+        code = 1
+        try:
+            store.create(Parcel(id=child_id, label="child"), ACTOR, [SENT.new(child_id, {"label": "child"})])
+            settled = on_commit.settler.flush() and db[OUTBOX].find_one({"_id": f"parcel:{child_id}:1"}) is None
+            own = on_commit._idle and not any(link in parents for link in on_commit._idle)
+            code = 0 if settled and own else 3   # published (no relay runs) on a link of its own
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    _seen(tap, [], {child_id}, 1, timeout=2)
+    parent_again = _create(store)                  # the parent's connection still works
+    _seen(tap, [], {parent_again}, 1, timeout=2)
+    assert on_commit.settler.flush() and _pending(db, {child_id, parent_first, parent_again}) == 0
