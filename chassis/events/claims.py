@@ -9,7 +9,9 @@ whoever gets a duplicate key leaves the record alone.
 A claim is a lease: a relay that died holding one must not block the record for
 ever. A claim older than ``lease`` is taken over by inserting the next generation
 (``#2``, ...), again a unique insert, so exactly one relay takes it over. Claims are
-deleted (every generation) once the record is settled or given back.
+deleted (every generation) once the record is settled or given back; a relay
+that wins a claim afterwards finds the record in history (``relay.settle`` then
+calls it void), because the relay settles before it gives its claims back.
 """
 from __future__ import annotations
 
@@ -41,8 +43,11 @@ def claim(db: Database, record_id: str, lease: timedelta, owner: str) -> int | N
     return None
 
 
-def release(db: Database, record_id: str, generation: int) -> None:
-    db[CLAIMS].delete_many({"_id": {"$in": [f"{record_id}#{g}" for g in range(1, generation + 1)]}})
+def release(db: Database, held: list[tuple[str, int]]) -> None:
+    """Give back claims (record id, generation held), every generation up to the one held."""
+    ids = [f"{record_id}#{g}" for record_id, generation in held for g in range(1, generation + 1)]
+    if ids:
+        db[CLAIMS].delete_many({"_id": {"$in": ids}})
 
 
 def sweep(db: Database, outbox: str, older_than: timedelta) -> int:

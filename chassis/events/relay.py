@@ -78,35 +78,38 @@ class OutboxRelay:
 
     def run_once(self) -> int:
         """Settle what is due; returns how many records left the outbox."""
-        settled = 0
-        for candidate in self.due():
-            generation = claims.claim(self.db, candidate["_id"], self.claim_lease, self.name)
-            if generation is None:
-                continue  # another relay has it
+        held: list[tuple[str, int]] = []
+        published: list[dict[str, Any]] = []
+        voided = 0
+        try:
+            for record in self.due():
+                generation = claims.claim(self.db, record["_id"], self.claim_lease, self.name)
+                if generation is None:
+                    continue  # another relay has it
+                held.append((record["_id"], generation))
+                # A record another relay (or its writer) settled since the list was read is
+                # in history now: settle() calls it void, and it is not published again.
+                verdict = settle(self.db, record, self.grace)
+                if verdict == "wait":
+                    continue
+                if verdict == "void":
+                    self.db[OUTBOX].delete_one({"_id": record["_id"]})
+                    voided += 1
+                    continue
+                if record["events"]:
+                    producer = self._ensure_producer()
+                    for envelope in record["events"]:
+                        publish(producer, self.settings, envelope)
+                published.append(record)
+        finally:
             try:
-                # Re-read under the claim: another relay (or the writer) may have settled it
-                # since the list was read, and then it must not go out twice.
-                record = self.db[OUTBOX].find_one({"_id": candidate["_id"]})
-                if record is not None and self._settle(record):
-                    settled += 1
+                # Into history before the claims go, so whoever claims one next finds it there;
+                # also when a later publish failed, so what went out is not sent again.
+                history.to_history(self.db, published)
             finally:
-                claims.release(self.db, candidate["_id"], generation)
+                claims.release(self.db, held)
         self._sweep()
-        return settled
-
-    def _settle(self, record: dict[str, Any]) -> bool:
-        verdict = settle(self.db, record, self.grace)
-        if verdict == "wait":
-            return False
-        if verdict == "void":
-            self.db[OUTBOX].delete_one({"_id": record["_id"]})
-            return True
-        if record["events"]:
-            producer = self._ensure_producer()
-            for envelope in record["events"]:
-                publish(producer, self.settings, envelope)
-        history.to_history(self.db, [record])
-        return True
+        return len(published) + voided
 
     def _sweep(self) -> None:
         if time.monotonic() - self._swept >= SWEEP_EVERY:
