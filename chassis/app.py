@@ -24,6 +24,7 @@ from werkzeug.exceptions import HTTPException
 from . import audit, context as trace, db as dbmod, identity, logs, metrics
 from .config import Settings
 from .errors import MEDIA_TYPE, Problem, bad_request, invalid, problem_response, too_large
+from .events import publisher
 from .exceptions import DomainError
 from .openapi import ContractApi
 
@@ -220,6 +221,8 @@ def create_service_app(settings: Settings, blueprints: Iterable[Blueprint], *, t
     app.json.ensure_ascii = False
     database = dbmod.connect(settings)
     app.extensions["crm_db"] = database
+    # Writes publish their events at once; the worker's relay is the safety net.
+    app.extensions["crm_publisher"] = publisher.install(settings, database)
     api = ContractApi(app)
     for bp in blueprints:
         api.register_blueprint(bp)

@@ -35,7 +35,11 @@ VARIABLES: dict[str, tuple[str | None, str]] = {
     "CRM_TRUSTED_PROXIES": ("", "Gateway: comma-separated proxy addresses/networks whose X-Forwarded-For is believed"),
     "CRM_MAX_BODY_BYTES": ("1048576", "Largest request body in bytes (imports excepted); larger is 413"),
     "CRM_MAX_IMPORT_BYTES": ("67108864", "Largest bulk import body (/api/v1/imports) in bytes; larger is 413"),
-    "CRM_RELAY_INTERVAL": ("0.5", "Worker: seconds between outbox polls when idle"),
+    "CRM_RELAY_INTERVAL": ("1.0", "Worker: seconds between outbox polls when idle (the relay is the safety net)"),
+    "CRM_PUBLISH_ON_COMMIT": ("1", "Publish a write's events as soon as it is stored (0: leave them all to the relay)"),
+    "CRM_PUBLISH_TIMEOUT": ("0.5", "Seconds a write waits for the broker (connect, each confirm) before leaving "
+                                   "its events to the relay"),
+    "CRM_PUBLISH_LEASE": ("5", "Seconds the relay leaves a change record to the process that wrote it"),
     "CRM_MAX_DELIVERY_ATTEMPTS": ("5", "Worker: attempts before a message goes to the dead-letter queue"),
     "CRM_RETRY_DELAY_MS": ("1000", "Worker: delay before a failed message is redelivered"),
     "CRM_WORKER_METRICS_ADDR": ("127.0.0.1:9400", "Worker: host:port of its Prometheus /metrics server (off: none)"),

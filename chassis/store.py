@@ -13,23 +13,32 @@ therefore first *inserted* as a change record whose ``_id`` is
 * the aggregate document is then brought up to that version. If the process
   dies in between, the relay repairs it from the record (``chassis.events.relay.settle``).
 
-Records wait in the small ``outbox`` collection; the relay publishes their
-events once the aggregate has reached the record's version (so a change
-refused afterwards, e.g. by a natural-key clash, never leaks an event), then
-moves them to ``changes``, the permanent history. Keeping pending records
-apart keeps the relay's poll cheap: FerretDB's SQLite backend scans a whole
-collection for any query not by ``_id``, and history only grows.
+Records wait in the small ``outbox`` collection until their events are
+published, then move to ``changes``, the permanent history. Keeping pending
+records apart keeps the relay's poll cheap: FerretDB's SQLite backend scans a
+whole collection for any query not by ``_id``, and history only grows.
+
+Publish on commit: when the process registered an ``AfterCommit`` hook for the
+database (the app factory and the worker do), the store hands it the records
+of every write that succeeded, and the hook publishes and settles them at once
+(``chassis.events.publisher``). Such a record carries ``relay_after``: the relay
+leaves it to its writer until then, and takes it over only if it is still
+pending (the process died, or the broker was away). Without a hook, the relay
+publishes every record once the aggregate has reached the record's version (so
+a change refused afterwards, e.g. by a natural-key clash, never leaks an event).
+The store itself knows nothing of brokers or Flask.
 """
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
-from datetime import datetime, timezone
-from typing import Any
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime, timedelta, timezone
+from typing import Any, Protocol
 
 from mongoengine import Document
 from mongoengine.errors import ValidationError as MEValidationError
 from pymongo.collection import Collection
+from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError, OperationFailure
 
 from . import context as trace
@@ -83,6 +92,29 @@ def diff(before: dict[str, Any] | None, after: dict[str, Any]) -> list[dict[str,
 
 # A change to an aggregate: mutates the document, returns the events it causes (or None).
 Change = Callable[[Document], Iterable[Envelope] | None]
+
+
+class AfterCommit(Protocol):
+    """Receives the change records of a write that succeeded (chassis.events.publisher).
+
+    ``lease`` is how long its writer keeps a record: the relay leaves it alone until
+    then. A hook must not raise and must return quickly whatever the broker does."""
+
+    lease: timedelta
+
+    def __call__(self, db: Database, records: Sequence[dict[str, Any]]) -> None: ...
+
+
+# By database name: several services can share one process (tests, tools), each with its own.
+_after_commit: dict[str, AfterCommit] = {}
+
+
+def after_commit(db: Database, hook: AfterCommit | None) -> AfterCommit | None:
+    """Register (or with None, remove) the hook for writes to ``db``; returns the previous one."""
+    previous = _after_commit.pop(db.name, None)
+    if hook is not None:
+        _after_commit[db.name] = hook
+    return previous
 
 
 class AggregateStore:
@@ -141,7 +173,8 @@ class AggregateStore:
         doc.updated_at = now
         self._validate(doc)
         state = doc.to_mongo().to_dict()
-        record = self._record(doc.id, 1, None, state, list(events), actor, channel, reason, now)
+        hook = self._hook()
+        record = self._record(doc.id, 1, None, state, list(events), actor, channel, reason, now, hook)
         try:
             self.outbox.insert_one(record)
         except Exception as exc:
@@ -158,6 +191,7 @@ class AggregateStore:
                     raise self._exists(doc.id) from None
                 raise self._clash(doc.id) from None
             raise
+        self._committed(hook, [record])
         return doc
 
     def create_many(self, docs: list[Document], actor: Identity,
@@ -169,11 +203,13 @@ class AggregateStore:
         records: list[dict[str, Any]] = []
         states: list[dict[str, Any]] = []
         errors: dict[int, DomainError] = {}
+        hook = self._hook()
         for doc in docs:
             doc.version, doc.created_at, doc.updated_at = 1, doc.created_at or now, now
             state = doc.to_mongo().to_dict()
             states.append(state)
-            records.append(self._record(doc.id, 1, None, state, events_for(doc), actor, channel, reason, now))
+            records.append(self._record(doc.id, 1, None, state, events_for(doc), actor, channel, reason, now,
+                                        hook))
         failed_records = self._insert_many(self.outbox, records)
         for i in failed_records:
             errors[i] = self._exists(docs[i].id)
@@ -188,6 +224,7 @@ class AggregateStore:
                 i = keep[j]
                 errors[i] = self._exists(docs[i].id) if docs[i].id in existing else self._clash(docs[i].id)
         created = [docs[i] for i in range(len(docs)) if i not in errors]
+        self._committed(hook, [records[i] for i in range(len(docs)) if i not in errors])
         return created, errors
 
     def update(self, aggregate_id: str, expected_version: int | None,
@@ -213,7 +250,8 @@ class AggregateStore:
             return doc  # nothing changed: no version, no history, no event
         doc.version = old_version + 1
         after["version"] = doc.version
-        record = self._record(aggregate_id, doc.version, before, after, events, actor, channel, reason, now)
+        hook = self._hook()
+        record = self._record(aggregate_id, doc.version, before, after, events, actor, channel, reason, now, hook)
         try:
             self.outbox.insert_one(record)
         except Exception as exc:
@@ -232,6 +270,7 @@ class AggregateStore:
             # history, so our record's id was free again: we lost the race.
             self.outbox.delete_one({"_id": record["_id"]})
             raise StaleVersion()
+        self._committed(hook, [record])
         return doc
 
     def update_with_retry(self, aggregate_id: str, change: Change, actor: Identity, attempts: int = 5,
@@ -248,7 +287,7 @@ class AggregateStore:
     # -- helpers -------------------------------------------------------------------
     def _record(self, aggregate_id: str, version: int, before: dict[str, Any] | None, after: dict[str, Any],
                 events: list[Envelope], actor: Identity, channel: str | None, reason: str | None,
-                now: datetime) -> dict[str, Any]:
+                now: datetime, hook: AfterCommit | None = None) -> dict[str, Any]:
         # Events caused by a request or by an event carry its correlation id across services.
         ids = trace.current()
         for ev in events:
@@ -272,10 +311,23 @@ class AggregateStore:
             "diff": diff(before, after),
             "state": after,
             "events": [e.to_dict() for e in events],
-            # Every record goes through the relay, even without events, so a crash
-            # between the two writes is always repaired.
+            # Every record is settled (by its writer or the relay), even without events,
+            # so a crash between the two writes is always repaired.
             "status": "pending",
-        }
+        } | ({"relay_after": now + hook.lease} if hook is not None else {})
+
+    # -- publish on commit ---------------------------------------------------------
+    def _hook(self) -> AfterCommit | None:
+        return _after_commit.get(self.collection.database.name)
+
+    def _committed(self, hook: AfterCommit | None, records: list[dict[str, Any]]) -> None:
+        """The write is complete: let the hook publish and settle its records now."""
+        if hook is None or not records:
+            return
+        try:
+            hook(self.collection.database, records)
+        except Exception as exc:  # never fail a stored write; the relay takes the records after the lease
+            log.warning("publish on commit failed; the relay will publish", extra={"error": repr(exc)[:300]})
 
     @staticmethod
     def _insert_many(collection: Collection, docs: list[dict[str, Any]]) -> dict[int, Exception]:

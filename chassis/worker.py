@@ -14,9 +14,10 @@ from pymongo.database import Database
 
 from . import db as dbmod, logs, metrics
 from .config import Settings
-from .events import topology
+from .events import publisher, topology
 from .events.consumer import EventConsumer, Handler
 from .events.relay import OutboxRelay
+from .store import after_commit
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +39,9 @@ def run_worker(settings: Settings, handlers: Mapping[str, Handler] | None = None
     logs.configure(settings.service + "-worker", settings.log_level)
     database = dbmod.connect(settings)
     topology.queue_arguments(settings)   # a bad CRM_QUEUE_TYPE stops the worker now, not each reconnect
+    # Handlers and jobs write too: their events go out at once, like a request's.
+    previous = after_commit(database, None)
+    own = publisher.install(settings, database)
     stop = stop or threading.Event()
     if threading.current_thread() is threading.main_thread():
         for sig in (signal.SIGTERM, signal.SIGINT):
@@ -57,4 +61,7 @@ def run_worker(settings: Settings, handlers: Mapping[str, Handler] | None = None
         stop.wait(1)
     for t in threads:
         t.join(timeout=10)
+    if own is not None:
+        own.close()
+    after_commit(database, previous)  # an app in the same process (tests) keeps its own
     log.info("worker stopped")

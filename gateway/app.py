@@ -9,6 +9,7 @@ from chassis import db as dbmod, logs
 from chassis.app import CORRELATION_ID, REQUEST_ID, install_common
 from chassis.config import ConfigError, load_settings, secret
 from chassis.errors import Problem, forbidden, not_found
+from chassis.events import publisher
 from chassis.openapi import ContractApi
 
 from . import auth, composed, openapi, paths, policy, proxy, useradmin, users
@@ -41,7 +42,8 @@ def create_app(**overrides) -> Flask:
     )
     assert isinstance(app.json, DefaultJSONProvider)   # Chinese text as it is, not \uXXXX
     app.json.ensure_ascii = False
-    dbmod.connect(settings)
+    # Users' changes are published on commit; the gateway worker's relay is the safety net.
+    app.extensions["crm_publisher"] = publisher.install(settings, dbmod.connect(settings))
     api = ContractApi(app)
     app.extensions["crm_api"] = api
     for bp in (auth.blp, useradmin.blp, composed.blp, composed.audit_blp):

@@ -26,7 +26,7 @@ from .. import context as trace, db as dbmod, metrics
 from ..config import Settings
 from . import topology
 from .envelope import Envelope, EventType, received
-from .relay import connection
+from .wire import connection
 
 log = logging.getLogger(__name__)
 

@@ -1,53 +1,58 @@
-"""The outbox relay: publishes pending change records' events with confirms.
+"""The outbox relay: the safety net that publishes what no writer published.
 
-At-least-once: a record leaves the outbox only after the broker confirmed
-every event in it; a crash in between re-publishes, and consumers are
-idempotent by event id. While the broker is down the records simply wait.
+Writes publish their own events at once (publish on commit, ``publisher.py``); a
+record still in the outbox after its ``relay_after`` is one whose writer died
+between the write and the publish, or met a broker that was away. The relay
+publishes those with confirms, oldest first, and settles them exactly as the
+writer would have (``history.to_history``). Records written without a
+publisher (``relay_after`` absent) are the relay's from the start.
+
+At-least-once: a record leaves the outbox only after the broker confirmed every
+event in it; a crash in between re-publishes, and consumers are idempotent by
+event id. While the broker is down the records simply wait. Several relays may
+run over one database (several workers of a service): each claims a record with
+a unique insert before touching it (``claims.py``), so each record is published
+by one of them.
 """
 from __future__ import annotations
 
-import json
 import logging
+import os
+import socket
 import threading
+import time
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from kombu import Connection, Producer
 from pymongo.database import Database
-from pymongo.errors import DuplicateKeyError
 
 from .. import metrics
 from ..config import Settings
 from ..store import CHANGES, OUTBOX, is_duplicate
-from . import topology
+from . import claims, history, topology
+from .wire import connection, publish
+
+__all__ = ["OutboxRelay", "connection", "publish", "settle"]
 
 log = logging.getLogger(__name__)
 
-
-def connection(settings: Settings) -> Connection:
-    # confirm_publish: publish() returns only once the broker has the message.
-    return Connection(settings.amqp_url, transport_options={"confirm_publish": True},
-                      connect_timeout=5, heartbeat=0)
-
-
-def publish(producer: Producer, settings: Settings, envelope: dict) -> None:
-    producer.publish(
-        json.dumps(envelope), exchange=topology.exchange(settings), routing_key=envelope["type"],
-        content_type="application/json", content_encoding="utf-8", delivery_mode=2,
-        message_id=envelope["id"], correlation_id=envelope.get("correlation_id") or None,
-        headers={"x-crm-source": envelope["source"], "x-crm-version": envelope["version"]},
-        retry=True, retry_policy={"max_retries": 2, "interval_start": 0.2, "interval_step": 0.5},
-    )
+CLAIM_LEASE = timedelta(seconds=60)   # far above a batch's publish time, retries included
+SWEEP_EVERY = 60.0                    # seconds between sweeps of orphaned claims
 
 
 class OutboxRelay:
-    def __init__(self, settings: Settings, db: Database, grace_seconds: float = 10.0, batch: int = 200):
+    def __init__(self, settings: Settings, db: Database, grace_seconds: float = 10.0, batch: int = 200,
+                 claim_lease: timedelta = CLAIM_LEASE):
         self.settings = settings
         self.db = db
         self.grace = timedelta(seconds=grace_seconds)
         self.batch = batch
+        self.claim_lease = claim_lease
+        self.name = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
         self._conn: Connection | None = None
         self._producer: Producer | None = None
+        self._swept = 0.0
 
     def _ensure_producer(self) -> Producer:
         if self._producer is None:
@@ -66,35 +71,52 @@ class OutboxRelay:
             pass
         self._conn = self._producer = None
 
-    def _to_history(self, record: dict, status: str) -> None:
-        record = {**record, "status": status, "settled_at": datetime.now(timezone.utc)}
-        try:
-            self.db[CHANGES].insert_one(record)
-        except DuplicateKeyError:
-            pass  # moved before a crash; only the outbox delete was missing
-        self.db[OUTBOX].delete_one({"_id": record["_id"]})
+    def due(self) -> list[dict[str, Any]]:
+        """Pending records no writer is publishing any more, oldest first."""
+        now = datetime.now(timezone.utc)
+        query = {"$or": [{"relay_after": {"$exists": False}}, {"relay_after": {"$lte": now}}]}
+        return list(self.db[OUTBOX].find(query).sort([("recorded_at", 1)]).limit(self.batch))
 
     def run_once(self) -> int:
-        """Settle what is pending; returns how many records left the outbox."""
-        outbox = self.db[OUTBOX]
-        pending = list(outbox.find().sort([("recorded_at", 1)]).limit(self.batch))
-        settled = 0
-        for record in pending:
-            verdict = settle(self.db, record, self.grace)
-            if verdict == "wait":
-                continue
-            if verdict == "void":
-                outbox.delete_one({"_id": record["_id"]})
-                settled += 1
-                continue
-            if record["events"]:
-                producer = self._ensure_producer()
-                for envelope in record["events"]:
-                    publish(producer, self.settings, envelope)
-            self._to_history(record, "published")
-            metrics.record_published(record["recorded_at"])
-            settled += 1
-        return settled
+        """Settle what is due; returns how many records left the outbox."""
+        held: list[tuple[str, int]] = []
+        published: list[dict[str, Any]] = []
+        voided = 0
+        try:
+            for record in self.due():
+                generation = claims.claim(self.db, record["_id"], self.claim_lease, self.name)
+                if generation is None:
+                    continue  # another relay has it
+                held.append((record["_id"], generation))
+                # A record another relay (or its writer) settled since the list was read is
+                # in history now: settle() calls it void, and it is not published again.
+                verdict = settle(self.db, record, self.grace)
+                if verdict == "wait":
+                    continue
+                if verdict == "void":
+                    self.db[OUTBOX].delete_one({"_id": record["_id"]})
+                    voided += 1
+                    continue
+                if record["events"]:
+                    producer = self._ensure_producer()
+                    for envelope in record["events"]:
+                        publish(producer, self.settings, envelope)
+                published.append(record)
+                metrics.record_published(record["recorded_at"])
+        finally:
+            try:
+                # Into history before the claims go, so whoever claims one next finds it there;
+                # also when a later publish failed, so what went out is not sent again.
+                history.to_history(self.db, published)
+            finally:
+                claims.release(self.db, held)
+        self._sweep()
+        return len(published) + voided
+
+    def _sweep(self) -> None:
+        if time.monotonic() - self._swept >= SWEEP_EVERY:
+            self._swept = time.monotonic()
+            claims.sweep(self.db, OUTBOX, self.claim_lease * 10)
 
     def run(self, stop: threading.Event) -> None:
         backoff = self.settings.relay_interval

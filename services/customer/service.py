@@ -341,7 +341,9 @@ def records(customer_id: str) -> list[dict]:
         return []
     q = {"aggregate_type": store.type, "aggregate_id": customer_id, "version": {"$lte": current["version"]},
          "status": {"$ne": "void"}}
-    found = {r["_id"]: r for coll in (store.changes, store.outbox) for r in coll.find(q)}
+    # Outbox first: records move to history right after the write now (publish on commit),
+    # and reading history first could miss one moved between the two reads (see store.history).
+    found = {r["_id"]: r for coll in (store.outbox, store.changes) for r in coll.find(q)}
     return sorted(found.values(), key=lambda r: r["version"])
 
 

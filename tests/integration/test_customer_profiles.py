@@ -46,7 +46,8 @@ def create(client, headers, **extra):
 def change_records(customer_id: str) -> list[dict]:
     """History and pending outbox records of one customer, oldest first."""
     db = support.db("customer")
-    found = {r["_id"]: r for coll in ("changes", "outbox") for r in db[coll].find({"aggregate_id": customer_id})}
+    # Outbox first (as store.history): a record settled between the two reads is then in the second.
+    found = {r["_id"]: r for coll in ("outbox", "changes") for r in db[coll].find({"aggregate_id": customer_id})}
     return sorted(found.values(), key=lambda r: r["version"])
 
 

@@ -1,0 +1,455 @@
+"""Publish on commit against the real FerretDB and RabbitMQ: prompt, never lost, never doubled.
+
+A parcel aggregate stands in for a service. Every test counts what reached the
+exchange with an independent pika queue (``support.ExchangeTap``), by event id.
+Nothing here stops the shared broker: "broker down" is a publisher pointed at a
+port nobody listens on, or at a listener that accepts and never answers.
+"""
+import os
+import signal
+import socket
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+import uuid
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+from marshmallow import Schema, fields
+from mongoengine import StringField
+
+from chassis import db as dbmod, identity as ident, store as stores
+from chassis.config import load_settings
+from chassis.events.claims import CLAIMS
+from chassis.events.envelope import EventType
+from chassis.events.publisher import CommitPublisher
+from chassis.events.relay import OutboxRelay
+from chassis.models import Aggregate
+from chassis.store import CHANGES, OUTBOX, AggregateStore
+from tests import support
+
+LEASE = 1.5      # seconds a writer keeps its records in the tests that wait for the relay
+LOAD_LEASE = 5.0  # the default, for the tests under load: on 2 shared cores a write can stall 1.5 s
+TIMEOUT = 0.3    # CRM_PUBLISH_TIMEOUT here (0.5 by default)
+
+
+class Parcel(Aggregate):
+    label = StringField(required=True)
+    meta = {"db_alias": "parcel", "collection": "parcels"}
+
+
+class _Data(Schema):
+    label = fields.String(required=True)
+
+
+SENT = EventType("parcel.thing.sent", 1, "parcel", "test event", _Data)
+ACTOR = ident.system("parcel")
+
+
+def settings_for(**extra):
+    env = {"CRM_PUBLISH_LEASE": str(LEASE), "CRM_PUBLISH_TIMEOUT": str(TIMEOUT), **extra}
+    return load_settings("parcel", **support.overrides(extra=env))
+
+
+@pytest.fixture(scope="module")
+def settings():
+    s = settings_for()
+    dbmod.connect(s)
+    return s
+
+
+@pytest.fixture(scope="module")
+def db(settings):
+    return dbmod.database("parcel")
+
+
+@pytest.fixture(scope="module")
+def store(settings):
+    return AggregateStore(Parcel, "parcel")
+
+
+@pytest.fixture
+def tap():
+    t = support.ExchangeTap("parcel.#")
+    yield t
+    t.close()
+
+
+def _publisher(settings, lease=LEASE, **kw):
+    return CommitPublisher(settings, timeout=TIMEOUT, lease=lease, **kw)
+
+
+@pytest.fixture
+def on_commit(settings, db):
+    """Publish on commit installed for the parcel database, as the app factory does."""
+    publisher = _publisher(settings, lease=LOAD_LEASE)
+    stores.after_commit(db, publisher)
+    yield publisher
+    stores.after_commit(db, None)
+    publisher.close()
+
+
+def _create(store, label=None):
+    pid = str(uuid.uuid4())
+    label = label or f"l-{pid[:8]}"
+    store.create(Parcel(id=pid, label=label), ACTOR, [SENT.new(pid, {"label": label})])
+    return pid
+
+
+def _relabel(store, pid, label):
+    def change(doc):
+        doc.label = label
+        return [SENT.new(pid, {"label": label})]
+    store.update(pid, None, change, ACTOR)
+
+
+def _seen(tap, seen: list, subjects: set, count: int, timeout: float = 15.0):
+    """Collect messages about ``subjects`` until at least ``count`` arrived."""
+    def enough():
+        seen.extend(m[2] for m in tap.messages() if m[2]["subject"] in subjects)
+        return len(seen) >= count
+    support.wait_for(enough, timeout, interval=0.01, what=f"{count} events on the exchange")
+    return seen
+
+
+def _quiet_for(tap, seconds: float, subjects: set) -> list:
+    time.sleep(seconds)
+    return [m[2] for m in tap.messages() if m[2]["subject"] in subjects]
+
+
+def _pending(db, ids) -> int:
+    return db[OUTBOX].count_documents({"aggregate_id": {"$in": list(ids)}})
+
+
+# --- (a) prompt, without any relay --------------------------------------------------
+
+def test_a_write_is_on_the_bus_at_once_without_a_relay(store, db, tap, on_commit):
+    pid = _create(store)
+    (event,) = _seen(tap, [], {pid}, 1, timeout=2)   # no relay runs: only the writer can have sent it
+    assert event["subject_version"] == 1
+    # Settled by the writer exactly as the relay would: out of the outbox, into history.
+    assert on_commit.settler.flush()
+    assert db[OUTBOX].find_one({"_id": f"parcel:{pid}:1"}) is None
+    settled = db[CHANGES].find_one({"_id": f"parcel:{pid}:1"})
+    assert settled["status"] == "published" and "relay_after" not in settled
+
+    _relabel(store, pid, "second")
+    (update,) = _seen(tap, [], {pid}, 1, timeout=2)
+    assert update["subject_version"] == 2 and update["data"] == {"label": "second"}
+    assert [h["version"] for h in store.history(pid)] == [2, 1]
+
+
+def test_a_bulk_create_publishes_every_record_once(store, db, tap, on_commit):
+    docs = [Parcel(id=str(uuid.uuid4()), label=f"bulk-{i}") for i in range(40)]
+    created, errors = store.create_many(docs, ACTOR, lambda d: [SENT.new(d.id, {"label": d.label})])
+    assert len(created) == 40 and not errors
+    ids = {d.id for d in docs}
+    seen = _seen(tap, [], ids, 40, timeout=5)
+    assert Counter(e["subject"] for e in seen + _quiet_for(tap, 0.3, ids)) == Counter(ids)
+    assert on_commit.settler.flush() and _pending(db, ids) == 0
+
+
+def test_a_write_without_events_is_settled_without_the_relay(store, db, on_commit):
+    pid = _create(store)
+    store.update(pid, None, lambda d: setattr(d, "label", "silent") or [], ACTOR)
+    assert on_commit.settler.flush() and _pending(db, {pid}) == 0
+    assert db[CHANGES].find_one({"_id": f"parcel:{pid}:2"})["status"] == "published"
+
+
+# --- (b) the writer dies between the write and the publish ----------------------------
+
+_CHILD = textwrap.dedent("""
+    import os, signal, sys, uuid
+    from chassis import db as dbmod, store as stores
+    from chassis.events.publisher import CommitPublisher
+    from tests.integration.test_publish_on_commit import ACTOR, LEASE, SENT, TIMEOUT, Parcel, settings_for
+
+    settings = settings_for()
+    db = dbmod.connect(settings)
+    real = CommitPublisher(settings, timeout=TIMEOUT, lease=LEASE)
+
+    class DiesBeforePublishing:
+        lease = real.lease
+        def __call__(self, db, records):
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    class DiesBeforeSettling:
+        lease = real.lease
+        def __call__(self, db, records):
+            real._publish(list(records))          # confirmed by the broker ...
+            os.kill(os.getpid(), signal.SIGKILL)  # ... and gone before the record is settled
+
+    hook = {"publish": DiesBeforePublishing, "settle": DiesBeforeSettling}[sys.argv[1]]()
+    stores.after_commit(db, hook)
+    pid = sys.argv[2]
+    stores.AggregateStore(Parcel, "parcel").create(Parcel(id=pid, label="killed"), ACTOR,
+                                                   [SENT.new(pid, {"label": "killed"})])
+    print("survived", flush=True)
+""")
+
+
+def _killed_writer(moment: str) -> str:
+    pid = str(uuid.uuid4())
+    env = {**os.environ, "CRM_TEST_RUN_ID": support.RUN_ID, "PYTHONPATH": str(support.ROOT)}
+    child = subprocess.run([sys.executable, "-c", _CHILD, moment, pid], cwd=support.ROOT, env=env,
+                           capture_output=True, text=True, timeout=60)
+    assert child.returncode == -signal.SIGKILL, child.stderr[-2000:]
+    assert "survived" not in child.stdout
+    return pid
+
+
+def _drain(relay, rounds=20):
+    total = 0
+    for _ in range(rounds):
+        n = relay.run_once()
+        total += n
+        if n == 0:
+            break
+    return total
+
+
+def test_a_writer_killed_before_publishing_is_published_by_the_relay_exactly_once(settings, store, db, tap):
+    pid = _killed_writer("publish")
+    record = db[OUTBOX].find_one({"_id": f"parcel:{pid}:1"})
+    assert record is not None and record["relay_after"] > record["recorded_at"]
+    assert store.get(pid).version == 1                 # the write itself was complete
+    relay = OutboxRelay(settings, db)
+    _drain(relay)                                      # within the writer's lease: not the relay's yet
+    assert _pending(db, {pid}) == 1 and not _quiet_for(tap, 0.2, {pid})
+    support.wait_for(lambda: _drain(relay) >= 0 and _pending(db, {pid}) == 0, timeout=LEASE + 5,
+                     interval=0.05, what="the relay to take the dead writer's record")
+    seen = _seen(tap, [], {pid}, 1)
+    assert len(seen + _quiet_for(tap, 0.5, {pid})) == 1
+    assert db[CHANGES].find_one({"_id": f"parcel:{pid}:1"})["status"] == "published"
+    assert db[CLAIMS].count_documents({"record": f"parcel:{pid}:1"}) == 0
+
+
+def test_a_writer_killed_after_the_confirm_is_published_again_with_the_same_event_id(settings, db, tap):
+    """The one window left: confirmed but not yet settled. At-least-once, so the relay
+    publishes again, with the same event id, which consumers deduplicate on."""
+    pid = _killed_writer("settle")
+    first = _seen(tap, [], {pid}, 1, timeout=5)
+    assert _pending(db, {pid}) == 1
+    relay = OutboxRelay(settings, db)
+    support.wait_for(lambda: _drain(relay) >= 0 and _pending(db, {pid}) == 0, timeout=LEASE + 5,
+                     interval=0.05, what="the relay to settle it")
+    both = _seen(tap, first, {pid}, 2)
+    assert len(both) == 2 and both[0]["id"] == both[1]["id"]
+
+
+# --- (c) the broker is down or hanging --------------------------------------------------
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]  # nobody listens once this socket is closed
+
+
+class _SilentBroker:
+    """Accepts TCP connections and never says a word: a hung broker."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.port = self.sock.getsockname()[1]
+        self.conns = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                self.conns.append(self.sock.accept()[0])
+            except OSError:
+                return
+
+    def close(self):
+        self.sock.close()
+        for c in self.conns:
+            c.close()
+
+
+@pytest.mark.parametrize("broker", ["refusing", "silent"])
+def test_with_the_broker_away_writes_succeed_quickly_and_the_relay_publishes_later(broker, settings, store,
+                                                                                   db, tap):
+    silent = _SilentBroker() if broker == "silent" else None
+    port = silent.port if silent else _closed_port()
+    away = settings.with_(amqp_url=f"amqp://guest:guest@127.0.0.1:{port}//")
+    # A rest longer than the five writes take even on a saturated machine.
+    publisher = _publisher(away, cooldown=60)
+    times, ids = [], []
+
+    class Timed:  # what the broker costs each write: the time spent in the hook
+        lease = publisher.lease
+
+        def __call__(self, db, records):
+            t0 = time.perf_counter()
+            publisher(db, records)
+            times.append(time.perf_counter() - t0)
+
+    stores.after_commit(db, Timed())
+    try:
+        for _ in range(5):
+            ids.append(_create(store))
+    finally:
+        stores.after_commit(db, None)
+        publisher.close()
+        if silent:
+            silent.close()
+    # The first write meets the broker's failure within the timeout; the next ones do not
+    # wait again (the publisher rests: one try per cooldown), so no write is slowed by seconds.
+    assert times[0] < TIMEOUT + 0.3, times
+    assert max(times[1:]) < 0.01, times
+    assert all(store.get(i).version == 1 for i in ids)
+    assert _pending(db, ids) == 5 and not _quiet_for(tap, 0.2, set(ids))
+    relay = OutboxRelay(settings, db)
+    support.wait_for(lambda: _drain(relay) >= 0 and _pending(db, ids) == 0, timeout=LEASE + 10,
+                     interval=0.05, what="the relay to publish once the writer's lease ran out")
+    seen = _seen(tap, [], set(ids), 5)
+    assert Counter(e["subject"] for e in seen + _quiet_for(tap, 0.5, set(ids))) == Counter(ids)
+
+
+def test_after_the_broker_comes_back_writes_publish_on_commit_again(settings, store, db, tap):
+    port = _closed_port()
+    publisher = _publisher(settings.with_(amqp_url=f"amqp://guest:guest@127.0.0.1:{port}//"), cooldown=0.2)
+    stores.after_commit(db, publisher)
+    try:
+        down = _create(store)
+        publisher.settings = settings   # the broker is back (at its real address)
+        time.sleep(0.3)                 # past the rest
+        up = _create(store)
+        _seen(tap, [], {up}, 1, timeout=2)
+        assert publisher.settler.flush()
+        assert _pending(db, {down}) == 1 and _pending(db, {up}) == 0
+    finally:
+        stores.after_commit(db, None)
+        publisher.close()
+    relay = OutboxRelay(settings, db)
+    support.wait_for(lambda: _drain(relay) >= 0 and _pending(db, {down}) == 0, timeout=LEASE + 10,
+                     interval=0.05, what="the relay to publish the record written while down")
+
+
+# --- (d) several relays, with and without publish on commit, under load -------------------
+
+def _load(store, writers: int, per_writer: int, updates: bool) -> tuple[list[str], int]:
+    ids: list[str] = []
+    events = 0
+    lock = threading.Lock()
+    failures: list[BaseException] = []
+
+    def write():
+        try:
+            for _ in range(per_writer):
+                pid = _create(store)
+                n = 1
+                if updates:
+                    _relabel(store, pid, "again")
+                    n += 1
+                with lock:
+                    ids.append(pid)
+                    nonlocal events
+                    events += n
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            failures.append(exc)
+
+    threads = [threading.Thread(target=write) for _ in range(writers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not failures, failures
+    return ids, events
+
+
+def _relays(settings, db, n: int):
+    stop = threading.Event()
+    fast = settings.with_(relay_interval=0.02)
+    relays = [OutboxRelay(fast, db) for _ in range(n)]
+    threads = [threading.Thread(target=r.run, args=(stop,), daemon=True) for r in relays]
+    for t in threads:
+        t.start()
+    return stop, threads
+
+
+def _assert_each_event_once(tap, db, ids: list[str], events: int):
+    subjects = set(ids)
+    support.wait_for(lambda: _pending(db, subjects) == 0, timeout=LOAD_LEASE + 60, interval=0.1,
+                     what="every record settled")
+    seen = _seen(tap, [], subjects, events, timeout=15)
+    seen += _quiet_for(tap, 1.0, subjects)
+    twice = [i for i, c in Counter(e["id"] for e in seen).items() if c > 1]
+    records = [db[CHANGES].find_one({"events.id": i}, {"recorded_at": 1, "relay_after": 1, "settled_at": 1})
+               for i in twice]
+    assert not twice, f"{len(twice)} events published twice: {records}"
+    assert len(seen) == events
+
+
+def test_two_relays_over_one_database_publish_each_record_once(settings, store, db, tap):
+    stop, threads = _relays(settings, db, 2)
+    try:
+        ids, events = _load(store, writers=6, per_writer=5, updates=True)   # no publisher: all relay
+        _assert_each_event_once(tap, db, ids, events)
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(10)
+    assert db[CLAIMS].count_documents({"record": {"$in": [f"parcel:{i}:1" for i in ids]}}) == 0
+
+
+def test_publish_on_commit_beside_two_relays_publishes_each_record_once(settings, store, db, tap, on_commit):
+    stop, threads = _relays(settings, db, 2)
+    try:
+        ids, events = _load(store, writers=6, per_writer=5, updates=True)
+        _assert_each_event_once(tap, db, ids, events)
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(10)
+    # Writers published (the relays ran beside them the whole time and doubled nothing). How
+    # many they left to the relays depends on the machine: a writer stalled past half its lease,
+    # or meeting a broker slower than its timeout, leaves its records rather than race.
+    assert on_commit.published > 0, (on_commit.published, events)
+
+
+def test_a_relay_takes_over_a_claim_whose_holder_died(settings, store, db, tap):
+    pid = _create(store)                       # no publisher: the relay's from the start
+    record_id = f"parcel:{pid}:1"
+    from chassis.events import claims
+    assert claims.claim(db, record_id, timedelta(seconds=0.5), "a relay that dies now") == 1
+    relay = OutboxRelay(settings, db, claim_lease=timedelta(seconds=0.5))
+    _drain(relay)
+    assert _pending(db, {pid}) == 1           # held by someone else: left alone
+    time.sleep(0.6)
+    support.wait_for(lambda: _drain(relay) >= 0 and _pending(db, {pid}) == 0, timeout=5, interval=0.05,
+                     what="the relay to take the expired claim over")
+    assert len(_seen(tap, [], {pid}, 1) + _quiet_for(tap, 0.3, {pid})) == 1
+    assert db[CLAIMS].count_documents({"record": record_id}) == 0
+
+
+# --- gunicorn forks its workers -----------------------------------------------------------
+
+def test_after_a_fork_the_child_publishes_on_its_own_connections(store, db, tap, on_commit):
+    parent_first = _create(store)                  # the parent now holds an open connection
+    _seen(tap, [], {parent_first}, 1, timeout=2)
+    child_id = str(uuid.uuid4())
+    parents = list(on_commit._idle)
+    assert parents
+    pid = os.fork()
+    if pid == 0:  # the child: must not write on the parent's socket (that would corrupt both)
+        code = 1
+        try:
+            store.create(Parcel(id=child_id, label="child"), ACTOR, [SENT.new(child_id, {"label": "child"})])
+            settled = on_commit.settler.flush() and db[OUTBOX].find_one({"_id": f"parcel:{child_id}:1"}) is None
+            own = on_commit._idle and not any(link in parents for link in on_commit._idle)
+            code = 0 if settled and own else 3   # published (no relay runs) on a link of its own
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    _seen(tap, [], {child_id}, 1, timeout=2)
+    parent_again = _create(store)                  # the parent's connection still works
+    _seen(tap, [], {parent_again}, 1, timeout=2)
+    assert on_commit.settler.flush() and _pending(db, {child_id, parent_first, parent_again}) == 0
