@@ -125,6 +125,9 @@ class FakeStore(AggregateStore):
     def changes(self) -> Any:
         raise NotImplementedError("history is read from the real database; test it there")
 
+    def _hook(self) -> None:
+        return None   # nothing is published from memory: the records are what a test reads
+
     # -- what a test asserts on ------------------------------------------------------
     def records(self) -> list[dict[str, Any]]:
         """The change records written, oldest first (none is relayed here)."""
