@@ -220,6 +220,7 @@ def create_service_app(settings: Settings, blueprints: Iterable[Blueprint], *, t
     assert isinstance(app.json, DefaultJSONProvider)
     app.json.ensure_ascii = False
     database = dbmod.connect(settings)
+    dbmod.ensure_chassis_indexes(database)
     app.extensions["crm_db"] = database
     # Writes publish their events at once; the worker's relay is the safety net.
     app.extensions["crm_publisher"] = publisher.install(settings, database)

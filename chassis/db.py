@@ -6,6 +6,7 @@ models ever resolving to another service's database.
 """
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -15,6 +16,8 @@ from flask import current_app, has_app_context
 from pymongo.database import Database
 
 from .config import Settings
+
+log = logging.getLogger(__name__)
 
 
 def connect(settings: Settings) -> Database:
@@ -54,3 +57,27 @@ def database(alias: str | None = None) -> Database:
             raise RuntimeError("database() outside an app or worker needs the service alias")
         return db
     return mongoengine.get_db(alias)
+
+
+# The chassis's own collections, read by customer or aggregate (history, the audit trail).
+# On MongoDB these are ordinary indexes; on the devstack FerretDB they are what lets
+# SQLite answer those reads from an index (devstack/ferretdb/patches) instead of scanning
+# a history that only grows.
+CHASSIS_INDEXES = {
+    "changes": [([("aggregate_id", 1), ("version", 1)], "by_aggregate"),
+                ([("customer_id", 1), ("recorded_at", -1)], "by_customer")],
+    "outbox": [([("aggregate_id", 1), ("version", 1)], "by_aggregate")],
+    "audit": [([("customer_id", 1), ("at", -1)], "by_customer")],
+}
+
+
+def ensure_chassis_indexes(db: Database) -> None:
+    """Create them if missing (idempotent). A database that is away is not a reason to
+    refuse to start: the next process start creates them, reads are only slower meanwhile."""
+    from pymongo.errors import PyMongoError
+    try:
+        for collection, indexes in CHASSIS_INDEXES.items():
+            for keys, name in indexes:
+                db[collection].create_index(keys, name=name)
+    except PyMongoError as exc:
+        log.warning("chassis indexes not created", extra={"error": exc.__class__.__name__})

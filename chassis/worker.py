@@ -38,6 +38,7 @@ def run_worker(settings: Settings, handlers: Mapping[str, Handler] | None = None
                stop: threading.Event | None = None) -> None:
     logs.configure(settings.service + "-worker", settings.log_level)
     database = dbmod.connect(settings)
+    dbmod.ensure_chassis_indexes(database)
     topology.queue_arguments(settings)   # a bad CRM_QUEUE_TYPE stops the worker now, not each reconnect
     # Handlers and jobs write too: their events go out at once, like a request's.
     previous = after_commit(database, None)

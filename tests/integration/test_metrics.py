@@ -62,19 +62,17 @@ def test_metrics_are_not_for_requests_that_came_through_a_proxy(customer_app):
 
 def test_the_outbox_backlog_and_age_reflect_pending_records(customer_app):
     # Writes publish on commit and settle at once, so pending records are made by hand:
-    # what a writer that died before publishing leaves for the relay.
+    # what a writer that died before publishing leaves for the relay. Other tests' records
+    # come and go meanwhile, so the figures are read as at least these, and as old as these.
     outbox = support.db("customer")[OUTBOX]
-    before = support.sample(_scrape(customer_app), "crm_outbox_pending")
-    assert before == outbox.count_documents({})
     ids = [f"probe:{uuid.uuid4().hex}:1" for _ in range(3)]
-    outbox.insert_many([{"_id": i, "recorded_at": datetime.now(timezone.utc) - timedelta(seconds=30),
+    outbox.insert_many([{"_id": i, "recorded_at": datetime.now(timezone.utc) - timedelta(hours=1),
                          "status": "pending", "events": []} for i in ids])
     text = _scrape(customer_app)
-    assert support.sample(text, "crm_outbox_pending") == before + 3
-    assert support.sample(text, "crm_outbox_oldest_age_seconds") >= 29
+    assert support.sample(text, "crm_outbox_pending") >= 3
+    assert support.sample(text, "crm_outbox_oldest_age_seconds") >= 3599
     outbox.delete_many({"_id": {"$in": ids}})   # the relay's work, done by hand
-    text = _scrape(customer_app)
-    assert support.sample(text, "crm_outbox_pending") == before
+    assert support.sample(_scrape(customer_app), "crm_outbox_oldest_age_seconds") < 3599
 
 
 def test_a_database_that_does_not_answer_is_database_up_0_and_the_scrape_still_answers():
