@@ -224,7 +224,7 @@ class Close(MethodView):
 class Progress(MethodView):
     @blp.arguments(AsOfQuery, location="query")
     @blp.response(200, ProgressOut)
-    def get(self, plan_id, q):
+    def get(self, q, plan_id):
         """Progress of the running period (控制)
 
         At the end of `as_of` (default today): each goal achieved so far and projected at the
@@ -241,7 +241,7 @@ class Progress(MethodView):
 class EvaluationNow(MethodView):
     @blp.arguments(AsOfQuery, location="query")
     @blp.response(200, EvaluationFigures)
-    def get(self, plan_id, q):
+    def get(self, q, plan_id):
         """Evaluate the current period on demand
 
         The evaluation as the close would make it, up to `as_of` (default today), not stored:
