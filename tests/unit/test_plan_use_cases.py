@@ -79,7 +79,7 @@ def test_scope_stays_inside_the_drafters_reach(fakes):
 
 
 def _closed_plan(fakes):
-    from services.engagement import plans, plan_rules
+    from services.engagement import plan_rules, plans
     from services.engagement.plan_models import PlanEvaluation
     p = plans.approve(plans.create(PLAN, SUE).id, 1, None, SUE)
     p.status = plan_rules.CLOSED
