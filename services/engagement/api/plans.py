@@ -124,7 +124,7 @@ APPROVER_ERRORS = (400, 403, 409, 412, 428)
 
 
 @blp.route("/<plan_id>/submit", methods=["POST"])
-@blp.arguments(ReasonIn)
+@blp.arguments(ReasonIn, required=False)
 @blp.response(200, PlanOut, headers=ETAG)
 @blp.doc(parameters=[IF_MATCH])
 @problems(blp, *WORKFLOW_ERRORS)
@@ -142,7 +142,7 @@ def submit(data, plan_id):
 
 
 @blp.route("/<plan_id>/approve", methods=["POST"])
-@blp.arguments(ReasonIn)
+@blp.arguments(ReasonIn, required=False)
 @blp.response(200, PlanOut, headers=ETAG)
 @blp.doc(parameters=[IF_MATCH])
 @problems(blp, *APPROVER_ERRORS)
@@ -201,7 +201,7 @@ def revise(data, plan_id):
 
 @blp.route("/<plan_id>/close")
 class Close(MethodView):
-    @blp.arguments(CloseIn)
+    @blp.arguments(CloseIn, required=False)
     @blp.response(200, EvaluationOut, headers=ETAG)
     @problems(blp, 403, 409, 412)
     def post(self, data, plan_id):

@@ -67,7 +67,7 @@ class TaskItem(MethodView):
 
 
 @blp.route("/<task_id>/complete", methods=["POST"])
-@blp.arguments(TaskDoneIn)
+@blp.arguments(TaskDoneIn, required=False)
 @blp.response(200, TaskOut, headers=ETAG)
 @blp.doc(parameters=[IF_MATCH])
 @problems(blp, 400, 409, 412, 428)
