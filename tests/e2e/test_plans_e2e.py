@@ -137,6 +137,18 @@ def test_a_plan_runs_the_whole_loop_over_simulated_quarters(admin):
         assert outsider.get(f"{E}/plans/{plan_id}").status_code == 404
         assert outsider.get(f"{E}/plans/{plan_id}/progress").status_code == 404
     assert m3.get(f"{E}/plans/{plan_id}/evaluations").status_code == 404
+    # a supervisor of another team (same branch) does not see the plan either: 404 for every route
+    sup2 = support.new_user(admin, "supervisor", branch=branch, team=[m3.id])
+    current_etag = {"If-Match": r.headers["ETag"]}
+    for method, path, body in (("GET", "", None), ("PATCH", "", {"name": "x", "reason": "y"}),
+                               ("GET", "/history", None), ("GET", "/evaluation", None),
+                               ("POST", "/submit", {}), ("POST", "/approve", {}), ("POST", "/reject", {"reason": "x"}),
+                               ("POST", "/close", {}), ("POST", "/revise", {"decisions": [], "reason": "x"})):
+        assert sup2.request(method, f"{E}/plans/{plan_id}{path}", json=body,
+                            headers=current_etag).status_code == 404, (method, path)
+    for outsider in (m1, m3, sup2):
+        assert plan_id not in {p["id"] for p in outsider.get(f"{E}/plans").json()["items"]}
+    assert plan_id in {p["id"] for p in sup.get(f"{E}/plans", params={"status": "approved"}).json()["items"]}
 
     # 2. 执行: tasks per customer and owner, on the owners' worklists
     support.wait_for(lambda: len(_tasks(sup, plan_id=plan_id)) == 12, timeout=30, what="the plan's tasks")
@@ -165,6 +177,10 @@ def test_a_plan_runs_the_whole_loop_over_simulated_quarters(admin):
     # 4. a handed-down task (上级交办), done by its owner
     assert m1.post(f"{E}/tasks", json={"owner_id": m2.id, "title": "x", "due_on": local_today().isoformat()}
                    ).status_code == 403
+    assert sup.post(f"{E}/tasks", json={"owner_id": m1.id, "customer_id": c1, "title": "x",   # not their customer
+                                        "due_on": local_today().isoformat()}).status_code == 404
+    assert sup2.post(f"{E}/tasks", json={"owner_id": m1.id, "title": "x",                    # not their team
+                                         "due_on": local_today().isoformat()}).status_code == 422
     r = sup.post(f"{E}/tasks", json={"owner_id": m1.id, "customer_id": a2, "title": "陪同客户办理大额存单续存",
                                      "due_on": (local_today() + timedelta(days=3)).isoformat()})
     assert r.status_code == 201, r.text
@@ -179,6 +195,8 @@ def test_a_plan_runs_the_whole_loop_over_simulated_quarters(admin):
     prog = sup.get(f"{E}/plans/{plan_id}/progress", params={"as_of": mid.isoformat()}).json()
     contacts = next(g for g in prog["goals"] if g["key"] == "contacts")
     assert contacts["status"] in ("at_risk", "off_track") and prog["per_manager"][m2.id]["tasks"]["overdue"] >= 1
+    live = sup.get(f"{E}/plans/{plan_id}/evaluation", params={"as_of": mid.isoformat()}).json()   # on demand
+    assert [(g["key"], g["achieved"], g["previous"]) for g in live["goals"]][0] == ("contacts", 1.5, 0.75)
     sw = _worklist(sup, date=mid.isoformat())
     late = [d for d in sw["plan_deviations"] if d["kind"] == "task_overdue" and d["customer_id"] == b1]
     assert late and late[0]["escalated"] and late[0]["manager_id"] == m2.id and late[0]["days_overdue"] >= 14
