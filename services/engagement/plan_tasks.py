@@ -86,7 +86,7 @@ def _step(t: PlanTask, action: str) -> None:
 def generate(envelope: Envelope) -> int:
     """Handler of engagement.plan.approved / plan.revised: the period's tasks, made once
     (deterministic ids), then work already recorded in the period is matched to them."""
-    from . import plan_work
+    from . import plan_work  # it completes tasks through this module: imported late, no cycle
     d = envelope.data
     plan: Plan | None = plans.get(d["plan_id"])
     if plan is None or plan.status != rules.APPROVED or plan.period_key != d["period_key"]:

@@ -12,7 +12,6 @@ is matched when the tasks are made (``reconcile``).
 """
 from __future__ import annotations
 
-import logging
 from datetime import date, datetime
 
 from pymongo.errors import DuplicateKeyError
@@ -25,7 +24,6 @@ from chassis.exceptions import StaleVersion
 from . import clock, plan_rules as rules, plan_tasks
 from .plan_models import PlanTask, PlanWork
 
-log = logging.getLogger(__name__)
 SYSTEM = identity.system("engagement")
 
 
