@@ -33,8 +33,11 @@ def work(customer_ids: Iterable[str], start: date, end: date) -> list[dict[str, 
                                                 {"customer_id": 1, "kind": 1, "csat": 1}))
 
 
-def tasks_of(plan_id: str, period_key: str) -> list[dict[str, Any]]:
-    return [task_row(t) for t in PlanTask._get_collection().find({"plan_id": plan_id, "period_key": period_key})]
+def tasks_of(plan_id: str, period_key: str, managers: list[str] | None = None) -> list[dict[str, Any]]:
+    q: dict[str, Any] = {"plan_id": plan_id, "period_key": period_key}
+    if managers is not None:
+        q["manager_id"] = {"$in": managers}
+    return [task_row(t) for t in PlanTask._get_collection().find(q)]
 
 
 def _task_counts(tasks: list[dict[str, Any]], day: date) -> dict[str, Any]:
@@ -81,14 +84,17 @@ def evaluation(plan: Plan, p: rules.Period, as_of: date) -> dict[str, Any]:
 
 
 # --- 控制 ----------------------------------------------------------------------------------
-def progress(plan: Plan, p: rules.Period, day: date) -> dict[str, Any]:
+def progress(plan: Plan, p: rules.Period, day: date, managers: list[str] | None = None) -> dict[str, Any]:
     """Where the plan stands at the end of ``day``: each goal overall and per manager
     (achieved, projected at the current pace, status), tasks per manager and per
-    customer, and the deviations to flag."""
+    customer, and the deviations to flag. ``managers``: only their part (a worklist's),
+    so a worklist reads its owners' share of a large plan, not all of it."""
     share = rules.elapsed_share(p, day)
     thresholds = {**rules.DEFAULT_THRESHOLDS, **(plan.thresholds or {})}
-    tasks = tasks_of(plan.id, p.key)
+    tasks = tasks_of(plan.id, p.key, managers)
     members = plan_customers(plan, tasks)
+    if managers is not None:
+        members = {c: m for c, m in members.items() if m in managers}
     rows = work(members, p.start, min(p.end, day + timedelta(days=1))) if day >= p.start else []
     goals = [rules.goal_progress(g, rules.measure(rules.GOAL_TYPES[g["type"]], members, rows), share, thresholds)
              for g in plan.goals]
@@ -139,7 +145,7 @@ def _deviations_of(managers: list[str], day: date, escalated_only: bool) -> list
                                                 {"plan_id": 1})
     out: list[dict[str, Any]] = []
     for plan in _running((r["plan_id"] for r in open_rows if r.get("plan_id")), day):
-        prog = progress(plan, rules.period_of(plan.period_kind, day_of(plan.period_start)), day)
+        prog = progress(plan, rules.period_of(plan.period_kind, day_of(plan.period_start)), day, managers)
         for d in prog["deviations"]:
             if d.get("manager_id") in managers and (d["escalated"] or not escalated_only):
                 out.append({**d, "plan_name": plan.name})
