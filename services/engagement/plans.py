@@ -18,6 +18,7 @@ from chassis.events import Envelope
 from chassis.exceptions import AlreadyExists, StaleVersion
 from chassis.identity import Identity
 from chassis.statemachine import IllegalTransition
+from chassis.store import change_id
 from contracts import engagement as events
 
 from . import clock, plan_reads, plan_rules as rules, scope
@@ -44,6 +45,17 @@ def period(p: Plan) -> rules.Period:
 
 def _day(value: date | datetime) -> date:
     return value.date() if isinstance(value, datetime) else value
+
+
+def history(plan: Plan, limit: int = 100) -> list[dict[str, Any]]:
+    """The plan's change records, newest first (who, when, why, which fields), read by their
+    ids (``<type>:<id>:<version>``): FerretDB's SQLite backend answers only lookups by _id
+    without scanning the whole history, which every plan task's record makes long."""
+    ids = [change_id(store.type, plan.id, v) for v in range(plan.version, max(0, plan.version - limit), -1)]
+    # Outbox first: the relay copies a record into history before deleting it from the outbox.
+    records = {r["_id"]: r for coll in (store.outbox, store.changes)
+               for r in coll.find({"_id": {"$in": ids}}, {"state": 0, "events": 0})}
+    return sorted(records.values(), key=lambda r: r["version"], reverse=True)
 
 
 # --- 制定: draft and edit ------------------------------------------------------------------

@@ -8,7 +8,6 @@ from chassis.models import as_dict
 from chassis.openapi import CREATED, ETAG, IF_MATCH, problems
 
 from .. import clock, plan_reads, plans
-from ..bootstrap import ports
 from ..plan_models import Plan, PlanEvaluation
 from ..plan_schemas import (
     AsOfQuery,
@@ -113,10 +112,10 @@ class History(MethodView):
         Every version of the plan record, newest first: who, when, why and which fields
         changed. 404 when the caller does not see the plan.
         """
-        plans.visible(plan_id, identity.current())
+        p = plans.visible(plan_id, identity.current())
         return [{"version": r["version"], "recorded_at": r["recorded_at"], "actor": r["actor"],
                  "reason": r.get("reason"), "fields": [d["field"] for d in r.get("diff") or []]}
-                for r in ports.plans.history(plan_id)]
+                for r in plans.history(p)]
 
 
 WORKFLOW_ERRORS = (400, 409, 412, 428)
