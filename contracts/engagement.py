@@ -26,7 +26,7 @@ INTERACTION_LOGGED = event_type(
     "engagement.interaction.logged", 2, PRODUCER,
     "A manager logged a contact with a customer on some channel (counts as a contact for cadence). "
     "v2: the free-text purpose no longer travels.",
-    InteractionData)
+    InteractionData, consumers=("engagement",))
 
 
 class VisitData(EventData):
@@ -45,7 +45,7 @@ VISIT_PLANNED = event_type(
 VISIT_RECORDED = event_type(
     "engagement.visit.recorded", 1, PRODUCER,
     "What happened during a visit was recorded (事中); next_appointment_at is the customer's commitment.",
-    VisitData)
+    VisitData, consumers=("engagement",))
 VISIT_CANCELLED = event_type(
     "engagement.visit.cancelled", 1, PRODUCER, "A planned visit was cancelled.", VisitData)
 
@@ -79,7 +79,8 @@ class GreetingData(EventData):
 
 GREETING_SENT = event_type(
     "engagement.greeting.sent", 1, PRODUCER,
-    "A care greeting was sent; at most one per customer, occasion and year.", GreetingData)
+    "A care greeting was sent; at most one per customer, occasion and year.", GreetingData,
+    consumers=("engagement",))
 
 
 class GiftIssuedData(EventData):
@@ -130,7 +131,7 @@ INVITATION_ANSWERED = event_type(
 INVITATION_ATTENDED = event_type(
     "engagement.invitation.attended", 1, PRODUCER,
     "A customer's attendance at an activity was recorded (feedback may survey attendees).", InvitationData,
-    consumers=("feedback",))
+    consumers=("engagement", "feedback"))
 
 
 class ActivityEvaluatedData(EventData):
@@ -146,3 +147,84 @@ ACTIVITY_EVALUATED = event_type(
     "engagement.activity.evaluated", 1, PRODUCER,
     "An activity was evaluated after it took place (its follow-up actions, free text, stay in the "
     "engagement service).", ActivityEvaluatedData)
+
+
+# --------------------------------------------------------------------------- maintenance plans (维护方案)
+class PlanData(EventData):
+    plan_id = fields.String(required=True)
+    manager_id = fields.String(required=True, metadata={"description": "the plan's owner (who drafted it)"})
+    branch = fields.String(allow_none=True)
+    revision = fields.Integer(required=True, metadata={"description": "the plan's version: 1, +1 per revision"})
+    status = fields.String(required=True, metadata={"description": "draft | submitted | approved | closed"})
+    period_kind = fields.String(required=True, metadata={"description": "month | quarter | year"})
+    period_key = fields.String(required=True, metadata={"example": "2026-Q3"})
+    period_start = fields.Date(required=True)
+    period_end = fields.Date(required=True, metadata={"description": "first day after the period"})
+    approved_by = fields.String(allow_none=True)
+
+
+PLAN_APPROVED = event_type(
+    "engagement.plan.approved", 1, PRODUCER,
+    "A supervisor approved a maintenance plan (审批); the engagement worker turns it into tasks for "
+    "the period (the plan's name, goals' wording and reasons stay in the service).",
+    PlanData, consumers=("engagement",))
+PLAN_REVISED = event_type(
+    "engagement.plan.revised", 1, PRODUCER,
+    "A closed period's suggestions were decided and the plan's next version runs the next period "
+    "(优化); the engagement worker makes that period's tasks.",
+    PlanData, consumers=("engagement",))
+
+
+class GoalResultData(EventData):
+    key = fields.String(required=True)
+    type = fields.String(required=True, metadata={
+        "description": "contacts_per_customer | visits_per_customer | greeting_coverage | "
+                       "activity_participation | survey_response | csat"})
+    target = fields.Float(required=True)
+    achieved = fields.Float(allow_none=True)
+    met = fields.Boolean(required=True)
+    previous = fields.Float(allow_none=True, metadata={"description": "the same customers, previous period"})
+    comparison = fields.Float(allow_none=True, metadata={"description": "comparable customers outside the plan"})
+    effect = fields.Float(allow_none=True, metadata={
+        "description": "change of the plan's customers minus change of the comparison group"})
+
+
+class PlanEvaluatedData(EventData):
+    plan_id = fields.String(required=True)
+    manager_id = fields.String(required=True)
+    branch = fields.String(allow_none=True)
+    revision = fields.Integer(required=True)
+    period_key = fields.String(required=True)
+    customers = fields.Integer(required=True)
+    comparison_customers = fields.Integer(required=True)
+    goals = fields.List(fields.Nested(GoalResultData), required=True)
+
+
+PLAN_EVALUATED = event_type(
+    "engagement.plan.evaluated", 1, PRODUCER,
+    "A plan's period closed and was evaluated (评估): each goal against its target, the previous "
+    "period and a comparison group.", PlanEvaluatedData)
+
+
+class TaskData(EventData):
+    task_id = fields.String(required=True)
+    plan_id = fields.String(allow_none=True)
+    customer_id = fields.String(allow_none=True)
+    manager_id = fields.String(required=True, metadata={"description": "the task's owner"})
+    kind = fields.String(required=True, metadata={
+        "description": "contact | visit | greeting | survey | activity | handed_down"})
+    source = fields.String(required=True, metadata={"description": "plan | handed_down"})
+    status = fields.String(required=True, metadata={"description": "open | done | cancelled"})
+    due_on = fields.Date(required=True)
+    assigned_by = fields.String(allow_none=True)
+    completed_by = fields.String(allow_none=True, metadata={
+        "description": "the recorded work (<kind>:<id>) or the user who completed it"})
+
+
+TASK_HANDED_DOWN = event_type(
+    "engagement.task.handed_down", 1, PRODUCER,
+    "A supervisor handed a team member a task directly (上级交办); its wording stays in the service.",
+    TaskData)
+TASK_COMPLETED = event_type(
+    "engagement.task.completed", 1, PRODUCER,
+    "A plan or handed-down task was completed, by recorded work (no second entry) or by hand.", TaskData)

@@ -108,18 +108,19 @@ COMPLAINT_REOPENED = event_type(
 COMPLAINT_ESCALATED = event_type(
     "feedback.complaint.escalated", 1, PRODUCER,
     "A complaint came near or past an SLA deadline and was escalated to the supervisor. "
-    "Published exactly once per breach_id, however often or in how many workers the SLA job runs.",
-    ComplaintEscalatedData)
+    "Published exactly once per breach_id, however often or in how many workers the SLA job runs. "
+    "Engagement puts it on the supervisor's worklist.",
+    ComplaintEscalatedData, consumers=("engagement",))
 
 COMPLAINT_RESOLVED = event_type(
     "feedback.complaint.resolved", 1, PRODUCER,
     "A resolution with its outcome was recorded; the complaint waits for the customer's confirmation.",
-    ComplaintResolvedData)
+    ComplaintResolvedData, consumers=("engagement",))
 
 COMPLAINT_CLOSED = event_type(
     "feedback.complaint.closed", 1, PRODUCER,
     "The customer confirmed the resolution (or the confirmation timed out). Triggers a follow-up survey.",
-    ComplaintClosedData, consumers=("feedback",))
+    ComplaintClosedData, consumers=("engagement", "feedback"))
 
 SURVEY_RESPONDED = event_type(
     "feedback.survey.responded", 1, PRODUCER,

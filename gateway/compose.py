@@ -19,12 +19,13 @@ C360_PARTS = {
 WORKLIST_PARTS = {
     "customer": ("customer", ("risk_expiring", "reverification_due")),
     "engagement": ("engagement", ("greetings_due", "contacts_due", "contacts_overdue",
-                                  "visits_planned", "account_reminders")),
+                                  "visits_planned", "account_reminders",
+                                  "plan_tasks", "plan_deviations", "escalated_complaints")),
     "feedback": ("feedback", ("complaints_near_breach", "complaints_breached")),
 }
 DASHBOARD_PARTS = {
     "customer": ("customer", ("tier_distribution",)),
-    "engagement": ("engagement", ("contact_coverage", "activities")),
+    "engagement": ("engagement", ("contact_coverage", "activities", "plans")),
     "feedback": ("feedback", ("complaint_sla", "satisfaction_trend")),
 }
 

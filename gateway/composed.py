@@ -101,6 +101,9 @@ class WorklistCountsSchema(Schema):
     contacts_overdue = fields.Integer()
     visits_planned = fields.Integer()
     account_reminders = fields.Integer()
+    plan_tasks = fields.Integer()
+    plan_deviations = fields.Integer()
+    escalated_complaints = fields.Integer()
     complaints_near_breach = fields.Integer()
     complaints_breached = fields.Integer()
     risk_expiring = fields.Integer()
@@ -115,6 +118,9 @@ class WorklistViewSchema(Schema):
     contacts_overdue = _part(WORKLIST["engagement"], "contacts_overdue")
     visits_planned = _part(WORKLIST["engagement"], "visits_planned")
     account_reminders = _part(WORKLIST["engagement"], "account_reminders")
+    plan_tasks = _part(WORKLIST["engagement"], "plan_tasks")
+    plan_deviations = _part(WORKLIST["engagement"], "plan_deviations")
+    escalated_complaints = _part(WORKLIST["engagement"], "escalated_complaints")
     complaints_near_breach = _part(WORKLIST["feedback"], "complaints_near_breach")
     complaints_breached = _part(WORKLIST["feedback"], "complaints_breached")
     risk_expiring = _part(WORKLIST["customer"], "risk_expiring")
@@ -159,6 +165,7 @@ class TeamDashboardViewSchema(Schema):
     tier_distribution = _part(STATS["customer"], "tier_distribution", many=False)
     contact_coverage = _part(STATS["engagement"], "contact_coverage", many=False)
     activities = _part(STATS["engagement"], "activities")
+    plans = _part(STATS["engagement"], "plans")
     complaint_sla = _part(STATS["feedback"], "complaint_sla", many=False)
     satisfaction_trend = _part(STATS["feedback"], "satisfaction_trend")
     per_manager = fields.Dict(keys=fields.String(), values=fields.Nested(DashboardManagerSchema), required=True,
@@ -238,7 +245,7 @@ class WorklistView(MethodView):
     @blp.response(200, WorklistViewSchema)
     @problems(blp, 404)
     def get(self, q):
-        """A manager's work for a day: greetings, contacts, visits, complaints, risk, reminders
+        """A manager's work for a day: greetings, contacts, visits, complaints, risk, reminders, plan tasks
 
         Today's list (Asia/Shanghai) of the caller by default. Supervisors may ask for a
         manager of their team and admins for a manager of their branch (`manager_id`); any
@@ -286,7 +293,7 @@ class DashboardView(MethodView):
     @blp.response(200, TeamDashboardViewSchema)
     @problems(blp, 403, 404)
     def get(self, q):
-        """Team figures per manager: tiers, contact coverage, complaint SLA, satisfaction, activities
+        """Team figures per manager: tiers, contact coverage, complaint SLA, satisfaction, activities, plans
 
         For supervisors (their team, or the subset named in `manager_ids`) and admins (the
         managers of their branch named in `manager_ids`, or all of its active managers).
@@ -318,7 +325,8 @@ class DashboardView(MethodView):
 
 # No managers in scope: nothing to ask anyone, and every figure is empty rather than unknown.
 _EMPTY_FIGURES = {"tier_distribution": {}, "contact_coverage": {"overall": None, "per_manager": {}},
-                  "activities": [], "complaint_sla": {}, "satisfaction_trend": [], "per_manager": {}}
+                  "activities": [], "complaint_sla": {}, "satisfaction_trend": [], "per_manager": {},
+                  "plans": []}
 
 
 @audit_blp.route("")

@@ -59,6 +59,13 @@ RULES: tuple[Rule, ...] = (
     Rule("/api/v1/engagement/budgets", READ, (SUPERVISOR, ADMIN)),
     Rule("/api/v1/engagement/budgets", WRITE, (ADMIN,), "gift budgets"),
     Rule("/api/v1/engagement/cadence", WRITE, (ADMIN,), "contact cadence per tier is branch policy"),
+    # maintenance plans: managers draft, supervisors approve, close and revise, and hand tasks down
+    Rule("/api/v1/engagement/plans/*/approve", WRITE, (SUPERVISOR, ADMIN), "审批"),
+    Rule("/api/v1/engagement/plans/*/reject", WRITE, (SUPERVISOR, ADMIN), "审批"),
+    Rule("/api/v1/engagement/plans/*/close", WRITE, (SUPERVISOR, ADMIN), "evaluate a period"),
+    Rule("/api/v1/engagement/plans/*/revise", WRITE, (SUPERVISOR, ADMIN), "decide the next version"),
+    Rule("/api/v1/engagement/tasks", ("POST",), (SUPERVISOR, ADMIN), "上级交办"),
+    Rule("/api/v1/engagement/tasks/*/complete", ("POST",), STAFF, "owners complete their tasks"),
     # feedback service
     Rule("/api/v1/feedback", ALL, STAFF),
     Rule("/api/v1/feedback/settings", WRITE, (ADMIN,), "SLA and follow-up policy"),

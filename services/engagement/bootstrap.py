@@ -8,6 +8,7 @@ from chassis.ports import Ports
 from chassis.store import AggregateStore
 
 from .models import Activity, Budget, CadenceRule, Gift, GiftIssue, Greeting, Interaction, Invitation, Visit
+from .plan_models import Plan, PlanEvaluation, PlanTask
 
 ports = Ports(
     uses=(directory.ports,),
@@ -20,5 +21,9 @@ ports = Ports(
     activities=lambda: AggregateStore(Activity, "activity"),
     activity_invitations=lambda: AggregateStore(Invitation, "invitation"),
     interactions=lambda: AggregateStore(Interaction, "interaction"),
+    # maintenance plans (维护方案): the plan, its tasks, its evaluations per period
+    plans=lambda: AggregateStore(Plan, "plan"),
+    plan_tasks=lambda: AggregateStore(PlanTask, "plan_task"),
+    plan_evaluations=lambda: AggregateStore(PlanEvaluation, "plan_evaluation"),
 )
 

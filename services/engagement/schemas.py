@@ -16,6 +16,7 @@ from chassis.schemas import (
 )
 
 from . import rules
+from .plan_schemas import DeviationOut, EscalatedComplaintOut, PlanFigures, WorklistTask
 
 ID = validate.Length(1, 100)
 TEXT = validate.Length(0, 4000)
@@ -624,6 +625,13 @@ class WorklistOut(Schema):
     account_reminders = fields.List(fields.Nested(WorklistReminder), metadata={"description": "open, newest first"})
     follow_ups_due = fields.List(fields.Nested(FollowUpDue), metadata={"description": "interactions whose "
                                                                                      "follow-up date is that day"})
+    plan_tasks = fields.List(fields.Nested(WorklistTask), metadata={
+        "description": "open plan and handed-down tasks due within 14 days, and late ones"})
+    plan_deviations = fields.List(fields.Nested(DeviationOut), metadata={
+        "description": "late tasks and goals projected to miss; on a supervisor's worklist also the team's "
+                       "past the plan's threshold (escalated)"})
+    escalated_complaints = fields.List(fields.Nested(EscalatedComplaintOut), metadata={
+        "description": "a supervisor's worklist: the team's complaints escalated near or past an SLA deadline"})
 
 
 @always_sent
@@ -663,3 +671,5 @@ class StatsOut(Schema):
                                                                                    "period (the caller's branch)"})
     per_manager = fields.Dict(keys=fields.String(), values=fields.Nested(ManagerFigures),
                               metadata={"description": "manager id → figures"})
+    plans = fields.List(fields.Nested(PlanFigures), metadata={
+        "description": "maintenance plans with tasks for these managers in the period: progress and effect"})

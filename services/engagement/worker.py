@@ -2,17 +2,19 @@
 from chassis.config import load_settings, or_exit
 from chassis.worker import run_worker
 
-from . import jobs
+from . import jobs, plans
 from .bootstrap import ports
 from .handlers import HANDLERS
 
 SWEEP_INTERVAL_S = 60.0
+PLAN_CLOSE_INTERVAL_S = 300.0   # periods end at midnight; closing within minutes is soon enough
 
 
 def main(stop=None, **overrides):
     ports.bootstrap()
     run_worker(load_settings("engagement", **overrides), HANDLERS,
-               periodic={"sweep-claims": (SWEEP_INTERVAL_S, jobs.sweep_claims)}, stop=stop)
+               periodic={"sweep-claims": (SWEEP_INTERVAL_S, jobs.sweep_claims),
+                         "close-plans": (PLAN_CLOSE_INTERVAL_S, plans.close_due)}, stop=stop)
 
 
 if __name__ == "__main__":

@@ -179,6 +179,41 @@ def test_every_operation_answers_as_documented(engagement_app, api):
     api.get(f"{E}/stats?manager_ids={mid}&from={today.isoformat()}&to={today.isoformat()}", h)
     api.get(f"{E}/stats?manager_ids={new_id()}&from=2026-01-01&to=2026-01-02", h, 404)
 
+    # maintenance plans (#12): a past quarter, drafted, edited, sent back, approved, closed, revised
+    past = today.replace(year=today.year - 1, month=1, day=1)
+    plan = api.post(f"{E}/plans", sup, 201, json={
+        "name": "维护方案", "scope": {"tiers": ["gold"]}, "period_kind": "quarter", "period_start": past.isoformat(),
+        "goals": [{"type": "contacts_per_customer", "target": 1}], "actions": [{"kind": "contact", "per_customer": 1}]})
+    pid = plan.get_json()["id"]
+    api.post(f"{E}/plans", sup, 422, json={"name": "x", "period_kind": "week", "period_start": past.isoformat(),
+                                           "goals": []})
+    api.get(f"{E}/plans?status=draft", sup)
+    api.get(f"{E}/plans?cursor=not-a-cursor", sup, 400)
+    api.call("patch", f"{E}/plans/{pid}", {**sup, "If-Match": '"1"'}, 200, json={"name": "改名", "reason": "更准确"})
+    api.post(f"{E}/plans/{pid}/submit", {**sup, "If-Match": '"2"'})
+    api.post(f"{E}/plans/{pid}/reject", {**sup, "If-Match": '"3"'}, json={"reason": "目标偏低"})
+    api.post(f"{E}/plans/{pid}/approve", {**h, "If-Match": '"4"'}, 403, json={})
+    api.post(f"{E}/plans/{pid}/approve", {**sup, "If-Match": '"4"'}, json={})
+    api.call("patch", f"{E}/plans/{pid}", {**sup, "If-Match": '"5"'}, 409, json={"name": "x", "reason": "y"})
+    api.get(f"{E}/plans/{pid}", sup)
+    api.get(f"{E}/plans/{pid}", h, 404)
+    api.get(f"{E}/plans/{pid}/history", sup)
+    api.get(f"{E}/plans/{pid}/progress?as_of={(past + timedelta(days=30)).isoformat()}", sup)
+    api.get(f"{E}/plans/{pid}/evaluation", sup)
+    api.post(f"{E}/plans/{pid}/close", sup, 409, json={"as_of": past.isoformat()})
+    evaluation = api.post(f"{E}/plans/{pid}/close", sup, json={}).get_json()
+    api.get(f"{E}/plans/{pid}/evaluations", sup)
+    decisions = [{"suggestion_id": x["id"], "decision": "accept"} for x in evaluation["suggestions"]]
+    api.post(f"{E}/plans/{pid}/revise", {**sup, "If-Match": '"6"'}, json={"decisions": decisions, "reason": "加密"})
+    task = api.post(f"{E}/tasks", sup, 201, json={"owner_id": mid, "customer_id": cid, "title": "陪同办理",
+                                                   "due_on": today.isoformat()}).get_json()
+    api.post(f"{E}/tasks", h, 403, json={"owner_id": mid, "title": "x", "due_on": today.isoformat()})
+    api.get(f"{E}/tasks?manager_id={mid}", sup)
+    api.get(f"{E}/tasks/{task['id']}", h)
+    api.get(f"{E}/tasks/{task['id']}", as_user(new_id("m-"), ident.MANAGER, branch=branch), 404)
+    api.post(f"{E}/tasks/{task['id']}/complete", {**h, "If-Match": '"1"'}, json={"note": "已办结"})
+    api.post(f"{E}/tasks/{task['id']}/complete", {**h, "If-Match": '"2"'}, 409, json={})
+
     documented = {f"{m.upper()} {p}" for p, item in api.spec["paths"].items() for m in item
                   if m in ("get", "post", "put", "patch", "delete") and p.startswith(E)}
     assert documented - api.seen == set()

@@ -96,6 +96,16 @@ EXPECTED = {
     "GET /api/v1/engagement/stats": {404, 422},
     "GET /api/v1/engagement/reminders": {404, 422},
     "PATCH /api/v1/engagement/reminders/{reminder_id}": {422},
+    # maintenance plans (#12)
+    "POST /api/v1/engagement/plans": {404, 422},
+    "GET /api/v1/engagement/plans": {400, 422},
+    "PATCH /api/v1/engagement/plans/{plan_id}": {404, 409, 412, 422, 428},
+    "POST /api/v1/engagement/plans/{plan_id}/approve": {403, 404, 409, 412, 422, 428},
+    "POST /api/v1/engagement/plans/{plan_id}/close": {403, 404, 409, 412, 422},
+    "POST /api/v1/engagement/plans/{plan_id}/revise": {403, 404, 409, 412, 422, 428},
+    "GET /api/v1/engagement/plans/{plan_id}/progress": {404, 422},
+    "POST /api/v1/engagement/tasks": {403, 404, 422},
+    "POST /api/v1/engagement/tasks/{task_id}/complete": {404, 409, 412, 428},
 }
 
 

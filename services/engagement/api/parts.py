@@ -7,7 +7,7 @@ from flask_smorest import Blueprint
 from chassis import identity
 from chassis.openapi import problems
 
-from .. import activities, book, care, clock, reminders, scope
+from .. import activities, book, care, clock, plan_reads, reminders, scope
 from ..models import Activity, GiftIssue, Greeting, Interaction, Reminder, Visit
 from ..schemas import (
     CustomerSummary,
@@ -80,8 +80,10 @@ class Worklist(MethodView):
         For `date` (default today, the bank's day) and a manager's book (managers: their
         own; others name `manager_id`, 422 without it): greetings due, customers due and
         overdue for contact, visits planned that day, open account reminders and
-        interactions to follow up that day. 404 when the manager is not in the caller's
-        scope.
+        interactions to follow up that day; plan tasks due within two weeks or late, plan
+        deviations (late tasks, goals projected to miss) and, on a supervisor's worklist, the
+        team's deviations past the plan's threshold and the complaints escalated to them.
+        404 when the manager is not in the caller's scope.
         """
         manager_id = scope.manager_scope(q.get("manager_id"))
         day = q.get("date") or clock.today()
@@ -107,7 +109,9 @@ class Worklist(MethodView):
                 "visits_planned": [{**_visit(r), "name": names.get(r["customer_id"])} for r in visits],
                 "account_reminders": [{**_reminder(r), "name": names.get(r["customer_id"])} for r in reminders],
                 "follow_ups_due": [{**_interaction(r), "customer_id": r["customer_id"]} for r in follow_ups
-                                   if r.get("follow_up_date") and r["follow_up_date"].date().isoformat() == day_dt]}
+                                   if r.get("follow_up_date") and r["follow_up_date"].date().isoformat() == day_dt],
+                # maintenance plans: tasks, deviations, and a supervisor's escalations
+                **plan_reads.worklist(manager_id, day, identity.current())}
 
 
 @blp.route("/stats")
@@ -121,8 +125,9 @@ class Stats(MethodView):
         For the listed managers (`manager_ids`, comma-separated) from `from` to `to`
         (inclusive days): per manager the customers in the book, how many were contacted,
         interactions, completed visits, greetings and gifts; contact coverage overall and
-        per manager; and the activities of the caller's branch starting in the period with
-        their figures. 404 when a manager is not in the caller's scope.
+        per manager; the activities of the caller's branch starting in the period with
+        their figures; and the maintenance plans with tasks for these managers in the period
+        (task progress, latest evaluation). 404 when a manager is not in the caller's scope.
         """
         who = identity.current()
         managers = scope.managers_scope(q["manager_ids"])
@@ -161,6 +166,7 @@ class Stats(MethodView):
             acts.append({"id": a["_id"], "name": a["name"], "type": a["type"], "starts_at": a["starts_at"],
                          "status": a.get("status"), **f})
         return {"manager_ids": managers, "from_": q["from_"], "to": q["to"],
+                "plans": plan_reads.dashboard(managers, q["from_"], q["to"], who),
                 "contact_coverage": {"overall": round(len(contacted) / len(ids), 4) if ids else None,
                                      "per_manager": coverage},
                 "activities": acts, "per_manager": per}
