@@ -49,6 +49,9 @@ class Customer(Aggregate):
     # tiering
     tier = StringField()
     tier_rules_version = IntField()
+    # AUM core banking reports (financial picture, issue #13): when present the tier uses it, not
+    # financial.aum_cents, which stays as the declared figure (services/customer/financial.py)
+    reported_aum_cents = IntField()
     # risk assessment (answers kept; every assessment is a version in the history)
     risk_level = StringField()
     risk_score = IntField()

@@ -15,7 +15,7 @@ from chassis.filters import all_of
 from chassis.identity import Identity
 from contracts import customer as events
 
-from . import risk, rules
+from . import financial, risk, rules
 from .bootstrap import ports
 from .models import Customer, TierRules
 from .schemas import CORPORATE_ONLY, INDIVIDUAL_ONLY, kind_problems
@@ -30,7 +30,8 @@ PROFILE_FIELDS = ("name", "manager_id", "mobile", "phone", "email", "address", "
                   *INDIVIDUAL_ONLY, *CORPORATE_ONLY, "financial", "needs", "accounts", "preferred_channels",
                   "contact_times", "important_dates", "classes", "tags")
 # Bookkeeping fields never shown in history or in changed_fields.
-INTERNAL = {"mobile_key", "id_key", "external_key", "birth_mmdd", "tier_rules_version", "risk_answers"}
+INTERNAL = {"mobile_key", "id_key", "external_key", "birth_mmdd", "tier_rules_version", "risk_answers",
+            "reported_aum_cents"}
 
 
 def setting_int(name: str) -> int:
@@ -124,7 +125,7 @@ def apply_profile(doc: Customer, data: dict) -> None:
 def apply_tier(doc: Customer, rules_version: int, rule_set: list[dict]) -> tuple[str | None, str] | None:
     """Recompute the tier; (old, new) when it changed."""
     old = doc.tier
-    doc.tier = rules.compute_tier(doc.financial, rule_set)
+    doc.tier = rules.compute_tier(financial.tier_figures(doc.financial, doc.reported_aum_cents), rule_set)
     doc.tier_rules_version = rules_version
     return (old, doc.tier) if old != doc.tier else None
 
