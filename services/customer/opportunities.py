@@ -27,7 +27,7 @@ from .financial_models import Opportunity
 
 opportunities = ports.opportunities
 products = ports.products
-SUITABILITY_REFUSED = "suitability_refused"
+SUITABILITY_REFUSED = audit.SUITABILITY_REFUSED
 
 
 def _now() -> datetime:
@@ -80,7 +80,8 @@ def open_from_maturing(envelope: Envelope) -> Opportunity | None:
         return None
     maturity = d["maturity_date"]
     oid = pipeline.opportunity_id("maturing_deposit", customer.id, d["account_ref"], maturity.isoformat())
-    return _open(customer, "maturing_deposit", d["account_ref"], identity.system("customer"), date.today(),
+    ref = picture.mask_refs({"account_ref": d["account_ref"]})["account_ref"]   # never the bank's own form
+    return _open(customer, "maturing_deposit", ref, identity.system("customer"), date.today(),
                  opp_id=oid, expires_on=pipeline.plus_days(maturity, 30))
 
 

@@ -93,7 +93,7 @@ def _ensure(customer_id: str) -> None:
             pass   # another consumer thread created it first
 
 
-def _masked(data: dict) -> dict:
+def mask_refs(data: dict) -> dict:
     """Account references are stored masked by the one policy, whatever the bank sent."""
     def ref(v: str | None) -> str | None:
         digits = "".join(ch for ch in (v or "") if ch.isalnum())
@@ -108,7 +108,7 @@ def _masked(data: dict) -> dict:
 
 def apply_fact(envelope: Envelope) -> FinancialPicture:
     """Apply one core-banking fact (any of the picture's inbound event types)."""
-    data = _masked(envelope.data)
+    data = mask_refs(envelope.data)
     cid = data["customer_id"]
     customer = service.store.get(cid)
     _key, _v, policy = policy_for(customer.branch if customer else None)
