@@ -191,7 +191,8 @@ class AuditTrailEntrySchema(Schema):
     at = fields.String(required=True, metadata={"description": "when (ISO 8601)"})
     service = fields.String(required=True, metadata={"description": "customer | engagement | feedback | gateway"})
     action = fields.String(required=True,
-                           metadata={"description": "read_unmasked | duplicate_refused | suitability_refused | create | update"})
+                           metadata={"description": "read_unmasked | duplicate_refused | suitability_refused | "
+                                                    "create | update"})
     actor = fields.Nested(AuditActorSchema, required=True, allow_none=True)
     purpose = fields.String(allow_none=True, metadata={"description": "the stated purpose of an unmasked read, "
                                                                       "or the reason recorded with a change"})
