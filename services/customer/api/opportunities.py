@@ -217,7 +217,11 @@ class Opportunities(MethodView):
 class OpportunityItem(MethodView):
     @blp.response(200, OpportunityOut, headers=ETAG)
     def get(self, opp_id):
-        """An opportunity (404 when its customer is not in the caller's book)"""
+        """An opportunity
+
+        Its stage, source, product, window and the `actions` a person may take now. 404 when
+        its customer is not in the caller's book.
+        """
         return _ok(opportunities.visible(opp_id, identity.current()))
 
 
@@ -249,7 +253,11 @@ class Accept(MethodView):
     @blp.doc(parameters=[OPTIONAL_IF_MATCH])
     @problems(blp, 403, 409, 412)
     def post(self, data, opp_id):
-        """The customer accepted the proposal (won once core banking reports the product opened)"""
+        """The customer accepted the proposal
+
+        It is won once core banking reports the product opened within the window. 409 when
+        the stage does not allow it (only a proposed opportunity is accepted).
+        """
         return _ok(opportunities.decide(opp_id, if_match_version(required=False), "accept", identity.current()))
 
 
@@ -260,7 +268,11 @@ class Decline(MethodView):
     @blp.doc(parameters=[OPTIONAL_IF_MATCH])
     @problems(blp, 403, 409, 412)
     def post(self, data, opp_id):
-        """The customer declined (with a reason code); 409 when the stage does not allow it"""
+        """The customer declined
+
+        With a reason code (not_interested, price, timing, competitor, insufficient_funds,
+        other). 409 when the stage does not allow it.
+        """
         return _ok(opportunities.decide(opp_id, if_match_version(required=False), "decline", identity.current(),
                                         data["reason"]))
 
@@ -272,7 +284,10 @@ class Lose(MethodView):
     @blp.doc(parameters=[OPTIONAL_IF_MATCH])
     @problems(blp, 403, 409, 412)
     def post(self, data, opp_id):
-        """Close an open opportunity as lost (with a reason code); 409 when already closed"""
+        """Close an open opportunity as lost
+
+        With a reason code, as for a decline. 409 when it is already closed.
+        """
         return _ok(opportunities.decide(opp_id, if_match_version(required=False), "lose", identity.current(),
                                         data["reason"]))
 

@@ -94,7 +94,11 @@ class Products(MethodView):
 class ProductItem(MethodView):
     @blp.response(200, ProductOut, headers=ETAG)
     def get(self, code):
-        """A product"""
+        """A product
+
+        Its type, risk level, term and status; the ETag is the version to send back as
+        If-Match. 404: no such product.
+        """
         identity.current()
         p = products.products.require(code, "product")
         return products.as_dict(p), 200, {"ETag": etag(p.version)}
