@@ -58,6 +58,8 @@ class Customer(Aggregate):
     risk_answers = DictField()
     risk_assessed_at = DateTimeField()
     risk_valid_until = DateTimeField()
+    credit_grade = StringField()      # corporate customers: A–D from their own assessment (corporate.py)
+    credit_score = IntField()
     # re-verification
     last_confirmed_at = DateTimeField()
     # Derived search keys. Natural keys are always-present unique values: unique

@@ -302,6 +302,9 @@ def assess_risk(customer_id: str, answers: dict, who: Identity) -> Customer:
     who.ensure_can_see(current.manager_id, current.branch)
     if who.role == identity.AUDITOR:
         raise forbidden("Auditors only read.")
+    if current.kind == "corporate":   # a company has its own questions (corporate.py)
+        raise invalid({"customer_id": ["A corporate customer takes the corporate assessment "
+                                       "(POST /api/v1/risk/corporate-assessments)."]})
     points, level = risk.score(answers)
     at = now()
     until = rules.risk_valid_until(at.date(), setting_int("CRM_RISK_VALIDITY_MONTHS"))
