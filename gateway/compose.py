@@ -55,7 +55,9 @@ def customer_360(customer_id: str, outcomes: dict) -> dict:
     view: dict = {"customer_id": customer_id, "missing": []}
     for part, (_service, fields_) in C360_PARTS.items():
         if part in WHOLE_PARTS:
-            o = outcomes.get(part)
+            if part not in outcomes:
+                continue   # not asked for
+            o = outcomes[part]
             whole = o.body if o is not None and o.ok else None
             view[fields_[0]] = whole
             if whole is None:
@@ -77,6 +79,8 @@ def customer_360(customer_id: str, outcomes: dict) -> dict:
 def _sections(outcomes: dict, parts: dict, view: dict) -> dict:
     view.setdefault("missing", [])
     for part, (_service, fields_) in parts.items():
+        if part not in outcomes:
+            continue   # a part not asked for is neither shown nor missing
         body = _obj(outcomes.get(part))
         for f in fields_:
             view[f] = body.get(f) if body else None
@@ -98,6 +102,8 @@ def team_dashboard(manager_ids: list[str], names: dict, start: str, end: str, ou
     for m in manager_ids:
         row = {"username": names.get(m)}
         for part in DASHBOARD_PARTS:   # keyed by part (customer, engagement, feedback, pipeline)
+            if part not in outcomes:
+                continue
             body = _obj(outcomes.get(part))
             row[part] = ((body.get("per_manager") or {}).get(m) or {}) if body else None
         per_manager[m] = row
