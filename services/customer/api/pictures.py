@@ -100,11 +100,12 @@ class Picture(MethodView):
 
 
 class ContributionFormula(Schema):
-    aum_bp = fields.Integer(required=True, validate=validate.Range(0, 10_000),
+    aum_bp = fields.Integer(strict=True, required=True, validate=validate.Range(0, 10_000),
                             metadata={"description": "basis points of AUM per year"})
-    loan_bp = fields.Integer(required=True, validate=validate.Range(0, 10_000))
+    loan_bp = fields.Integer(strict=True, required=True, validate=validate.Range(0, 10_000))
     product_cents = fields.Dict(keys=fields.String(validate=validate.OneOf(core.PRODUCT_TYPES)),
-                                values=fields.Integer(validate=validate.Range(0, 100_000_000)), required=True,
+                                values=fields.Integer(strict=True, validate=validate.Range(0, 100_000_000)),
+                                required=True,
                                 metadata={"description": "per open product of the type, cents per year"})
 
 
@@ -112,11 +113,11 @@ class PolicyIn(Schema):
     class Meta:
         unknown = RAISE
 
-    aum_drop_pct = fields.Integer(required=True, validate=validate.Range(1, 100), metadata={
+    aum_drop_pct = fields.Integer(strict=True, required=True, validate=validate.Range(1, 100), metadata={
         "description": "churn: AUM below the window's peak by more than this percent"})
-    window_months = fields.Integer(required=True, validate=validate.Range(1, 24))
+    window_months = fields.Integer(strict=True, required=True, validate=validate.Range(1, 24))
     key_product_types = fields.List(fields.String(validate=validate.OneOf(core.PRODUCT_TYPES)), required=True)
-    win_window_days = fields.Integer(required=True, validate=validate.Range(1, 366), metadata={
+    win_window_days = fields.Integer(strict=True, required=True, validate=validate.Range(1, 366), metadata={
         "description": "a proposal is won by the product opened within this many days"})
     contribution = fields.Nested(ContributionFormula, required=True)
 

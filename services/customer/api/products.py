@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from chassis import identity
 from chassis.http import etag, if_match_version
@@ -26,7 +26,7 @@ class ProductIn(Schema):
     product_type = fields.String(required=True, validate=validate.OneOf(core.PRODUCT_TYPES))
     risk_level = fields.String(allow_none=True, validate=validate.OneOf(risk.PRODUCT_LEVELS), metadata={
         "description": "R1–R5; required for wealth products and funds, none for deposits and loans"})
-    term_months = fields.Integer(allow_none=True, validate=validate.Range(1, 600),
+    term_months = fields.Integer(strict=True, allow_none=True, validate=validate.Range(1, 600),
                                  metadata={"description": "required for time deposits"})
     currency = fields.String(validate=validate.OneOf(("CNY", "USD", "EUR", "HKD")), load_default="CNY")
 
@@ -37,11 +37,16 @@ class ProductPatch(Schema):
 
     name = fields.String(validate=validate.Length(1, 200))
     risk_level = fields.String(allow_none=True, validate=validate.OneOf(risk.PRODUCT_LEVELS))
-    term_months = fields.Integer(allow_none=True, validate=validate.Range(1, 600))
+    term_months = fields.Integer(strict=True, allow_none=True, validate=validate.Range(1, 600))
     currency = fields.String(validate=validate.OneOf(("CNY", "USD", "EUR", "HKD")))
     status = fields.String(validate=validate.OneOf(("active", "retired")),
                            metadata={"description": "retired products can no longer be proposed"})
     reason = fields.String(validate=validate.Length(1, 500), metadata={"description": "kept in the history"})
+
+    @validates_schema
+    def _something(self, data, **kwargs):
+        if not set(data) - {"reason"}:
+            raise ValidationError("Send at least one field to change.")
 
 
 class ProductOut(Schema):
