@@ -49,7 +49,7 @@ C360_PROFILE = "GET /api/v1/customers/{customer_id}"
 C360_ENGAGEMENT = "GET /api/v1/engagement/customers/{customer_id}/summary"
 C360_FEEDBACK = "GET /api/v1/feedback/customers/{customer_id}/summary"
 C360_PICTURE = "GET /api/v1/customers/{customer_id}/picture"
-C360_OPPORTUNITIES = "GET /api/v1/opportunities"
+C360_OPPORTUNITIES = "GET /api/v1/customers/{customer_id}/opportunities"
 WORKLIST = {"customer": "GET /api/v1/customers/worklist", "engagement": "GET /api/v1/engagement/worklist",
             "feedback": "GET /api/v1/feedback/worklist", "pipeline": "GET /api/v1/opportunities/worklist"}
 STATS = {"customer": "GET /api/v1/customers/stats", "engagement": "GET /api/v1/engagement/stats",
@@ -232,7 +232,7 @@ class Customer360View(MethodView):
             Call("engagement", "engagement", f"/api/v1/engagement/customers/{cid}/summary"),
             Call("feedback", "feedback", f"/api/v1/feedback/customers/{cid}/summary"),
             Call("picture", "customer", f"/api/v1/customers/{cid}/picture"),
-            Call("opportunities", "customer", "/api/v1/opportunities", {"customer_id": customer_id}),
+            Call("opportunities", "customer", f"/api/v1/customers/{cid}/opportunities"),
         ], who)
         return compose.customer_360(customer_id, outcomes)
 

@@ -2,4 +2,4 @@
 from . import customers, imports, managers, opportunities, pictures, products, risk, tiers
 
 BLUEPRINTS = [customers.blp, managers.blp, tiers.blp, risk.blp, imports.blp,
-              pictures.blp, pictures.policy_blp, products.blp, opportunities.blp]
+              pictures.blp, pictures.policy_blp, products.blp, opportunities.blp, opportunities.customer_blp]

@@ -213,6 +213,27 @@ class Opportunities(MethodView):
         return body, code, {**headers, "Location": f"/api/v1/opportunities/{o.id}"}
 
 
+customer_blp = Blueprint("customer_opportunities", __name__, url_prefix="/api/v1/customers",
+                         description="A customer's opportunities (the customer 360's part)")
+
+
+@customer_blp.route("/<customer_id>/opportunities")
+class CustomerOpportunities(MethodView):
+    @customer_blp.response(200, OpportunityOut(many=True))
+    def get(self, customer_id):
+        """A customer's opportunities
+
+        Every stage, newest first (at most 200): what the customer 360 shows. 404: no such
+        customer for the caller.
+        """
+        who = identity.current()
+        c = service.store.require(customer_id, "customer")
+        who.ensure_can_see(c.manager_id, c.branch)
+        rows = opportunities.opportunities.collection.find({"customer_id": c.id}).sort(
+            [("created_at", -1), ("_id", 1)]).limit(200)
+        return [opportunities.as_dict(opportunities.Opportunity._from_son(r)) for r in rows]
+
+
 @blp.route("/<opportunity_id:opp_id>")
 class OpportunityItem(MethodView):
     @blp.response(200, OpportunityOut, headers=ETAG)
