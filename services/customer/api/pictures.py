@@ -164,8 +164,9 @@ class Policy(MethodView):
         """Set the caller's branch's financial policy
 
         Admins only (403 otherwise): a branch admin sets their branch's, a bank-wide admin the
-        default. `If-Match`: the version read (`"0"` when none is stored); 428 without it, 412
-        stale. New signals use it from the next core-banking fact.
+        default. `If-Match`: the version of that policy itself (`"0"` while the branch has none
+        of its own — GET then answers the default's, with `branch: default`); 428 without it,
+        412 stale. Consumers use it within 10 seconds, from the next core-banking fact.
         """
         who = identity.current()
         who.ensure_role(identity.ADMIN)
