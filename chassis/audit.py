@@ -26,6 +26,7 @@ blueprint = Blueprint("audit", __name__, url_prefix="/api/v1/audit",
 
 READ_UNMASKED = "read_unmasked"
 DUPLICATE_REFUSED = "duplicate_refused"   # a registration hit a customer the caller may not see
+SUITABILITY_REFUSED = "suitability_refused"   # a product the customer may not be offered was proposed (适当性)
 
 
 def record_read(customer_id: str, fields_: list[str], resource: str = "customer",
@@ -63,7 +64,8 @@ class AuditActor(Schema):
 
 class AuditEntry(Schema):
     at = fields.DateTime()
-    action = fields.String(validate=validate.OneOf([READ_UNMASKED, DUPLICATE_REFUSED, "create", "update"]))
+    action = fields.String(validate=validate.OneOf([READ_UNMASKED, DUPLICATE_REFUSED, SUITABILITY_REFUSED,
+                                                             "create", "update"]))
     actor = fields.Nested(AuditActor)
     purpose = fields.String(allow_none=True)
     customer_id = fields.String(allow_none=True)

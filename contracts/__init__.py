@@ -6,4 +6,4 @@ service adds its name to ``consumers`` (a test checks these lists against the
 handlers each worker actually registers), and docs/events.md is rendered from
 these declarations (``python -m contracts.render``).
 """
-from . import core_banking, customer, engagement, feedback, staff  # noqa: F401  (registers everything)
+from . import core_banking, customer, engagement, feedback, financial, staff  # noqa: F401  (registers everything)

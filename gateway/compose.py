@@ -15,18 +15,24 @@ C360_PARTS = {
     "profile": ("customer", ("profile", "tier", "risk_level", "risk_valid_until")),
     "engagement": ("engagement", ("recent_interactions", "recent_visits", "upcoming_care")),
     "feedback": ("feedback", ("open_complaints", "latest_satisfaction")),
+    # the financial picture and the pipeline (issue #13): each answer is the field, whole
+    "picture": ("customer", ("financial_picture",)),
+    "opportunities": ("customer", ("opportunities",)),
 }
+WHOLE_PARTS = ("picture", "opportunities")
 WORKLIST_PARTS = {
     "customer": ("customer", ("risk_expiring", "reverification_due")),
     "engagement": ("engagement", ("greetings_due", "contacts_due", "contacts_overdue",
                                   "visits_planned", "account_reminders",
                                   "plan_tasks", "plan_deviations", "escalated_complaints")),
     "feedback": ("feedback", ("complaints_near_breach", "complaints_breached")),
+    "pipeline": ("customer", ("opportunities_open", "churn_signals")),
 }
 DASHBOARD_PARTS = {
     "customer": ("customer", ("tier_distribution",)),
     "engagement": ("engagement", ("contact_coverage", "activities", "plans")),
     "feedback": ("feedback", ("complaint_sla", "satisfaction_trend")),
+    "pipeline": ("customer", ("conversion", "retention", "churn_signals")),
 }
 
 
@@ -49,6 +55,15 @@ def customer_360(customer_id: str, outcomes: dict) -> dict:
         raise not_found("customer")
     view: dict = {"customer_id": customer_id, "missing": []}
     for part, (_service, fields_) in C360_PARTS.items():
+        if part in WHOLE_PARTS:
+            if part not in outcomes:
+                continue   # not asked for
+            o = outcomes[part]
+            whole = o.body if o is not None and o.ok else None
+            view[fields_[0]] = whole
+            if whole is None:
+                view["missing"].append(_missing(o, fields_))
+            continue
         body = _obj(outcomes.get(part))
         if part == "profile":
             view["profile"] = body
@@ -65,6 +80,8 @@ def customer_360(customer_id: str, outcomes: dict) -> dict:
 def _sections(outcomes: dict, parts: dict, view: dict) -> dict:
     view.setdefault("missing", [])
     for part, (_service, fields_) in parts.items():
+        if part not in outcomes:
+            continue   # a part not asked for is neither shown nor missing
         body = _obj(outcomes.get(part))
         for f in fields_:
             view[f] = body.get(f) if body else None
@@ -85,9 +102,11 @@ def team_dashboard(manager_ids: list[str], names: dict, start: str, end: str, ou
     per_manager = {}
     for m in manager_ids:
         row = {"username": names.get(m)}
-        for part, (service, _f) in DASHBOARD_PARTS.items():
+        for part in DASHBOARD_PARTS:   # keyed by part (customer, engagement, feedback, pipeline)
+            if part not in outcomes:
+                continue
             body = _obj(outcomes.get(part))
-            row[service] = ((body.get("per_manager") or {}).get(m) or {}) if body else None
+            row[part] = ((body.get("per_manager") or {}).get(m) or {}) if body else None
         per_manager[m] = row
     view["per_manager"] = per_manager
     return view

@@ -48,10 +48,12 @@ def upstream(operation: str, pointer: str = "") -> dict:
 C360_PROFILE = "GET /api/v1/customers/{customer_id}"
 C360_ENGAGEMENT = "GET /api/v1/engagement/customers/{customer_id}/summary"
 C360_FEEDBACK = "GET /api/v1/feedback/customers/{customer_id}/summary"
+C360_PICTURE = "GET /api/v1/customers/{customer_id}/picture"
+C360_OPPORTUNITIES = "GET /api/v1/customers/{customer_id}/opportunities"
 WORKLIST = {"customer": "GET /api/v1/customers/worklist", "engagement": "GET /api/v1/engagement/worklist",
-            "feedback": "GET /api/v1/feedback/worklist"}
+            "feedback": "GET /api/v1/feedback/worklist", "pipeline": "GET /api/v1/opportunities/worklist"}
 STATS = {"customer": "GET /api/v1/customers/stats", "engagement": "GET /api/v1/engagement/stats",
-         "feedback": "GET /api/v1/feedback/stats"}
+         "feedback": "GET /api/v1/feedback/stats", "pipeline": "GET /api/v1/opportunities/stats"}
 
 
 def _part(operation: str, name: str, many: bool = True) -> fields.Field:
@@ -84,6 +86,12 @@ class Customer360ViewSchema(Schema):
     upcoming_care = _part(C360_ENGAGEMENT, "upcoming_care")
     open_complaints = _part(C360_FEEDBACK, "open_complaints")
     latest_satisfaction = _part(C360_FEEDBACK, "latest_satisfaction", many=False)
+    financial_picture = fields.Dict(allow_none=True, metadata={
+        **upstream(C360_PICTURE), "description": f"As `{C360_PICTURE}` answers it (account references masked); "
+                                                 "null when the customer service did not answer."})
+    opportunities = fields.List(fields.Raw(), allow_none=True, metadata={
+        **upstream(C360_OPPORTUNITIES), "description": f"The customer's opportunities, as `{C360_OPPORTUNITIES}` "
+                                                       "answers them; null when the customer service did not answer."})
     missing = fields.List(fields.Nested(MissingPartSchema), required=True)
 
 
@@ -108,6 +116,8 @@ class WorklistCountsSchema(Schema):
     complaints_breached = fields.Integer()
     risk_expiring = fields.Integer()
     reverification_due = fields.Integer()
+    opportunities_open = fields.Integer()
+    churn_signals = fields.Integer()
 
 
 class WorklistViewSchema(Schema):
@@ -125,6 +135,8 @@ class WorklistViewSchema(Schema):
     complaints_breached = _part(WORKLIST["feedback"], "complaints_breached")
     risk_expiring = _part(WORKLIST["customer"], "risk_expiring")
     reverification_due = _part(WORKLIST["customer"], "reverification_due")
+    opportunities_open = _part(WORKLIST["pipeline"], "opportunities_open")
+    churn_signals = _part(WORKLIST["pipeline"], "churn_signals")
     counts = fields.Nested(WorklistCountsSchema, required=True)
     missing = fields.List(fields.Nested(MissingPartSchema), required=True)
 
@@ -156,6 +168,7 @@ class DashboardManagerSchema(Schema):
     customer = _per_manager("customer")
     engagement = _per_manager("engagement")
     feedback = _per_manager("feedback")
+    pipeline = _per_manager("pipeline")
 
 
 class TeamDashboardViewSchema(Schema):
@@ -168,6 +181,9 @@ class TeamDashboardViewSchema(Schema):
     plans = _part(STATS["engagement"], "plans")
     complaint_sla = _part(STATS["feedback"], "complaint_sla", many=False)
     satisfaction_trend = _part(STATS["feedback"], "satisfaction_trend")
+    conversion = _part(STATS["pipeline"], "conversion", many=False)
+    retention = _part(STATS["pipeline"], "retention", many=False)
+    churn_signals = _part(STATS["pipeline"], "churn_signals", many=False)
     per_manager = fields.Dict(keys=fields.String(), values=fields.Nested(DashboardManagerSchema), required=True,
                               metadata={"description": "manager id → their figures"})
     missing = fields.List(fields.Nested(MissingPartSchema), required=True)
@@ -182,7 +198,8 @@ class AuditTrailEntrySchema(Schema):
     at = fields.String(required=True, metadata={"description": "when (ISO 8601)"})
     service = fields.String(required=True, metadata={"description": "customer | engagement | feedback | gateway"})
     action = fields.String(required=True,
-                           metadata={"description": "read_unmasked | duplicate_refused | create | update"})
+                           metadata={"description": "read_unmasked | duplicate_refused | suitability_refused | "
+                                                    "create | update"})
     actor = fields.Nested(AuditActorSchema, required=True, allow_none=True)
     purpose = fields.String(allow_none=True, metadata={"description": "the stated purpose of an unmasked read, "
                                                                       "or the reason recorded with a change"})
@@ -221,6 +238,8 @@ class Customer360View(MethodView):
             Call("profile", "customer", f"/api/v1/customers/{cid}"),
             Call("engagement", "engagement", f"/api/v1/engagement/customers/{cid}/summary"),
             Call("feedback", "feedback", f"/api/v1/feedback/customers/{cid}/summary"),
+            Call("picture", "customer", f"/api/v1/customers/{cid}/picture"),
+            Call("opportunities", "customer", f"/api/v1/customers/{cid}/opportunities"),
         ], who)
         return compose.customer_360(customer_id, outcomes)
 
@@ -261,6 +280,7 @@ class WorklistView(MethodView):
             Call("customer", "customer", "/api/v1/customers/worklist", params),
             Call("engagement", "engagement", "/api/v1/engagement/worklist", params),
             Call("feedback", "feedback", "/api/v1/feedback/worklist", params),
+            Call("pipeline", "customer", "/api/v1/opportunities/worklist", params),
         ], who)
         return compose.worklist(manager_id, day, outcomes)
 
@@ -316,6 +336,7 @@ class DashboardView(MethodView):
                 Call("customer", "customer", "/api/v1/customers/stats", params),
                 Call("engagement", "engagement", "/api/v1/engagement/stats", params),
                 Call("feedback", "feedback", "/api/v1/feedback/stats", params),
+                Call("pipeline", "customer", "/api/v1/opportunities/stats", params),
             ], who)
         else:
             outcomes = {p: Outcome(Call(p, s, ""), 200, _EMPTY_FIGURES)
@@ -326,7 +347,7 @@ class DashboardView(MethodView):
 # No managers in scope: nothing to ask anyone, and every figure is empty rather than unknown.
 _EMPTY_FIGURES = {"tier_distribution": {}, "contact_coverage": {"overall": None, "per_manager": {}},
                   "activities": [], "complaint_sla": {}, "satisfaction_trend": [], "per_manager": {},
-                  "plans": []}
+                  "plans": [], "conversion": {}, "retention": {}, "churn_signals": 0}
 
 
 @audit_blp.route("")

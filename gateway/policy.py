@@ -52,6 +52,11 @@ RULES: tuple[Rule, ...] = (
     Rule("/api/v1/tiers", WRITE, (ADMIN,), "tier rules are branch configuration"),
     Rule("/api/v1/risk", ALL, STAFF),
     Rule("/api/v1/imports", ALL, STAFF),
+    Rule("/api/v1/products", READ, STAFF, "the product catalogue"),
+    Rule("/api/v1/products", WRITE, (ADMIN,), "the catalogue is branch configuration"),
+    Rule("/api/v1/opportunities", ALL, STAFF, "the opportunity pipeline (商机)"),
+    Rule("/api/v1/financial", READ, STAFF),
+    Rule("/api/v1/financial", WRITE, (ADMIN,), "churn thresholds and the contribution formula"),
     # engagement service
     Rule("/api/v1/engagement", ALL, STAFF),
     Rule("/api/v1/engagement/gifts", WRITE, (ADMIN,), "gift catalogue and stock"),

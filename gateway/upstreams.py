@@ -22,6 +22,9 @@ ROUTES = {
     "tiers": "customer",
     "risk": "customer",
     "imports": "customer",
+    "products": "customer",
+    "opportunities": "customer",
+    "financial": "customer",
     "engagement": "engagement",
     "feedback": "feedback",
 }

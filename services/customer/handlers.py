@@ -1,8 +1,30 @@
 """Consumers of other services' events: the staff directory (branch of a manager,
-who may be assigned customers)."""
+who may be assigned customers); core banking's facts (the financial picture, issue #13),
+which also open and win opportunities; the service's own churn signals, which open one."""
 from chassis import directory
-from contracts import staff
+from chassis.events import Envelope
+from contracts import core_banking as core, financial as fin_events, staff
+
+from . import opportunities, picture
+
+
+def product_opened(envelope: Envelope) -> None:
+    picture.apply_fact(envelope)
+    opportunities.win_from_opened(envelope)
+
+
+def deposit_maturing(envelope: Envelope) -> None:
+    opportunities.open_from_maturing(envelope)
+
 
 HANDLERS = {
     staff.USER_CHANGED.name: directory.apply,
+    core.BALANCES_REPORTED.name: picture.apply_fact,
+    core.HOLDINGS_REPORTED.name: picture.apply_fact,
+    core.PRODUCT_OPENED.name: product_opened,
+    core.PRODUCT_CLOSED.name: picture.apply_fact,
+    core.ACTIVITY_SUMMARISED.name: picture.apply_fact,
+    core.ACCOUNT_DORMANT.name: picture.apply_fact,
+    core.DEPOSIT_MATURING.name: deposit_maturing,
+    fin_events.CHURN_SIGNALLED.name: opportunities.open_from_signal,
 }

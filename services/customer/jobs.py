@@ -1,5 +1,7 @@
 """Periodic work of the customer worker."""
-from . import service
+from datetime import date
+
+from . import opportunities, service
 
 
 def retier() -> int:
@@ -10,3 +12,8 @@ def retier() -> int:
         total += n
         if n == 0:
             return total
+
+
+def expire_opportunities() -> int:
+    """Open opportunities past their day become expired."""
+    return opportunities.expire_due(date.today())

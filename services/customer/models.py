@@ -49,12 +49,17 @@ class Customer(Aggregate):
     # tiering
     tier = StringField()
     tier_rules_version = IntField()
+    # AUM core banking reports (financial picture, issue #13): when present the tier uses it, not
+    # financial.aum_cents, which stays as the declared figure (services/customer/financial.py)
+    reported_aum_cents = IntField()
     # risk assessment (answers kept; every assessment is a version in the history)
     risk_level = StringField()
     risk_score = IntField()
     risk_answers = DictField()
     risk_assessed_at = DateTimeField()
     risk_valid_until = DateTimeField()
+    credit_grade = StringField()      # corporate customers: A–D from their own assessment (corporate.py)
+    credit_score = IntField()
     # re-verification
     last_confirmed_at = DateTimeField()
     # Derived search keys. Natural keys are always-present unique values: unique

@@ -16,7 +16,7 @@ from chassis.filters import all_of
 from chassis.identity import Identity
 from contracts import customer as events
 
-from . import risk, rules
+from . import financial, risk, rules
 from .bootstrap import ports
 from .models import Customer, TierRules
 from .schemas import CORPORATE_ONLY, INDIVIDUAL_ONLY, kind_problems
@@ -31,7 +31,8 @@ PROFILE_FIELDS = ("name", "manager_id", "mobile", "phone", "email", "address", "
                   *INDIVIDUAL_ONLY, *CORPORATE_ONLY, "financial", "needs", "accounts", "preferred_channels",
                   "contact_times", "important_dates", "classes", "tags")
 # Bookkeeping fields never shown in history or in changed_fields.
-INTERNAL = {"mobile_key", "id_key", "external_key", "birth_mmdd", "tier_rules_version", "risk_answers"}
+INTERNAL = {"mobile_key", "id_key", "external_key", "birth_mmdd", "tier_rules_version", "risk_answers",
+            "reported_aum_cents"}
 
 
 def setting_int(name: str) -> int:
@@ -125,7 +126,7 @@ def apply_profile(doc: Customer, data: dict) -> None:
 def apply_tier(doc: Customer, rules_version: int, rule_set: list[dict]) -> tuple[str | None, str] | None:
     """Recompute the tier; (old, new) when it changed."""
     old = doc.tier
-    doc.tier = rules.compute_tier(doc.financial, rule_set)
+    doc.tier = rules.compute_tier(financial.tier_figures(doc.financial, doc.reported_aum_cents), rule_set)
     doc.tier_rules_version = rules_version
     return (old, doc.tier) if old != doc.tier else None
 
@@ -321,6 +322,9 @@ def assess_risk(customer_id: str, answers: dict, who: Identity) -> Customer:
     who.ensure_can_see(current.manager_id, current.branch)
     if who.role == identity.AUDITOR:
         raise forbidden("Auditors only read.")
+    if current.kind == "corporate":   # a company has its own questions (corporate.py)
+        raise invalid({"customer_id": ["A corporate customer takes the corporate assessment "
+                                       "(POST /api/v1/risk/corporate-assessments)."]})
     points, level = risk.score(answers)
     at = now()
     until = rules.risk_valid_until(at.date(), setting_int("CRM_RISK_VALIDITY_MONTHS"))

@@ -1,5 +1,5 @@
-"""Customer worker: the outbox relay, the staff directory consumer, the re-tiering job and
-the import jobs (a thread of their own: one import may run for minutes)."""
+"""Customer worker: the outbox relay, the consumer (staff directory, core banking) and the jobs
+(re-tiering, expiring opportunities, and the import jobs: one import may run for minutes)."""
 from chassis.config import load_settings, or_exit
 from chassis.worker import run_worker
 
@@ -16,6 +16,7 @@ def main(stop=None, **overrides):
     lease = float(settings.require("CRM_IMPORT_LEASE_SECONDS"))
     run_worker(settings, HANDLERS, stop=stop, periodic={
         "retier": (5.0, jobs.retier),
+        "expire_opportunities": (60.0, jobs.expire_opportunities),
         "imports": (IMPORT_POLL, lambda: importrun.work(lease))})
 
 

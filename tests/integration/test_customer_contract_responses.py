@@ -160,6 +160,76 @@ def test_every_answer_matches_the_document(api):
     api.call("POST", "/api/v1/imports", data=b"x", headers={**h, "Content-Type": "text/plain"})   # 415
     api.call("POST", "/api/v1/imports", data=b"", headers={**as_user("au", "auditor"), "Content-Type": "text/csv"})
 
+    # the financial picture, catalogue, pipeline and corporate assessment (issue #13)
+    from chassis.events import Envelope, received
+    from services.customer import handlers
+    from tools import core_banking_sim as sim
+    for env in sim.history(cid, months=3, seed=1, profile="churner"):
+        handlers.HANDLERS[env["type"]](received(Envelope.from_dict(env)))
+    pic = "/api/v1/customers/{customer_id}/picture"
+    api.call("GET", pic, f"{BASE}/{cid}/picture", headers=sup)       # cid is m2's now
+    api.call("GET", pic, f"{BASE}/{bare['id']}/picture", headers=h)
+    api.call("GET", pic, f"{BASE}/{cid}/picture", headers=as_user("m-stranger"))                # 404
+    policy = api.call("GET", "/api/v1/financial/policy", headers=h).get_json()
+    body = {k: v for k, v in policy.items() if k not in ("branch", "version")}
+    api.call("PUT", "/api/v1/financial/policy", json=body, headers={**h, "If-Match": '"0"'})    # 403
+    api.call("PUT", "/api/v1/financial/policy", json=body, headers={**admin, "If-Match": '"0"'})
+    api.call("PUT", "/api/v1/financial/policy", json=body, headers={**admin, "If-Match": '"0"'})  # 412
+    api.call("PUT", "/api/v1/financial/policy", json=body, headers=admin)                        # 428
+    code = "WM-" + uuid.uuid4().hex[:6]
+    api.call("POST", "/api/v1/products", json={"code": code, "name": "稳健", "product_type": "wealth",
+                                               "risk_level": "R2"}, headers=admin)
+    api.call("POST", "/api/v1/products", json={"code": "R5-" + code, "name": "进取", "product_type": "fund",
+                                               "risk_level": "R5"}, headers=admin)
+    api.call("POST", "/api/v1/products", json={"code": code, "name": "x", "product_type": "loan"}, headers=h)  # 403
+    api.call("POST", "/api/v1/products", json={"code": code, "name": "稳健", "product_type": "wealth",
+                                               "risk_level": "R2"}, headers=admin)              # 409
+    api.call("GET", "/api/v1/products", "/api/v1/products?product_type=wealth", headers=h)
+    api.call("GET", "/api/v1/products/{code}", f"/api/v1/products/{code}", headers=h)
+    api.call("GET", "/api/v1/products/{code}", "/api/v1/products/nope", headers=h)             # 404
+    api.call("PATCH", "/api/v1/products/{code}", f"/api/v1/products/{code}", json={"name": "稳健2"},
+             headers={**admin, "If-Match": '"1"'})
+    api.call("PATCH", "/api/v1/products/{code}", f"/api/v1/products/{code}", json={"name": "稳健3"},
+             headers={**admin, "If-Match": '"1"'})                                             # 412
+    api.call("PATCH", "/api/v1/products/{code}", f"/api/v1/products/{code}", json={"name": "x"}, headers=h)  # 403
+    api.call("POST", "/api/v1/products", json={"code": "TD-" + code, "name": "定期", "product_type": "time_deposit",
+                                               "term_months": 12}, headers=admin)
+    h = sup   # cid is in m2's book since the reassignment
+    opp = api.call("POST", "/api/v1/opportunities", json={"customer_id": cid, "source": "visit_need",
+                                                          "note": "子女教育金"}, headers=h).get_json()
+    api.call("POST", "/api/v1/opportunities", json={"customer_id": "nope", "source": "manual"}, headers=h)  # 404
+    item_o = "/api/v1/opportunities/{opp_id}"
+    api.call("GET", item_o, f"/api/v1/opportunities/{opp['id']}", headers=h)
+    api.call("GET", item_o, "/api/v1/opportunities/nope", headers=h)                           # 404
+    api.call("POST", f"{item_o}/propose", f"/api/v1/opportunities/{opp['id']}/propose",
+             json={"product_code": "R5-" + code}, headers=h)                                   # 409 unsuitable
+    api.call("POST", f"{item_o}/propose", f"/api/v1/opportunities/{opp['id']}/propose",
+             json={"product_code": "TD-" + code}, headers={**h, "If-Match": '"9"'})            # 412
+    api.call("POST", f"{item_o}/propose", f"/api/v1/opportunities/{opp['id']}/propose",
+             json={"product_code": "TD-" + code}, headers=h)
+    api.call("POST", f"{item_o}/accept", f"/api/v1/opportunities/{opp['id']}/accept", headers=h)
+    api.call("POST", f"{item_o}/accept", f"/api/v1/opportunities/{opp['id']}/accept", headers=h)  # 409
+    api.call("POST", f"{item_o}/decline", f"/api/v1/opportunities/{opp['id']}/decline",
+             json={"reason": "timing"}, headers=h)                                             # 409 (accepted)
+    api.call("POST", f"{item_o}/lose", f"/api/v1/opportunities/{opp['id']}/lose",
+             json={"reason": "competitor"}, headers=h)
+    api.call("GET", "/api/v1/opportunities", f"/api/v1/opportunities?customer_id={cid}", headers=h)
+    api.call("GET", "/api/v1/customers/{customer_id}/opportunities", f"{BASE}/{cid}/opportunities", headers=h)
+    api.call("GET", "/api/v1/opportunities/worklist", f"/api/v1/opportunities/worklist?manager_id={m2}",
+             headers=h)
+    api.call("GET", "/api/v1/opportunities/stats", f"/api/v1/opportunities/stats?manager_ids={m},{m2}",
+             headers=sup)
+    api.call("GET", "/api/v1/opportunities/stats", "/api/v1/opportunities/stats?manager_ids=nobody",
+             headers=as_user(m))                                                               # 404
+    h = as_user(m)
+    api.call("GET", "/api/v1/risk/corporate-questionnaire", headers=h)
+    corp_id = api.call("POST", BASE, json=_corporate(), headers=h).get_json()["id"]
+    from services.customer import corporate_risk
+    api.call("POST", "/api/v1/risk/corporate-assessments", json={"customer_id": corp_id, "answers": {
+        q: list(o)[1] for q, _t, _p, o in corporate_risk.QUESTIONS}}, headers=h)
+    api.call("POST", "/api/v1/risk/corporate-assessments", json={"customer_id": corp_id, "answers": {}},
+             headers=h)                                                                        # 422
+
     # archive last: an archived customer is read-only
     api.call("POST", f"{item}/archive", f"{BASE}/{cid}/archive", json={"reason": "closed"},
              headers={**h, "If-Match": '"4"'})                                      # 403

@@ -258,7 +258,7 @@ def test_customer_360_fans_out_in_parallel(gw, ups, admin_h):
     # Each upstream answers only when all three calls are in flight at once: called one
     # after another, the first would wait in vain and its part would be missing. A proof
     # of parallel fan-out that does not depend on how busy the machine is.
-    together = threading.Barrier(3)
+    together = threading.Barrier(5)
     ups["customer"].answer(f"/api/v1/customers/{cid}", {"id": cid, "tier": "gold", "risk_level": "C2",
                                                          "risk_valid_until": "2027-03-01"}, delay=together)
     ups["engagement"].answer(f"/api/v1/engagement/customers/{cid}/summary",
@@ -266,6 +266,8 @@ def test_customer_360_fans_out_in_parallel(gw, ups, admin_h):
                              delay=together)
     ups["feedback"].answer(f"/api/v1/feedback/customers/{cid}/summary",
                            {"open_complaints": [], "latest_satisfaction": {"csat": 5}}, delay=together)
+    ups["customer"].answer(f"/api/v1/customers/{cid}/picture", {"customer_id": cid}, delay=together)
+    ups["customer"].answer(f"/api/v1/customers/{cid}/opportunities", [], delay=together)
     settings = gw.config["CRM_SETTINGS"]
     saved = settings.extra.get("CRM_UPSTREAM_TIMEOUT")
     settings.extra["CRM_UPSTREAM_TIMEOUT"] = "10"  # the barrier, not the timeout, decides
@@ -283,6 +285,8 @@ def test_customer_360_with_a_slow_and_a_dead_service_answers_in_time(gw, ups, ad
     _, h, _ = make_user(gw, admin_h, "manager")
     cid = uuid.uuid4().hex
     ups["customer"].answer(f"/api/v1/customers/{cid}", {"id": cid, "tier": "standard"})
+    ups["customer"].answer(f"/api/v1/customers/{cid}/picture", {"customer_id": cid})
+    ups["customer"].answer(f"/api/v1/customers/{cid}/opportunities", [])
     ups["engagement"].answer(f"/api/v1/engagement/customers/{cid}/summary", {}, delay=3)
     settings = gw.config["CRM_SETTINGS"]
     saved = settings.extra["CRM_FEEDBACK_URL"]
@@ -319,6 +323,7 @@ def test_worklist_scope_and_one_batch_call_per_service(gw, ups, admin_h):
                                                              "account_reminders": []})
     ups["feedback"].answer("/api/v1/feedback/worklist", {"complaints_near_breach": [], "complaints_breached": []},
                            status=500)
+    ups["customer"].answer("/api/v1/opportunities/worklist", {"opportunities_open": [], "churn_signals": []})
     c = gw.test_client()
     r = c.get("/api/v1/views/worklist?date=2026-06-01", headers=m1_h)
     v = r.get_json()
@@ -328,7 +333,7 @@ def test_worklist_scope_and_one_batch_call_per_service(gw, ups, admin_h):
                              "fields": ["complaints_near_breach", "complaints_breached"]}]
     seen = [s for u in ups.values() for s in u.seen
             if s[0].endswith("/worklist") and s[1].get("manager_id") == m1["id"]]
-    assert len(seen) == 3 and all(s[1]["date"] == "2026-06-01" for s in seen)
+    assert len(seen) == 4 and all(s[1]["date"] == "2026-06-01" for s in seen)
     assert c.get(f"/api/v1/views/worklist?manager_id={m2['id']}", headers=m1_h).status_code == 404
     assert c.get(f"/api/v1/views/worklist?manager_id={m2['id']}", headers=sup_h).status_code == 404
     assert c.get(f"/api/v1/views/worklist?manager_id={m1['id']}", headers=sup_h).get_json()["manager_id"] == m1["id"]
@@ -348,6 +353,8 @@ def test_team_dashboard_for_a_supervisor_is_their_team(gw, ups, admin_h):
                                                           "activities": [], "per_manager": {}})
     ups["feedback"].answer("/api/v1/feedback/stats", {"complaint_sla": {"open": 0}, "satisfaction_trend": [],
                                                       "per_manager": {}}, delay=3)
+    ups["customer"].answer("/api/v1/opportunities/stats", {"conversion": {}, "retention": {}, "churn_signals": 0,
+                                                           "per_manager": {}})
     c = gw.test_client()
     r = c.get("/api/v1/views/team-dashboard?from=2026-01-01&to=2026-03-31", headers=sup_h)
     v = r.get_json()

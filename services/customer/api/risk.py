@@ -10,7 +10,7 @@ from marshmallow import RAISE, Schema, fields, validate
 from chassis import identity
 from chassis.openapi import problems
 
-from .. import queries, risk, service
+from .. import corporate, corporate_risk, queries, risk, service
 from ..schemas import ExpiringQuery, RiskIn, SuitabilityQuery
 
 blp = Blueprint("risk", __name__, url_prefix="/api/v1/risk", description="Risk assessment and suitability")
@@ -213,3 +213,69 @@ class Suitability(MethodView):
         return {"customer_id": c.id, "product_risk": q["product_risk"], "customer_level": c.risk_level,
                 "assessment_valid": valid, "valid_until": until,
                 "suitable": ok, "reason": reason}
+
+
+# -- corporate customers: their own risk and credit assessment ------------------------------
+class CorporateQuestion(Question):
+    part = fields.String(validate=validate.OneOf(("risk", "credit")), metadata={
+        "description": "risk questions give the level C1–C5, credit questions the grade A–D"})
+
+
+class Grade(Schema):
+    min_score = fields.Integer(metadata={"example": 65})
+    grade = fields.String(validate=validate.OneOf(("A", "B", "C", "D")), metadata={"example": "B"})
+
+
+class CorporateQuestionnaireOut(Schema):
+    questions = fields.List(fields.Nested(CorporateQuestion))
+    bands = fields.List(fields.Nested(Band), metadata={"description": "risk points → level, lowest first"})
+    grades = fields.List(fields.Nested(Grade), metadata={"description": "credit points → grade, lowest first"})
+    caps = fields.List(fields.Nested(Cap))
+
+
+class CorporateRiskIn(Schema):
+    customer_id = fields.String(required=True, validate=validate.Length(1, 100))
+    answers = fields.Dict(keys=fields.String(), values=fields.String(), required=True, metadata={
+        "description": "question id → option, for every question of GET /risk/corporate-questionnaire"})
+
+
+class CorporateAssessmentOut(AssessmentOut):
+    credit_grade = fields.String(allow_none=True, validate=validate.OneOf(("A", "B", "C", "D")))
+    credit_score = fields.Integer(allow_none=True, metadata={"description": "credit points out of 100"})
+
+
+@blp.route("/corporate-questionnaire")
+class CorporateQuestionnaire(MethodView):
+    @blp.response(200, CorporateQuestionnaireOut)
+    def get(self):
+        """The corporate risk and credit questionnaire
+
+        For corporate customers, instead of the individual one (age and household income do
+        not describe a company): risk questions give the level C1–C5 used for suitability,
+        credit questions a grade A–D. Submit to POST /risk/corporate-assessments.
+        """
+        identity.current()
+        return {"questions": corporate_risk.questionnaire(),
+                "bands": [{"min_score": lo, "level": lvl} for lo, lvl in risk.BANDS],
+                "grades": [{"min_score": lo, "grade": g} for lo, g in corporate_risk.GRADES],
+                "caps": [{"question": q, "option": o, "max_level": lvl}
+                         for (q, o), lvl in corporate_risk.CAPS.items()]}
+
+
+@blp.route("/corporate-assessments")
+class CorporateAssessments(MethodView):
+    @blp.arguments(CorporateRiskIn, example={"customer_id": "3f2b…", "answers": {
+        "years_in_business": "c", "revenue": "b", "debt_ratio": "c", "overdue_history": "c",
+        "treasury_experience": "b", "purpose": "c", "loss_tolerance": "b", "approval": "c"}})
+    @blp.response(201, CorporateAssessmentOut)
+    @problems(blp, 403, 404, 412)
+    def post(self, data):
+        """Assess a corporate customer's risk and credit
+
+        Every question answered with one of its options (422 names each under `answers`);
+        422 for an individual customer (they take POST /risk/assessments, which in turn
+        refuses corporate customers). The level is valid CRM_RISK_VALIDITY_MONTHS. 404: no
+        such customer for the caller.
+        """
+        c = corporate.assess(data["customer_id"], data["answers"], identity.current())
+        return {**_assessment(c), "credit_grade": c.credit_grade, "credit_score": c.credit_score}, 201
