@@ -146,3 +146,41 @@ ACTIVITY_EVALUATED = event_type(
     "engagement.activity.evaluated", 1, PRODUCER,
     "An activity was evaluated after it took place (its follow-up actions, free text, stay in the "
     "engagement service).", ActivityEvaluatedData)
+
+
+class ConsentData(EventData):
+    consent_id = fields.String(required=True, metadata={"description": "<customer>:<channel>:<purpose>"})
+    customer_id = fields.String(required=True)
+    channel = fields.String(required=True, metadata={"description": "sms | wechat | email | inapp"})
+    purpose = fields.String(required=True, metadata={"description": "service | care | marketing"})
+    status = fields.String(required=True, metadata={"description": "granted | withdrawn"})
+    source = fields.String(required=True, metadata={
+        "description": "manager | sms_reply | link | customer_form | import"})
+    recorded_at = fields.DateTime(required=True)
+
+
+CONSENT_CHANGED = event_type(
+    "engagement.consent.changed", 1, PRODUCER,
+    "A customer's consent (PIPL) to be contacted on a channel for a purpose was granted or withdrawn "
+    "(the wording stays in the engagement service).", ConsentData)
+
+
+class OutreachMessageData(EventData):
+    message_id = fields.String(required=True, metadata={"description": "<occasion>:<customer>:<channel>"})
+    customer_id = fields.String(required=True)
+    manager_id = fields.String(allow_none=True)
+    channel = fields.String(required=True, metadata={"description": "sms | wechat | email | inapp"})
+    purpose = fields.String(required=True, metadata={"description": "service | care | marketing"})
+    kind = fields.String(required=True, metadata={
+        "description": "birthday | anniversary | holiday | activity | survey | maturity"})
+    status = fields.String(required=True, metadata={
+        "description": "queued | sent | delivered | failed | bounced | uncertain"})
+    reason = fields.String(allow_none=True, metadata={
+        "description": "a code: quiet_hours, retrying, no_consent, opted_out, no_address, interrupted, "
+                       "provider_error"})
+    at = fields.DateTime(required=True)
+
+
+OUTREACH_MESSAGE = event_type(
+    "engagement.outreach.message", 1, PRODUCER,
+    "A message to a customer was queued or changed delivery status (no address, no text).", OutreachMessageData)
