@@ -5,14 +5,19 @@ from chassis.worker import run_worker
 from . import jobs
 from .bootstrap import ports
 from .handlers import HANDLERS
+from .outreach import dispatch, keys
 
 SWEEP_INTERVAL_S = 60.0
 
 
 def main(stop=None, **overrides):
     ports.bootstrap()
-    run_worker(load_settings("engagement", **overrides), HANDLERS,
-               periodic={"sweep-claims": (SWEEP_INTERVAL_S, jobs.sweep_claims)}, stop=stop)
+    settings = load_settings("engagement", **overrides)
+    keys.configure(settings.internal_secret)
+    run_worker(settings, HANDLERS,
+               periodic={"sweep-claims": (SWEEP_INTERVAL_S, jobs.sweep_claims),
+                         "outreach": (float(settings.require("CRM_OUTREACH_INTERVAL")), dispatch.tick)},
+               stop=stop)
 
 
 if __name__ == "__main__":

@@ -1,5 +1,5 @@
 """HTTP entry points of the engagement service, one module per resource."""
-from . import activities, cadence, care, gifts, interactions, parts, snapshot, visits
+from . import activities, cadence, care, gifts, interactions, outreach, parts, snapshot, visits
 
 BLUEPRINTS = [snapshot.blp, interactions.blp, visits.blp, cadence.blp, care.blp, gifts.blp, activities.blp,
-              parts.blp]
+              parts.blp, outreach.blp]
