@@ -59,6 +59,10 @@ RULES: tuple[Rule, ...] = (
     Rule("/api/v1/engagement/budgets", READ, (SUPERVISOR, ADMIN)),
     Rule("/api/v1/engagement/budgets", WRITE, (ADMIN,), "gift budgets"),
     Rule("/api/v1/engagement/cadence", WRITE, (ADMIN,), "contact cadence per tier is branch policy"),
+    Rule("/api/v1/engagement/outreach/templates", WRITE, (ADMIN,), "message templates are branch configuration"),
+    Rule("/api/v1/engagement/outreach/callbacks", ("POST",), PUBLIC, "SMS provider pushes; the callback token"),
+    Rule("/api/v1/engagement/links", ("GET", "POST"), PUBLIC, "customer self-service: the signed link"),
+    Rule("/api/v1/feedback/links", ("GET", "POST"), PUBLIC, "customer self-service: the signed link"),
     # feedback service
     Rule("/api/v1/feedback", ALL, STAFF),
     Rule("/api/v1/feedback/settings", WRITE, (ADMIN,), "SLA and follow-up policy"),
