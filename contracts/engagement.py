@@ -4,7 +4,7 @@ None carries sensitive data: no mobile, ID or account number, and no free text
 (a manager may type anything into a summary, purpose, reason or follow-up action),
 only ids, codes, figures and dates.
 """
-from marshmallow import fields
+from marshmallow import fields, validate
 
 from chassis.events import EventData, event_type
 
@@ -152,7 +152,8 @@ class ConsentData(EventData):
     consent_id = fields.String(required=True, metadata={"description": "<customer>:<channel>:<purpose>"})
     customer_id = fields.String(required=True)
     channel = fields.String(required=True, metadata={"description": "sms | wechat | email | inapp"})
-    purpose = fields.String(required=True, metadata={"description": "service | care | marketing"})
+    category = fields.String(required=True, validate=validate.OneOf(("service", "care", "marketing")),
+                             metadata={"description": "what it covers (PIPL purpose): service | care | marketing"})
     status = fields.String(required=True, metadata={"description": "granted | withdrawn"})
     source = fields.String(required=True, metadata={
         "description": "manager | sms_reply | link | customer_form | import"})
@@ -165,19 +166,23 @@ CONSENT_CHANGED = event_type(
     "(the wording stays in the engagement service).", ConsentData)
 
 
+CAUSES = ("quiet_hours", "retrying", "interrupted", "no_consent", "opted_out", "capped", "no_address", "too_long",
+          "provider_error")
+
+
 class OutreachMessageData(EventData):
-    message_id = fields.String(required=True, metadata={"description": "<occasion>:<customer>:<channel>"})
+    outreach_id = fields.String(required=True, metadata={"description": "the message: <occasion>:<customer>:<channel>"})
     customer_id = fields.String(required=True)
     manager_id = fields.String(allow_none=True)
     channel = fields.String(required=True, metadata={"description": "sms | wechat | email | inapp"})
-    purpose = fields.String(required=True, metadata={"description": "service | care | marketing"})
+    category = fields.String(required=True, validate=validate.OneOf(("service", "care", "marketing")),
+                             metadata={"description": "PIPL purpose: service | care | marketing"})
     kind = fields.String(required=True, metadata={
         "description": "birthday | anniversary | holiday | activity | survey | maturity"})
     status = fields.String(required=True, metadata={
         "description": "queued | sent | delivered | failed | bounced | uncertain"})
-    reason = fields.String(allow_none=True, metadata={
-        "description": "a code: quiet_hours, retrying, no_consent, opted_out, no_address, interrupted, "
-                       "provider_error"})
+    cause = fields.String(allow_none=True, validate=validate.OneOf(CAUSES), metadata={
+        "description": "why it waits or failed, a code: " + ", ".join(CAUSES)})
     at = fields.DateTime(required=True)
 
 

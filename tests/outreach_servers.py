@@ -90,7 +90,7 @@ class Sandbox:
                     with sandbox.lock:
                         sandbox.wechat.append({**body, "access_token": parse_qs(url.query).get("access_token")})
                     return self._answer({"errcode": 0, "errmsg": "ok", "msgid": int(time.time() * 1000)})
-                form = {k: v[0] for k, v in parse_qs(raw.decode()).items()}
+                form = {k: v[0] for k, v in parse_qs(raw.decode(), keep_blank_values=True).items()}
                 if form.get("Action") == "SendSms":
                     if sandbox.delay:
                         time.sleep(sandbox.delay)

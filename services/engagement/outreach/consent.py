@@ -27,7 +27,7 @@ def status(customer_id: str, channel: str, purpose: str) -> str | None:
 
 def _event(c: Consent):
     return events.CONSENT_CHANGED.new(c.id, {
-        "consent_id": c.id, "customer_id": c.customer_id, "channel": c.channel, "purpose": c.purpose,
+        "consent_id": c.id, "customer_id": c.customer_id, "channel": c.channel, "category": c.purpose,
         "status": c.status, "source": c.source, "recorded_at": c.recorded_at})
 
 

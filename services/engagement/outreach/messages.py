@@ -23,7 +23,7 @@ contacts = ports.contacts
 
 SYSTEM = identity.system("engagement-outreach")
 GREETING_KINDS = ("birthday", "anniversary", "holiday")
-REASON_CODES = (*rules.REASONS, rules.QUIET_HOURS, "provider_error", "interrupted", "retrying")
+REASON_CODES = events.CAUSES
 
 
 @dataclass
@@ -173,8 +173,8 @@ def plan(t: Target, purpose: str, send_at: datetime, who: identity.Identity, k: 
 def status_event(m: Message, at: datetime):
     reason = m.reason if m.reason in REASON_CODES else ("provider_error" if m.reason else None)
     return events.OUTREACH_MESSAGE.new(m.id, {
-        "message_id": m.id, "customer_id": m.customer_id, "manager_id": m.manager_id, "channel": m.channel,
-        "purpose": m.purpose, "kind": m.kind, "status": m.status, "reason": reason, "at": at})
+        "outreach_id": m.id, "customer_id": m.customer_id, "manager_id": m.manager_id, "channel": m.channel,
+        "category": m.purpose, "kind": m.kind, "status": m.status, "cause": reason, "at": at})
 
 
 def record(mid: str, status: str, at: datetime, *, reason: str | None = None, provider_id: str | None = None,

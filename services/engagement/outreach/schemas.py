@@ -96,6 +96,16 @@ class TemplateIn(Schema):
     version = fields.Integer(metadata={"description": "the version changed (412 when stale)"})
 
 
+class Preview(Schema):
+    subject = fields.String(allow_none=True)
+    body = fields.String()
+    fields_ = fields.Dict(data_key="fields", attribute="fields", keys=fields.String(), values=fields.String())
+    encoding = fields.String(metadata={"description": "SMS: GSM-7 or UCS-2"})
+    segments = fields.Integer(metadata={"description": "SMS: 70 UCS-2 characters single, 67 per part concatenated"})
+    characters = fields.Integer()
+    problems = fields.List(fields.String(), metadata={"description": "channel rules the text breaks (empty: fits)"})
+
+
 class TemplateOut(Schema):
     id = fields.String()
     occasion = fields.String(validate=validate.OneOf(OCCASIONS))
@@ -104,8 +114,9 @@ class TemplateOut(Schema):
     subject = fields.String(allow_none=True)
     body = fields.String()
     provider_template = fields.String(allow_none=True)
-    fields_ = fields.Dict(data_key="fields", attribute="fields")
-    preview = fields.Dict(metadata={"description": "rendered with sample values: body, segments, encoding, problems"})
+    fields_ = fields.Dict(data_key="fields", attribute="fields", keys=fields.String(), values=fields.String(),
+                          metadata={"description": "WeChat: template field key → text with {variables}"})
+    preview = fields.Nested(Preview, metadata={"description": "rendered with sample values"})
 
 
 class SmsReport(Schema):
