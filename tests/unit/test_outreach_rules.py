@@ -53,11 +53,18 @@ def test_cap_slots_are_per_window_and_customer():
     assert rules.cap_slot_ids("c2", at(10), 3, 7)[0] != a[0]
 
 
-def test_channel_choice_follows_preference_and_addresses():
-    addrs = {"sms": "139", "email": None, "wechat": "openid", "inapp": "c1"}
-    assert rules.pick_channel(["email", "wechat"], addrs) == "wechat"
-    assert rules.pick_channel([], {"sms": None, "email": None, "wechat": None, "inapp": None}) is None
-    assert rules.pick_channel(["wechat"], addrs, asked="sms") == "sms"
+def test_channel_choice_follows_preference_consent_and_addresses():
+    assert rules.channel_order(["email", "wechat"]) == ["email", "wechat", "sms", "inapp"]
+    assert rules.channel_order(["wechat"], asked="sms") == ["sms"]
+    consents = {"email": "withdrawn", "wechat": "granted", "sms": "granted"}
+    usable, why = rules.usable_channels("care", ["email", "wechat", "sms", "inapp"], consents.get)
+    assert usable == ["wechat", "sms"] and why is None
+    assert rules.usable_channels("care", ["email", "inapp"], consents.get) == ([], "opted_out")
+    assert rules.usable_channels("care", ["inapp"], consents.get) == ([], "no_consent")
+    assert rules.usable_channels("service", ["email", "inapp"], consents.get) == (["inapp"], None)
+    addrs = {"sms": "139", "email": None, "wechat": None, "inapp": "c1"}
+    assert rules.pick_channel(["wechat", "sms"], addrs) == "sms"
+    assert rules.pick_channel(["wechat"], addrs) is None
 
 
 def test_sms_segments_ucs2_and_gsm7():

@@ -119,7 +119,7 @@ def targets(kind: str, params: dict, who: Identity) -> list[Target]:
 def _plans(kind: str, params: dict, data: dict, who: Identity, send_at: datetime, campaign_id: str | None):
     found = targets(kind, params, who)
     try:
-        k = messages.known(found, send_at)
+        k = messages.known(found, send_at, data.get("channel"))
     except NotReachable:
         raise Problem(503, "upstream-unavailable", "Contacts unavailable",
                       "The customer service did not answer; try again.") from None

@@ -89,20 +89,28 @@ def _ids(coll, ids: list[str], projection: dict | None = None) -> list[dict]:
     return out
 
 
-def known(targets: list[Target], send_at: datetime) -> Known:
+def _usable(t: Target, k_consents: dict[str, str], channel: str | None) -> tuple[list[str], str | None]:
+    cid, purpose = t.customer["id"], templates.PURPOSE[t.kind]
+    return rules.usable_channels(purpose, rules.channel_order(t.customer.get("preferred_channels"), channel),
+                                 lambda ch: k_consents.get(consent.consent_id(cid, ch, purpose)))
+
+
+def known(targets: list[Target], send_at: datetime, channel: str | None = None) -> Known:
     from concurrent.futures import ThreadPoolExecutor
 
     from .models import Consent
     cids = list(dict.fromkeys(t.customer["id"] for t in targets))
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        profiles = dict(zip(cids, pool.map(contacts.profile, cids)))
-    mids = [message_id(t.occasion, t.customer["id"], ch) for t in targets for ch in rules.CHANNELS]
     conids = [consent.consent_id(c, ch, p) for c in cids for ch in rules.CHANNELS for p in rules.PURPOSES]
+    consents = {d["_id"]: d["status"] for d in _ids(Consent._get_collection(), conids, {"status": 1})}
+    # Contacts only for the customers some channel may reach: each read is an audited unmasked read.
+    need = list(dict.fromkeys(t.customer["id"] for t in targets if _usable(t, consents, channel)[0]))
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        profiles = dict(zip(need, pool.map(contacts.profile, need)))
+    mids = [message_id(t.occasion, t.customer["id"], ch) for t in targets for ch in rules.CHANNELS]
     count, days = cap()
     sids = [sid for c in cids for sid in rules.cap_slot_ids(c, send_at, count, days)]
-    return Known(profiles=profiles,
+    return Known(profiles=profiles, consents=consents,
                  messages={d["_id"]: d["status"] for d in _ids(Message._get_collection(), mids, {"status": 1})},
-                 consents={d["_id"]: d["status"] for d in _ids(Consent._get_collection(), conids, {"status": 1})},
                  slots={d["_id"] for d in _ids(cap_slots, sids, {"_id": 1})})
 
 
@@ -123,13 +131,14 @@ def plan(t: Target, purpose: str, send_at: datetime, who: identity.Identity, k: 
          dry_run: bool = False) -> Plan:
     c = t.customer
     cid = c["id"]
+    usable, why = _usable(t, k.consents, channel)
+    if not usable:
+        return Plan(cid, channel, False, why)
     profile = k.profiles.get(cid)
-    if profile is None:
-        return Plan(cid, channel, False, rules.NO_ADDRESS)
-    addrs = addresses(profile)
-    chosen = rules.pick_channel(profile.get("preferred_channels") or c.get("preferred_channels"), addrs, channel)
-    if chosen is None:
-        return Plan(cid, None, False, rules.NO_ADDRESS)
+    addrs = addresses(profile or {})
+    chosen = rules.pick_channel(usable, addrs)
+    if profile is None or chosen is None:
+        return Plan(cid, channel or usable[0], False, rules.NO_ADDRESS)
     mid = message_id(t.occasion, cid, chosen)
     if any(k.messages.get(message_id(t.occasion, cid, ch)) not in (None, "failed", "bounced")
            for ch in rules.CHANNELS):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
@@ -107,13 +108,31 @@ def capped_purpose(purpose: str) -> bool:
     return purpose in ("care", "marketing")
 
 
-def pick_channel(preferred: list[str] | None, addresses: dict[str, str | None], asked: str | None = None) -> str | None:
-    """The channel to use: the one asked for, else the customer's first preferred channel with an
-    address, else the first channel with one (sms, wechat, email, in-app)."""
+def channel_order(preferred: list[str] | None, asked: str | None = None) -> list[str]:
+    """The channels to try: the one asked for, else the customer's preferred ones first, then
+    the rest (sms, wechat, email, in-app)."""
     if asked:
-        return asked
-    order = [c for c in (preferred or []) if c in CHANNELS] + [c for c in CHANNELS if c not in (preferred or [])]
-    return next((c for c in order if addresses.get(c)), None)
+        return [asked]
+    return [c for c in (preferred or []) if c in CHANNELS] + [c for c in CHANNELS if c not in (preferred or [])]
+
+
+def usable_channels(purpose: str, order: list[str],
+                    consent_of: Callable[[str], str | None]) -> tuple[list[str], str | None]:
+    """The channels of ``order`` this purpose may use, and when none, why (the first channel's reason).
+    Checked before any address is read: nobody's contacts are fetched for a message they will not get."""
+    usable, why = [], None
+    for ch in order:
+        ok, reason = consent_allows(purpose, consent_of(ch))
+        if ok:
+            usable.append(ch)
+        elif why is None:
+            why = reason
+    return usable, (None if usable else why)
+
+
+def pick_channel(usable: list[str], addresses: dict[str, str | None]) -> str | None:
+    """The first usable channel the customer has an address for."""
+    return next((c for c in usable if addresses.get(c)), None)
 
 
 def decide(*, purpose: str, consent: str | None, address: str | None, at: datetime, urgent: bool = False,
