@@ -168,8 +168,10 @@ def test_survey_answered_through_the_self_service_link(admin, manager, servers_,
         {"key": "rec", "type": "nps", "text": "推荐意愿"}]})
     sid = r.json()["id"]
     did = uuid.uuid4().hex
-    assert supervisor.post(f"{F}/surveys/{sid}/distributions", json={"distribution_id": did,
-                           "segment": {"manager_ids": [manager.id]}}).status_code == 201
+    # 422 while feedback's copy of the new customer is still on its way (the segment is empty)
+    support.wait_for(lambda: supervisor.post(f"{F}/surveys/{sid}/distributions", json={
+        "distribution_id": did, "segment": {"manager_ids": [manager.id]}}).status_code == 201, timeout=30,
+        interval=0.5, what="the distribution")
 
     def planned():
         return campaign(manager, {"kind": "survey", "channel": "email", "send_at": daytime_yesterday(),

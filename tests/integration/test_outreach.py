@@ -159,3 +159,31 @@ def test_unsubscribe_link_once_and_refusals(engagement_app):
                          expires_at=now + timedelta(days=1))
     assert client.post(f"{E}/links/{forged}", json={"answer": "confirm"}).status_code == 404
     assert client.get(f"{E}/links/not-a-token").status_code == 404
+
+
+def test_rsvp_link_answers_the_invitation_once(engagement_app):
+    from tests.integration.test_engagement_activities import _activity
+    from tests.integration.test_engagement_support import new_id, supervisor
+    client = engagement_app.test_client()
+    mid, h = manager()
+    tag = new_id("t")
+    cid = snapshot(engagement_app, mid, tags=[tag])
+    sup = supervisor([mid])
+    aid = _activity(client, sup, capacity=5, segment={"tags": [tag]})
+    assert client.post(f"{E}/activities/{aid}/invitations", headers=h).json["invited"] == 1
+    now = datetime.now(timezone.utc)
+    tok = links.issue(support.SECRET, kind="rsvp", svc="engagement", subject=f"{aid}:{cid}", customer=cid,
+                      expires_at=now + timedelta(days=1))
+    view = client.get(f"{E}/links/{tok}").json
+    assert view["kind"] == "rsvp" and view["title"] == "理财沙龙" and view["location"] == "总行三楼"
+    assert client.post(f"{E}/links/{tok}", json={"answer": "maybe"}).status_code == 422
+    done = client.post(f"{E}/links/{tok}", json={"answer": "accept"})
+    assert done.status_code == 200 and done.json["status"] == "accepted"
+    inv = [i for i in client.get(f"{E}/activities/{aid}/invitations", headers=sup).json
+           if i["customer_id"] == cid][0]
+    assert inv["status"] == "accepted"
+    assert client.post(f"{E}/links/{tok}", json={"answer": "decline"}).status_code == 410   # once
+    # a link for someone else's invitation is forged, whatever its signature
+    other = links.issue(support.SECRET, kind="rsvp", svc="engagement", subject=f"{aid}:{cid}", customer="c-x",
+                        expires_at=now + timedelta(days=1))
+    assert client.post(f"{E}/links/{other}", json={"answer": "accept"}).status_code == 404
