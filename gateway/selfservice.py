@@ -76,9 +76,7 @@ def _call(method: str, token: str, body: dict | None = None) -> tuple[int, dict]
 
 def _refused(status: int, problem: dict):
     slug = str(problem.get("type", "")).rsplit("/", 1)[-1]
-    if status == 503 or slug not in REFUSED:
-        if status == 422:
-            return None
+    if slug not in REFUSED:
         return _page("暂时无法处理", 503, message="服务暂时不可用，请稍后再试。")
     title, message = REFUSED[slug]
     return _page(title, 404 if slug == "link-invalid" else 410, message=message)

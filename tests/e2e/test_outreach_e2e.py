@@ -110,6 +110,10 @@ def test_sms_consent_opt_out_by_reply_and_quiet_hours(manager, servers_, suite):
     assert sandbox.report(plans[cid]["message_id"]).json()["code"] == 0
     support.wait_for(lambda: manager.get(f"{E}/customers/{cid}/messages").json()[0]["status"] == "delivered",
                      timeout=20, what="the delivery report")
+    # a greeting delivered is the greeting sent
+    greeted = support.wait_for(lambda: manager.get(f"{E}/customers/{cid}/greetings").json(), timeout=20,
+                               what="the greeting recorded")
+    assert greeted[0]["occasion"] == "holiday_mid_autumn" and greeted[0]["channel"] == "sms"
     # a forged callback changes nothing
     assert requests.post(sandbox.callback[0] + "/sms/inbound", params={"token": "wrong"},
                          json=[{"phone_number": phone, "content": "TD"}], timeout=10).status_code == 401
@@ -223,3 +227,31 @@ def test_killing_the_worker_mid_batch_sends_no_one_twice(manager, servers_, suit
         assert sorted(sent) == sorted(ids)            # everyone once: none lost, none twice
     finally:
         sandbox.delay = 0
+
+
+def test_activity_invitation_by_sms_answered_through_the_link(admin, manager, servers_, gateway_url):
+    _, sandbox = servers_
+    supervisor = support.new_user(admin, "supervisor", team=[manager.id])
+    tag = uuid.uuid4().hex[:8]
+    cid, _ = customer(manager, tags=[tag])
+    consent(manager, cid, "sms", purpose="marketing")
+    r = supervisor.post(f"{E}/activities", json={
+        "name": "理财沙龙", "type": "wealth_salon", "capacity": 5, "budget_cents": 50000, "location": "总行三楼",
+        "starts_at": (datetime.now(timezone.utc) + timedelta(days=7)).isoformat(), "segment": {"tags": [tag]}})
+    assert r.status_code == 201, r.text
+    aid = r.json()["id"]
+    assert manager.post(f"{E}/activities/{aid}/invitations").json()["invited"] == 1
+    plans = campaign(manager, {"kind": "activity", "channel": "sms", "send_at": daytime_yesterday(),
+                               "params": {"activity_id": aid}})
+    assert plans[cid]["send"] is True
+    sms = support.wait_for(lambda: [s for s in sandbox.sms if s["OutId"] == plans[cid]["message_id"]], timeout=30,
+                           what="the invitation SMS")
+    link = sms[0]["params"]["link"]
+    path = link[link.index("/s/"):]
+    page = requests.get(gateway_url + path, timeout=10)
+    assert page.status_code == 200 and "理财沙龙" in page.text and "总行三楼" in page.text
+    done = requests.post(gateway_url + path, data={"answer": "accept"}, timeout=10)
+    assert done.status_code == 200 and "已为您登记参加" in done.text, done.text
+    invs = supervisor.get(f"{E}/activities/{aid}/invitations").json()
+    assert [i["status"] for i in invs if i["customer_id"] == cid] == ["accepted"]
+    assert requests.post(gateway_url + path, data={"answer": "decline"}, timeout=10).status_code == 410

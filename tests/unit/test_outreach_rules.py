@@ -35,6 +35,10 @@ def test_preferred_contact_time_within_allowed_hours():
     assert rules.next_send_time(at(19), contact_times=["morning"]) == at(9, day=11).astimezone(timezone.utc)
     # a window reaching into quiet hours is cut at 21:00 / 08:00
     assert rules.next_send_time(at(6), contact_times=["06:00-22:00"]) == at(8).astimezone(timezone.utc)
+    assert rules.next_send_time(at(15), contact_times=["morning", "noon"]) == at(9, day=11).astimezone(timezone.utc)
+    # 2026-03-10 is a Tuesday: a weekend customer hears from us on Saturday at 08:00
+    assert rules.next_send_time(at(10), contact_times=["weekend"]) == at(8, day=14).astimezone(timezone.utc)
+    assert rules.next_send_time(at(22, day=13), contact_times=["workday"]) == at(8, day=16).astimezone(timezone.utc)
 
 
 def test_decide_gives_the_reason_in_a_fixed_order():

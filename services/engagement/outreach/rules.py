@@ -55,42 +55,52 @@ def in_quiet_hours(at: datetime) -> bool:
 
 
 def next_send_time(at: datetime, urgent: bool = False, contact_times: list[str] | None = None) -> datetime:
-    """When a message asked for at ``at`` may go: at once, or 08:00 bank time after quiet hours
-    (urgent ones never wait). A customer's preferred contact time ("morning", "afternoon",
-    "evening" or "HH:MM-HH:MM") moves a non-urgent message to the start of the next window."""
+    """When a message asked for at ``at`` may go: at once, or at 08:00 bank time after quiet
+    hours (urgent ones never wait). The customer's preferred contact times from the profile
+    (``morning`` 09–12, ``noon`` 12–14, ``afternoon`` 14–18, ``evening`` 18–21, ``HH:MM-HH:MM``;
+    ``workday`` / ``weekend`` for the days) move a non-urgent message to the next such window,
+    never into quiet hours."""
     at = at.astimezone(timezone.utc)
     if urgent:
         return at
     local = at.astimezone(BANK_TZ)
-    if in_quiet_hours(at):
-        day = local.date() if local.time() < QUIET_END else local.date() + timedelta(days=1)
-        local = datetime.combine(day, QUIET_END, BANK_TZ)
-    window = _window(contact_times)
-    if window is not None:
-        start, end = window
-        if not (start <= local.time() < end):
-            day = local.date() if local.time() < start else local.date() + timedelta(days=1)
-            local = datetime.combine(day, start, BANK_TZ)
-    return local.astimezone(timezone.utc)
+    windows, days = _preferred(contact_times)
+    for offset in range(8):
+        day = local.date() + timedelta(days=offset)
+        if day.weekday() not in days:
+            continue
+        for start, end in windows:
+            start, end = max(start, QUIET_END), min(end, QUIET_START)
+            if start >= end:
+                continue
+            if local < datetime.combine(day, end, BANK_TZ):
+                return max(local, datetime.combine(day, start, BANK_TZ)).astimezone(timezone.utc)
+    return next_send_time(at)   # preferences that allow nothing: quiet hours only
 
 
-NAMED_WINDOWS = {"morning": (time(9, 0), time(12, 0)), "afternoon": (time(14, 0), time(18, 0)),
-                 "evening": (time(18, 0), time(21, 0))}
+NAMED_WINDOWS = {"morning": (time(9, 0), time(12, 0)), "noon": (time(12, 0), time(14, 0)),
+                 "afternoon": (time(14, 0), time(18, 0)), "evening": (time(18, 0), time(21, 0))}
+WORKDAYS, WEEKEND = frozenset(range(5)), frozenset((5, 6))
 
 
-def _window(contact_times: list[str] | None) -> tuple[time, time] | None:
-    """The first usable preferred window inside the allowed hours; None: any time."""
+def _preferred(contact_times: list[str] | None) -> tuple[list[tuple[time, time]], frozenset[int]]:
+    """(time windows, weekdays) the customer prefers; without preferences, the allowed hours, every day."""
+    windows: list[tuple[time, time]] = []
+    days: set[int] = set()
     for raw in contact_times or []:
         if raw in NAMED_WINDOWS:
-            return NAMED_WINDOWS[raw]
-        m = re.fullmatch(r"(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})", raw or "")
-        if m:
-            h1, m1, h2, m2 = (int(x) for x in m.groups())
-            if h1 < 24 and h2 < 24 and m1 < 60 and m2 < 60 and (h1, m1) < (h2, m2):
-                start, end = max(time(h1, m1), QUIET_END), min(time(h2, m2), QUIET_START)
-                if start < end:
-                    return start, end
-    return None
+            windows.append(NAMED_WINDOWS[raw])
+        elif raw == "workday":
+            days |= WORKDAYS
+        elif raw == "weekend":
+            days |= WEEKEND
+        else:
+            m = re.fullmatch(r"(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})", raw or "")
+            if m:
+                h1, m1, h2, m2 = (int(x) for x in m.groups())
+                if h1 < 24 and h2 < 24 and m1 < 60 and m2 < 60 and (h1, m1) < (h2, m2):
+                    windows.append((time(h1, m1), time(h2, m2)))
+    return sorted(windows) or [(QUIET_END, QUIET_START)], frozenset(days or range(7))
 
 
 def cap_window(at: datetime, days: int) -> int:
