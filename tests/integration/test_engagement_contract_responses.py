@@ -179,6 +179,35 @@ def test_every_operation_answers_as_documented(engagement_app, api):
     api.get(f"{E}/stats?manager_ids={mid}&from={today.isoformat()}&to={today.isoformat()}", h)
     api.get(f"{E}/stats?manager_ids={new_id()}&from=2026-01-01&to=2026-01-02", h, 404)
 
+    # outreach: consent, templates, campaigns (no consent granted here: nothing reads contacts),
+    # messages, provider callbacks (no token configured in-process: 401), self-service links
+    api.get(f"{E}/customers/{cid}/consents", h)
+    api.post(f"{E}/customers/{cid}/consents", h, json={"channel": "email", "purpose": "marketing",
+                                                        "granted": False})
+    api.post(f"{E}/customers/{cid}/consents", h, 422, json={"channel": "fax", "purpose": "care", "granted": True})
+    api.get(f"{E}/customers/{never}/messages", h)
+    api.get(f"{E}/customers/{new_id()}/messages", h, 404)
+    api.get(f"{E}/outreach/templates/birthday/sms", h)
+    api.call("put", f"{E}/outreach/templates/birthday/inapp", adm, 200, json={"body": "{honorific}，生日快乐！"})
+    api.call("put", f"{E}/outreach/templates/birthday/inapp", h, 403, json={"body": "x"})
+    dry = api.post(f"{E}/outreach/campaigns", h, json={"kind": "holiday", "dry_run": True, "params": {
+        "holiday": "mid_autumn", "segment": {"manager_ids": [mid]}}}).get_json()
+    assert dry["refused"] == {"no_consent": 2}
+    camp = api.post(f"{E}/outreach/campaigns", h, 202, json={"kind": "birthday"}).get_json()
+    assert api.get(f"{E}/outreach/campaigns/{camp['campaign_id']}", h).get_json()["status"] == "planning"
+    api.get(f"{E}/outreach/campaigns/{new_id()}", h, 404)
+    api.post(f"{E}/outreach/campaigns", h, 404, json={"kind": "activity", "params": {"activity_id": "nope"}})
+    api.post(f"{E}/outreach/callbacks/sms/report?token=x", {}, 401, json=[])
+    api.post(f"{E}/outreach/callbacks/sms/inbound?token=x", {}, 401, json=[])
+    from chassis import links
+    from tests.support import SECRET
+    tok = links.issue(SECRET, kind="unsubscribe", svc="engagement", subject="sms", customer=cid,
+                      expires_at=now + timedelta(days=1))
+    api.get(f"{E}/links/{tok}", {})
+    api.post(f"{E}/links/{tok}", {}, json={"answer": "confirm"})
+    api.post(f"{E}/links/{tok}", {}, 410, json={"answer": "confirm"})
+    api.get(f"{E}/links/forged.link", {}, 404)
+
     documented = {f"{m.upper()} {p}" for p, item in api.spec["paths"].items() for m in item
                   if m in ("get", "post", "put", "patch", "delete") and p.startswith(E)}
     assert documented - api.seen == set()

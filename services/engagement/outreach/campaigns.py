@@ -95,7 +95,8 @@ def targets(kind: str, params: dict, who: Identity) -> list[Target]:
                 if care_rules.in_segment(s, seg)]
     if kind == "activity":
         a = Activity.objects(id=_text(params, "activity_id") or "").first()
-        if a is None:
+        # the activities rule: an activity belongs to its branch (bank-wide staff see all)
+        if a is None or (not who.bank_wide and (a.branch or "") != who.branch):
             raise not_found("activity")
         invited = {r["customer_id"]: r["_id"] for r in Invitation._get_collection().find(
             {"activity_id": a.id, "status": "invited"}, {"customer_id": 1})}

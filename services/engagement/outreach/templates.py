@@ -77,6 +77,8 @@ def save(occasion: str, channel: str, data: dict, who: Identity) -> OutreachTemp
     if problems:
         raise invalid({"body": problems})
     existing = templates.get(draft.id)
+    # the provider's registered template (SMS TemplateCode, WeChat template_id) stays unless replaced
+    draft.provider_template = draft.provider_template or (existing or default(occasion, channel)).provider_template
     if existing is None:
         try:
             return templates.create(draft, who, reason="template created")
