@@ -187,3 +187,26 @@ def test_rsvp_link_answers_the_invitation_once(engagement_app):
     other = links.issue(support.SECRET, kind="rsvp", svc="engagement", subject=f"{aid}:{cid}", customer="c-x",
                         expires_at=now + timedelta(days=1))
     assert client.post(f"{E}/links/{other}", json={"answer": "accept"}).status_code == 404
+
+
+def test_campaigns_are_their_creators_and_reach_only_visible_customers(engagement_app):
+    client = engagement_app.test_client()
+    m1, h1 = manager()
+    m2, h2 = manager()
+    snapshot(engagement_app, m1)
+    r = client.post(f"{E}/outreach/campaigns", headers=h1, json={"kind": "holiday", "params": {
+        "holiday": "mid_autumn", "segment": {"manager_ids": [m1]}}})
+    assert r.status_code == 202 and r.json["targets"] == 1
+    url = f"{E}/outreach/campaigns/{r.json['campaign_id']}"
+    assert client.get(url, headers=h1).status_code == 200
+    assert client.get(url, headers=h2).status_code == 404           # another manager's campaign
+    # another manager's book is not a target, and naming it is 404
+    assert client.post(f"{E}/outreach/campaigns", headers=h2, json={"kind": "birthday", "dry_run": True,
+                                                                    "params": {"manager_id": m1}}).status_code == 404
+    dry = client.post(f"{E}/outreach/campaigns", headers=h2, json={"kind": "holiday", "dry_run": True, "params": {
+        "holiday": "mid_autumn", "segment": {"manager_ids": [m1]}}})
+    assert dry.status_code == 200 and dry.json["targets"] == 0
+    for bad in ({"holiday": "nope"}, {"holiday": "mid_autumn", "year": "2026"}, {"segment": {"tiers": "gold"}},
+                {"holiday": 5}):
+        assert client.post(f"{E}/outreach/campaigns", headers=h1, json={"kind": "holiday", "params": bad}
+                           ).status_code == 422, bad
