@@ -18,7 +18,7 @@ def suite(servers, outreach_servers, tmp_path_factory):
     s = support.Suite(tmp_path_factory.mktemp("suite-logs"))
     s.env.update({"CRM_SMTP_PORT": str(smtp.port), "CRM_SMS_URL": sandbox.url, "CRM_WECHAT_URL": sandbox.url,
                   "CRM_OUTREACH_CALLBACK_TOKEN": support.OUTREACH_CALLBACK_TOKEN,
-                  "CRM_PUBLIC_URL": s.url("gateway"), "CRM_OUTREACH_INTERVAL": "0.2"})
+                  "CRM_PUBLIC_URL": s.url("gateway")})
     sandbox.callback = (s.url("gateway") + "/api/v1/engagement/outreach/callbacks", support.OUTREACH_CALLBACK_TOKEN)
     try:
         s.start_all()
