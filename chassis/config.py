@@ -21,7 +21,8 @@ VARIABLES: dict[str, tuple[str | None, str]] = {
     "CRM_JWT_SECRET": (None, "HMAC secret for the gateway's access and refresh tokens"),
     "CRM_DEV_MODE": ("", "1 on a developer's machine only: missing secrets fall back to public development values"),
     "CRM_CUSTOMER_URL": ("http://127.0.0.1:8001", "Gateway, engagement and feedback: base URL of the customer "
-                         "service (engagement and feedback read a customer not known yet through it)"),
+                         "service (engagement and feedback read a customer not known yet through it; "
+                         "engagement's outreach reads contact addresses)"),
     "CRM_ENGAGEMENT_URL": ("http://127.0.0.1:8002", "Gateway: base URL of the engagement service"),
     "CRM_FEEDBACK_URL": ("http://127.0.0.1:8003", "Gateway: base URL of the feedback service"),
     "CRM_ADMIN_USERNAME": ("", "Gateway: bootstrap admin user created at start when set"),
@@ -48,6 +49,26 @@ VARIABLES: dict[str, tuple[str | None, str]] = {
     "CRM_IMPORT_LEASE_SECONDS": ("30", "Customer worker: a running import job whose worker has written no progress "
                                        "for this long is taken over by another worker"),
     "CRM_RISK_VALIDITY_MONTHS": ("12", "Customer: months a risk assessment stays valid"),
+    "CRM_PUBLIC_URL": ("http://127.0.0.1:8000",
+                       "Outreach: the gateway's public base URL, for self-service links in messages"),
+    "CRM_LINK_TTL_DAYS": ("14", "Outreach: days a self-service link (survey, RSVP, unsubscribe) stays valid"),
+    "CRM_OUTREACH_CAP": ("3/7", "Outreach: care and marketing messages per customer per days, all channels"),
+    "CRM_OUTREACH_INTERVAL": ("1.0", "Outreach: seconds between the worker's dispatch rounds"),
+    "CRM_OUTREACH_CALLBACK_TOKEN": ("", "Outreach: token providers put in delivery-report and reply callbacks "
+                                        "(empty: refused)"),
+    "CRM_SMTP_HOST": ("127.0.0.1", "Outreach: SMTP server for e-mail (compose: the mailpit catcher)"),
+    "CRM_SMTP_PORT": ("1025", "Outreach: SMTP port"),
+    "CRM_SMTP_USER": ("", "Outreach: SMTP login (empty: none)"),
+    "CRM_SMTP_PASSWORD": ("", "Outreach: SMTP password"),
+    "CRM_SMTP_STARTTLS": ("", "Outreach: 1 to upgrade the SMTP connection with STARTTLS"),
+    "CRM_MAIL_FROM": ("care@bank.example", "Outreach: sender address of e-mails"),
+    "CRM_SMS_URL": ("https://dysmsapi.aliyuncs.com/",
+                    "Outreach: SMS provider endpoint (Alibaba Cloud SendSms shape)"),
+    "CRM_SMS_ACCESS_KEY_ID": ("", "Outreach: SMS provider AccessKey id"),
+    "CRM_SMS_ACCESS_KEY_SECRET": ("", "Outreach: SMS provider AccessKey secret (signs each request)"),
+    "CRM_SMS_SIGN_NAME": ("银行客户服务", "Outreach: registered SMS signature (签名)"),
+    "CRM_WECHAT_URL": ("https://api.weixin.qq.com", "Outreach: WeChat API base (subscribe-message send)"),
+    "CRM_WECHAT_ACCESS_TOKEN": ("", "Outreach: WeChat access_token for the send API"),
 }
 
 DEV_SECRET = "dev-only-not-a-secret-change-me-in-any-deployment"

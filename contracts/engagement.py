@@ -4,7 +4,7 @@ None carries sensitive data: no mobile, ID or account number, and no free text
 (a manager may type anything into a summary, purpose, reason or follow-up action),
 only ids, codes, figures and dates.
 """
-from marshmallow import fields
+from marshmallow import fields, validate
 
 from chassis.events import EventData, event_type
 
@@ -228,3 +228,46 @@ TASK_HANDED_DOWN = event_type(
 TASK_COMPLETED = event_type(
     "engagement.task.completed", 1, PRODUCER,
     "A plan or handed-down task was completed, by recorded work (no second entry) or by hand.", TaskData)
+
+
+class ConsentData(EventData):
+    consent_id = fields.String(required=True, metadata={"description": "<customer>:<channel>:<purpose>"})
+    customer_id = fields.String(required=True)
+    channel = fields.String(required=True, metadata={"description": "sms | wechat | email | inapp"})
+    category = fields.String(required=True, validate=validate.OneOf(("service", "care", "marketing")),
+                             metadata={"description": "what it covers (PIPL purpose): service | care | marketing"})
+    status = fields.String(required=True, metadata={"description": "granted | withdrawn"})
+    source = fields.String(required=True, metadata={
+        "description": "manager | sms_reply | link | customer_form | import"})
+    recorded_at = fields.DateTime(required=True)
+
+
+CONSENT_CHANGED = event_type(
+    "engagement.consent.changed", 1, PRODUCER,
+    "A customer's consent (PIPL) to be contacted on a channel for a purpose was granted or withdrawn "
+    "(the wording stays in the engagement service).", ConsentData)
+
+
+CAUSES = ("quiet_hours", "retrying", "interrupted", "no_consent", "opted_out", "capped", "no_address", "too_long",
+          "provider_error")
+
+
+class OutreachMessageData(EventData):
+    outreach_id = fields.String(required=True, metadata={"description": "the message: <occasion>:<customer>:<channel>"})
+    customer_id = fields.String(required=True)
+    manager_id = fields.String(allow_none=True)
+    channel = fields.String(required=True, metadata={"description": "sms | wechat | email | inapp"})
+    category = fields.String(required=True, validate=validate.OneOf(("service", "care", "marketing")),
+                             metadata={"description": "PIPL purpose: service | care | marketing"})
+    kind = fields.String(required=True, metadata={
+        "description": "birthday | anniversary | holiday | activity | survey | maturity"})
+    status = fields.String(required=True, metadata={
+        "description": "queued | sent | delivered | failed | bounced | uncertain"})
+    cause = fields.String(allow_none=True, validate=validate.OneOf(CAUSES), metadata={
+        "description": "why it waits or failed, a code: " + ", ".join(CAUSES)})
+    at = fields.DateTime(required=True)
+
+
+OUTREACH_MESSAGE = event_type(
+    "engagement.outreach.message", 1, PRODUCER,
+    "A message to a customer was queued or changed delivery status (no address, no text).", OutreachMessageData)

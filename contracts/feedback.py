@@ -132,3 +132,17 @@ SATISFACTION_CHANGED = event_type(
     "feedback.satisfaction.changed", 1, PRODUCER,
     "A customer's latest satisfaction level changed (from their newest survey answer).",
     SatisfactionChangedData)
+
+
+class SurveyInvitedData(EventData):
+    invitation_id = fields.String(required=True)
+    survey_id = fields.String(required=True)
+    customer_id = fields.String(required=True)
+    manager_id = fields.String(allow_none=True)
+    distribution_id = fields.String(required=True)
+
+
+SURVEY_INVITED = event_type(
+    "feedback.survey.invited", 1, PRODUCER,
+    "A customer was invited to a survey distribution; engagement sends the invitation with a self-service link.",
+    SurveyInvitedData, consumers=("engagement",))

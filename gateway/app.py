@@ -12,7 +12,7 @@ from chassis.errors import Problem, forbidden, not_found
 from chassis.events import publisher
 from chassis.openapi import ContractApi
 
-from . import auth, composed, openapi, paths, policy, proxy, useradmin, users
+from . import auth, composed, openapi, paths, policy, proxy, selfservice, useradmin, users
 from .clientaddr import TrustedProxies, parse_networks
 
 EXPOSED = ["ETag", "Location", "Retry-After", REQUEST_ID, CORRELATION_ID]
@@ -50,6 +50,7 @@ def create_app(**overrides) -> Flask:
         api.register_blueprint(bp)
     app.register_blueprint(openapi.blp)
     app.register_blueprint(proxy.blp)
+    app.register_blueprint(selfservice.blp)   # /s/<token>: the customer's pages, no login
     # The gateway verifies users itself; it does not accept X-Identity from outside.
     install_common(app, settings, verify_identity=False, bulk_paths=("/api/v1/imports",))
     _enforce_policy(app)

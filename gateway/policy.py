@@ -71,6 +71,10 @@ RULES: tuple[Rule, ...] = (
     Rule("/api/v1/engagement/plans/*/revise", WRITE, (SUPERVISOR, ADMIN), "decide the next version"),
     Rule("/api/v1/engagement/tasks", ("POST",), (SUPERVISOR, ADMIN), "上级交办"),
     Rule("/api/v1/engagement/tasks/*/complete", ("POST",), STAFF, "owners complete their tasks"),
+    Rule("/api/v1/engagement/outreach/templates", WRITE, (ADMIN,), "message templates are branch configuration"),
+    Rule("/api/v1/engagement/outreach/callbacks", ("POST",), PUBLIC, "SMS provider pushes; the callback token"),
+    Rule("/api/v1/engagement/links", ("GET", "POST"), PUBLIC, "customer self-service: the signed link"),
+    Rule("/api/v1/feedback/links", ("GET", "POST"), PUBLIC, "customer self-service: the signed link"),
     # feedback service
     Rule("/api/v1/feedback", ALL, STAFF),
     Rule("/api/v1/feedback/settings", WRITE, (ADMIN,), "SLA and follow-up policy"),

@@ -13,7 +13,7 @@ from urllib3.exceptions import HTTPError, NewConnectionError, TimeoutError as Up
 
 from chassis.errors import Problem, not_found
 
-from . import upstreams
+from . import policy, upstreams
 from .auth import authenticate
 
 blp = Blueprint("proxy", __name__)
@@ -40,10 +40,13 @@ def forward(prefix: str, rest: str):
     service = upstreams.ROUTES.get(prefix)
     if service is None:
         raise not_found("route")
+    path = f"/api/v1/{prefix}" + (f"/{rest}" if rest else "")
     # Metrics: the public prefix (one of ROUTES) in the route label, the rest stays a template.
     g.metrics_route = f"/api/v1/{prefix}" + ("/<path:rest>" if rest else "")
-    who = authenticate()
-    path = f"/api/v1/{prefix}" + (f"/{rest}" if rest else "")
+    # A public route (a self-service link, a provider callback) carries its own credential
+    # and reaches the service with no caller identity.
+    rule = policy.match(request.method, path)
+    who = None if rule is not None and rule.roles == policy.PUBLIC else authenticate()
     extra = {h: request.headers[h] for h in FORWARD_REQUEST if h in request.headers}
     bulk = prefix == "imports"
     chunked = "chunked" in request.headers.get("Transfer-Encoding", "").lower()

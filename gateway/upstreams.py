@@ -71,19 +71,18 @@ def identity_token(identity: ident.Identity) -> str:
     return tok
 
 
-def headers_for(identity: ident.Identity) -> dict:
-    return {
-        ident.HEADER: identity_token(identity),
-        REQUEST_ID: getattr(g, "request_id", ""),
-        CORRELATION_ID: getattr(g, "correlation_id", ""),
-    }
+def headers_for(identity: ident.Identity | None) -> dict:
+    headers = {REQUEST_ID: getattr(g, "request_id", ""), CORRELATION_ID: getattr(g, "correlation_id", "")}
+    if identity is not None:   # None: a public route, which the service answers without a caller
+        headers[ident.HEADER] = identity_token(identity)
+    return headers
 
 
 def timeout() -> float:
     return float(current_app.config["CRM_SETTINGS"].get("CRM_UPSTREAM_TIMEOUT"))
 
 
-def forward(service: str, method: str, path_qs: str, identity: ident.Identity, *, body=None,
+def forward(service: str, method: str, path_qs: str, identity: ident.Identity | None, *, body=None,
             extra_headers=None, timeout_s: float | None = None, stream: bool = False) -> urllib3.BaseHTTPResponse:
     """Raw pass-through; raises urllib3.exceptions.TimeoutError or another urllib3 HTTPError."""
     headers = headers_for(identity)

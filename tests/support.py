@@ -33,6 +33,7 @@ EXCHANGE = f"t{RUN_ID}.events"
 # A real random secret per run: the suite starts as a deployment would, without
 # CRM_DEV_MODE, so the refusal of development secrets is exercised by every run.
 SECRET = secrets.token_hex(32)
+OUTREACH_CALLBACK_TOKEN = secrets.token_hex(16)
 
 
 def pika_params() -> pika.URLParameters:

@@ -3,10 +3,13 @@ from chassis.config import load_settings
 
 from . import api
 from .bootstrap import ports
+from .outreach import keys
 
 
 def create_app(**overrides):
     ports.bootstrap()
-    return create_service_app(load_settings("engagement", **overrides), api.BLUEPRINTS,
+    settings = load_settings("engagement", **overrides)
+    keys.configure(settings.internal_secret)
+    return create_service_app(settings, api.BLUEPRINTS,
                               title="Engagement service",
                               description="Interactions, cadence, visits, care, gifts, activities")

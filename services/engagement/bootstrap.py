@@ -8,6 +8,8 @@ from chassis.ports import Ports
 from chassis.store import AggregateStore
 
 from .models import Activity, Budget, CadenceRule, Gift, GiftIssue, Greeting, Interaction, Invitation, Visit
+from .outreach import channels, contacts
+from .outreach.models import Campaign, Consent, Message, NamedCollection, OutreachTemplate
 from .plan_models import Plan, PlanEvaluation, PlanTask
 
 ports = Ports(
@@ -25,5 +27,14 @@ ports = Ports(
     plans=lambda: AggregateStore(Plan, "plan"),
     plan_tasks=lambda: AggregateStore(PlanTask, "plan_task"),
     plan_evaluations=lambda: AggregateStore(PlanEvaluation, "plan_evaluation"),
+    # outreach: its aggregates, the unique-insert collections, the channel adapters and contacts
+    consents=lambda: AggregateStore(Consent, "consent"),
+    outreach_templates=lambda: AggregateStore(OutreachTemplate, "outreach_template"),
+    messages=lambda: AggregateStore(Message, "message"),
+    campaigns=lambda: AggregateStore(Campaign, "campaign"),
+    outreach_claims=lambda: NamedCollection("outreach_claims"),
+    outreach_cap_slots=lambda: NamedCollection("outreach_cap_slots"),
+    channels=channels.real_channels,
+    contacts=contacts.CustomerContacts,
 )
 

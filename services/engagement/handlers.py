@@ -16,6 +16,7 @@ from contracts import (
 )
 
 from . import activities, complaint_inbox, plan_tasks, plan_work, reminders, snapshots
+from .outreach import surveys as outreach_surveys
 
 
 def _then(*steps):
@@ -24,7 +25,6 @@ def _then(*steps):
         for step in steps:
             step(envelope)
     return handle
-
 
 HANDLERS = {
     staff.USER_CHANGED.name: directory.apply,
@@ -44,6 +44,7 @@ HANDLERS = {
     engagement_events.INVITATION_ATTENDED.name: plan_work.from_attendance,
     engagement_events.PLAN_APPROVED.name: plan_tasks.generate,
     engagement_events.PLAN_REVISED.name: plan_tasks.generate,
+    feedback_events.SURVEY_INVITED.name: outreach_surveys.apply,
     core_banking.BALANCE_CHANGED.name: reminders.apply,
     core_banking.DEPOSIT_MATURING.name: reminders.apply,
     core_banking.ACCOUNT_DORMANT.name: reminders.apply,

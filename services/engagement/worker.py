@@ -5,6 +5,7 @@ from chassis.worker import run_worker
 from . import jobs, plans
 from .bootstrap import ports
 from .handlers import HANDLERS
+from .outreach import dispatch, keys
 
 SWEEP_INTERVAL_S = 60.0
 PLAN_CLOSE_INTERVAL_S = 300.0   # periods end at midnight; closing within minutes is soon enough
@@ -12,9 +13,13 @@ PLAN_CLOSE_INTERVAL_S = 300.0   # periods end at midnight; closing within minute
 
 def main(stop=None, **overrides):
     ports.bootstrap()
-    run_worker(load_settings("engagement", **overrides), HANDLERS,
+    settings = load_settings("engagement", **overrides)
+    keys.configure(settings.internal_secret)
+    run_worker(settings, HANDLERS,
                periodic={"sweep-claims": (SWEEP_INTERVAL_S, jobs.sweep_claims),
-                         "close-plans": (PLAN_CLOSE_INTERVAL_S, plans.close_due)}, stop=stop)
+                         "close-plans": (PLAN_CLOSE_INTERVAL_S, plans.close_due),
+                         "outreach": (float(settings.require("CRM_OUTREACH_INTERVAL")), dispatch.tick)},
+               stop=stop)
 
 
 if __name__ == "__main__":

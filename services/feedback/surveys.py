@@ -124,7 +124,10 @@ def distribute(template: SurveyTemplate, distribution_id: str, customers: list, 
     docs = [Invitation(id=f"{distribution_id}:{s.id}", survey_id=template.id, customer_id=s.id,
                        manager_id=s.manager_id, branch=s.branch, tier=s.tier, kind="distribution",
                        context={"type": "distribution", "id": distribution_id}) for s in customers]
-    created, errors = invitations.create_many(docs, who, lambda d: [], reason="survey distribution")
+    # engagement sends each invitation (with the customer's self-service link)
+    created, errors = invitations.create_many(docs, who, lambda d: [events.SURVEY_INVITED.new(d.id, {
+        "invitation_id": d.id, "survey_id": d.survey_id, "customer_id": d.customer_id,
+        "manager_id": d.manager_id, "distribution_id": distribution_id})], reason="survey distribution")
     return created, errors
 
 

@@ -213,6 +213,34 @@ def test_every_operation_answers_as_documented(engagement_app, api):
     api.get(f"{E}/tasks/{task['id']}", as_user(new_id("m-"), ident.MANAGER, branch=branch), 404)
     api.post(f"{E}/tasks/{task['id']}/complete", {**h, "If-Match": '"1"'}, json={"note": "已办结"})
     api.post(f"{E}/tasks/{task['id']}/complete", {**h, "If-Match": '"2"'}, 409, json={})
+    # outreach: consent, templates, campaigns (no consent granted here: nothing reads contacts),
+    # messages, provider callbacks (no token configured in-process: 401), self-service links
+    api.get(f"{E}/customers/{cid}/consents", h)
+    api.post(f"{E}/customers/{cid}/consents", h, json={"channel": "email", "purpose": "marketing",
+                                                        "granted": False})
+    api.post(f"{E}/customers/{cid}/consents", h, 422, json={"channel": "fax", "purpose": "care", "granted": True})
+    api.get(f"{E}/customers/{never}/messages", h)
+    api.get(f"{E}/customers/{new_id()}/messages", h, 404)
+    api.get(f"{E}/outreach/templates/birthday/sms", h)
+    api.call("put", f"{E}/outreach/templates/birthday/inapp", adm, 200, json={"body": "{honorific}，生日快乐！"})
+    api.call("put", f"{E}/outreach/templates/birthday/inapp", h, 403, json={"body": "x"})
+    dry = api.post(f"{E}/outreach/campaigns", h, json={"kind": "holiday", "dry_run": True, "params": {
+        "holiday": "mid_autumn", "segment": {"manager_ids": [mid]}}}).get_json()
+    assert dry["refused"] == {"no_consent": 2}
+    camp = api.post(f"{E}/outreach/campaigns", h, 202, json={"kind": "birthday"}).get_json()
+    assert api.get(f"{E}/outreach/campaigns/{camp['campaign_id']}", h).get_json()["status"] == "planning"
+    api.get(f"{E}/outreach/campaigns/{new_id()}", h, 404)
+    api.post(f"{E}/outreach/campaigns", h, 404, json={"kind": "activity", "params": {"activity_id": "nope"}})
+    api.post(f"{E}/outreach/callbacks/sms/report?token=x", {}, 401, json=[])
+    api.post(f"{E}/outreach/callbacks/sms/inbound?token=x", {}, 401, json=[])
+    from chassis import links
+    from tests.support import SECRET
+    tok = links.issue(SECRET, kind="unsubscribe", svc="engagement", subject="sms", customer=cid,
+                      expires_at=now + timedelta(days=1))
+    api.get(f"{E}/links/{tok}", {})
+    api.post(f"{E}/links/{tok}", {}, json={"answer": "confirm"})
+    api.post(f"{E}/links/{tok}", {}, 410, json={"answer": "confirm"})
+    api.get(f"{E}/links/forged.link", {}, 404)
 
     documented = {f"{m.upper()} {p}" for p, item in api.spec["paths"].items() for m in item
                   if m in ("get", "post", "put", "patch", "delete") and p.startswith(E)}

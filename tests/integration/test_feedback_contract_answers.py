@@ -3,7 +3,7 @@ operation driven once on the real FerretDB, each answer checked against the docu
 schema of its status, with nothing undeclared (additionalProperties: false) and null only
 where the document allows it."""
 import uuid
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
@@ -102,10 +102,19 @@ def test_every_answer_matches_the_document(call):
     call("get", "/invitations/{invitation_id}", 200, me, inv)
     call("get", "/invitations/{invitation_id}/response", 404, me, inv)
     call("post", "/invitations/{invitation_id}/response", 422, me, inv, json={"answers": {"sat": 9}})
+    # the customer's self-service link to the same invitation (no login: the link is the credential)
+    from chassis import links
+    from tests.support import SECRET
+    link = {"token": links.issue(SECRET, kind="survey", svc="feedback", subject=inv["invitation_id"], customer=cid,
+                                 expires_at=datetime.now(timezone.utc) + timedelta(days=1))}
+    assert call("get", "/links/{token}", 200, {}, link).get_json()["title"] == "讲座满意度"
+    call("post", "/links/{token}", 422, {}, link, json={"answers": {"sat": 9}})
+    call("get", "/links/{token}", 404, {}, {"token": "forged.link"})
     call("post", "/invitations/{invitation_id}/response", 201, me, inv,
          json={"answers": {"sat": 5, "rec": 10, "topics": ["a"], "comment": None}})
     call("post", "/invitations/{invitation_id}/response", 409, me, inv, json={"answers": {"sat": 5, "rec": 10}})
     call("get", "/invitations/{invitation_id}/response", 200, me, inv)
+    call("post", "/links/{token}", 410, {}, link, json={"answers": {"sat": 5, "rec": 10}})   # answered already
 
     # the composed-view parts and the figures
     call("get", "/customers/{customer_id}/summary", 200, me, {"customer_id": cid})

@@ -34,6 +34,7 @@ WORKERS = {"customer-worker", "engagement-worker", "feedback-worker", "gateway-w
 BACKING_IMAGES = {"mongo": "mongo:7", "rabbitmq": "rabbitmq:3.13-management"}
 APP_SERVICES = set(WEB_PORTS) | WORKERS
 EDGE = "nginx"   # the edge proxy in front of the gateway (official image, config in the repo)
+MAIL_CATCHER = {"mailpit": "axllent/mailpit:v1.21"}   # outreach e-mail lands there (well-known image)
 NGINX_CONF = ROOT / "deploy" / "nginx" / "nginx.conf"
 
 
@@ -155,7 +156,8 @@ def code_text() -> str:
 # --- docker-compose.yml -------------------------------------------------------------
 
 def test_compose_describes_the_whole_suite():
-    assert set(services()) == set(BACKING_IMAGES) | APP_SERVICES | {EDGE}
+    assert set(services()) == set(BACKING_IMAGES) | APP_SERVICES | {EDGE} | set(MAIL_CATCHER)
+    assert all(services()[n]["image"] == image for n, image in MAIL_CATCHER.items())
 
 
 def test_backing_servers_use_the_official_images():
@@ -219,7 +221,10 @@ def test_gateway_starts_after_the_services_it_routes_to():
 
 
 def test_only_the_edge_proxy_is_published():
-    assert [name for name, s in services().items() if s.get("ports") or s.get("network_mode") == "host"] == [EDGE]
+    published = [name for name, s in services().items() if s.get("ports") or s.get("network_mode") == "host"]
+    assert sorted(published) == sorted([EDGE, *MAIL_CATCHER])
+    # the mail catcher's inbox only on the machine itself
+    assert all(p.startswith("127.0.0.1:") for n in MAIL_CATCHER for p in services()[n]["ports"])
 
 
 def test_gateway_reaches_services_by_their_compose_names():

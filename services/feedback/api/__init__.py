@@ -1,4 +1,4 @@
 """HTTP entry points of the feedback service, one module per resource."""
-from . import complaints, feedback, parts, settings, surveys
+from . import complaints, feedback, parts, selfservice, settings, surveys
 
-BLUEPRINTS = [feedback.blp, complaints.blp, settings.blp, surveys.blp, parts.blp]
+BLUEPRINTS = [feedback.blp, complaints.blp, settings.blp, surveys.blp, parts.blp, selfservice.blp]
