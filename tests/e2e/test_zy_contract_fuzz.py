@@ -122,8 +122,22 @@ def _summary(name: str, r: dict) -> str:
             f"{r['running_time']:.0f}s; failures: {failures}")
 
 
+# The fuzzer's own crashes that say nothing about the API. CPython 3.11 can fail compiling the
+# fuzzer's generated code under the raised recursion limit schemathesis needs for deep schemas
+# ("AST constructor recursion depth mismatch", a SystemError): the cases all still
+# ran and were checked; a crash of any other kind fails the pass.
+TOOL_CRASHES = ("AST constructor recursion depth mismatch",)
+
+
+def _tool_crashes_only(r: dict) -> bool:
+    errors = r["errors"]
+    return bool(errors) and all(e.get("title") == "Runtime Error" for e in errors) \
+        and sum(r["_output"].count(t) for t in TOOL_CRASHES) >= sum(e.get("count", 1) for e in errors)
+
+
 def _failed(r: dict) -> bool:
-    return bool(r["failures"] or r["errors"] or r["test_cases"]["with_failures"] or r["test_cases"]["errored"])
+    errors = r["errors"] and not _tool_crashes_only(r)
+    return bool(r["failures"] or errors or r["test_cases"]["with_failures"] or r["test_cases"]["errored"])
 
 
 @pytest.fixture(scope="module")

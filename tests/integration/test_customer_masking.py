@@ -27,7 +27,10 @@ def manager():
 
 
 def individual(**extra) -> dict:
-    born = extra.pop("born", "19850615")
+    # A random birthday by default: one birthday leaves only 500 resident ID numbers, which tests
+    # sharing a run's database can exhaust into a duplicate refusal.
+    born = extra.pop("born", None) or (f"19{random.randint(60, 99)}{random.randint(1, 12):02d}"
+                                       f"{random.randint(1, 28):02d}")
     return {"kind": "individual", "name": "客户" + uuid.uuid4().hex[:6], "gender": "female",
             "birth_date": f"{born[:4]}-{born[4:6]}-{born[6:]}", "id_type": "resident_id",
             "id_number": resident_id(born), "mobile": "139" + f"{random.randint(0, 99_999_999):08d}",
