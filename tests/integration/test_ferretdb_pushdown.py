@@ -1,7 +1,7 @@
 """The development database answers equality from its indexes, and answers it right.
 
 devstack builds FerretDB 1.24.2 with devstack/ferretdb/patches (see its README): equality
-on _id or on an index's leading field is pushed down to SQLite as a condition on that
+or $in on _id or on an index's leading field is pushed down to SQLite as a condition on that
 index. These tests pin the answers where a pushdown could go wrong (arrays, escapes,
 Chinese text, $and, misses) and, through FerretDB's explain, that SQLite reads the index
 rather than scanning, which is what makes a branch-sized collection searchable.
@@ -70,3 +70,32 @@ def test_equality_reads_the_index_and_other_filters_still_scan(coll):
     # no index on name alone, and a range is not pushed down: the plan says so
     assert "USING INDEX" not in _plan(coll, {"name": "客户1"})
     assert "USING INDEX" not in _plan(coll, {"key": {"$gt": "k1"}})
+
+
+def test_membership_and_eq_answer_as_a_scan_would(coll):
+    coll.insert_many([
+        {"_id": "arr", "key": "k-arr", "manager_id": ["m7", "m9"], "name": "列表"},
+        {"_id": "num", "key": "k-num", "manager_id": 5, "name": "数字"},
+        {"_id": "esc", "key": 'x\\y', "manager_id": 'm"q"', "name": "转义"},
+    ])
+    assert {d["_id"] for d in coll.find({"_id": {"$in": ["p1", "p2", "nobody"]}})} == {"p1", "p2"}
+    assert {d["_id"] for d in coll.find({"manager_id": {"$in": ["m1", "m9"]}})} == \
+        {f"p{i}" for i in range(30) if i % 3 == 1} | {"arr"}
+    assert {d["_id"] for d in coll.find({"manager_id": {"$in": ["m1"]}, "key": {"$in": ["k4", "k5"]}})} == {"p4"}
+    assert coll.find_one({"manager_id": {"$eq": "m2"}, "key": "k5"})["_id"] == "p5"
+    # values the pushdown does not take (numbers, escapes, null) still match: the filter runs in full
+    assert coll.find_one({"manager_id": {"$in": [5, "nobody"]}})["_id"] == "num"
+    assert coll.find_one({"manager_id": {"$in": ['m"q"']}})["_id"] == "esc"
+    assert {d["_id"] for d in coll.find({"manager_id": {"$in": [None]}})} == set()
+    # the other operators beside $in still apply
+    assert {d["_id"] for d in coll.find({"manager_id": {"$in": ["m0"], "$ne": "m0"}})} == set()
+    assert coll.count_documents({"manager_id": {"$in": []}}) == 0
+
+
+def test_membership_reads_the_index(coll):
+    if "ferretdbVersion" not in support.mongo().admin.command("buildInfo"):
+        pytest.fail("the development database is FerretDB (devstack); these plans are its own")
+    assert "USING INDEX" in _plan(coll, {"_id": {"$in": ["p1", "p2"]}})
+    assert "USING INDEX" in _plan(coll, {"manager_id": {"$in": ["m1", "m2"]}, "name": {"$gte": "客户"}})
+    assert "USING INDEX" in _plan(coll, {"key": {"$eq": "k3"}})
+    assert "USING INDEX" not in _plan(coll, {"manager_id": {"$in": ["m1", 5]}})
