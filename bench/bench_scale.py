@@ -42,6 +42,9 @@ from chassis.config import env_required
 SECRET = secrets.token_hex(32)
 PAGE = 50
 TARGETS = {"mobile": 20, "id_number": 20, "book page 1": 50, "book page 2": 50}
+ENGAGEMENT_TARGETS = {"timeline page": 50, "worklist": 200}
+CHANNELS = ("phone", "wechat", "visit", "sms", "email")
+PURPOSES = ("care", "service", "marketing", "follow_up")
 
 
 def p95(samples: list[float]) -> float:
@@ -62,6 +65,8 @@ def main() -> None:
     ap.add_argument("--query-samples", type=int, default=40,
                     help="samples of the raw query per kind (40)")
     ap.add_argument("--backend", default="FerretDB 1.24 SQLite", help="label printed with the figures")
+    ap.add_argument("--interactions", type=int, default=10,
+                    help="interactions per customer for the timeline and worklist (10: 1,000,000 at 100,000)")
     ap.add_argument("--keep", action="store_true", help="keep the benchmark database")
     args = ap.parse_args()
 
@@ -150,9 +155,110 @@ def main() -> None:
         for kind, svc_p, query_p, id_p in results:
             print(f"{kind:<13}{svc_p:>9.1f}{query_p:>10.1f}{id_p:>10.2f}{svc_p / query_p:>11.4f}"
                   f"{svc_p / id_p:>9.1f}{TARGETS[kind]:>8}")
+        if args.interactions:
+            engagement(args, prefix, mongo, coll)
     finally:
         if not args.keep:
             mongo.drop_database(f"{prefix}_customer")
+            mongo.drop_database(f"{prefix}_engagement")
+
+
+def engagement(args: argparse.Namespace, prefix: str, mongo: pymongo.MongoClient, customers: Any) -> None:
+    """A customer's timeline page and a manager's engagement worklist, at N customers and
+    N x --interactions interactions: the copies of the customers and the interactions are
+    seeded raw (as the consumer and the service store them), the reads go through the
+    engagement service in process."""
+    from datetime import datetime, timedelta, timezone
+
+    from services.engagement.app import create_app as engagement_app
+    from services.engagement.contacts import LastContact
+    from services.engagement.models import Interaction, Reminder, Visit
+    from services.engagement.snapshots import CustomerSnapshot
+    app = engagement_app(db_prefix=prefix, internal_secret=SECRET, log_level="WARNING")
+    client = app.test_client()
+    db = mongo[f"{prefix}_engagement"]
+    with app.app_context():
+        for model in (CustomerSnapshot, Interaction, Visit, Reminder, LastContact):
+            model.ensure_indexes()
+    t0 = time.perf_counter()
+    snaps = [{"_id": c["_id"], "version": 1, "kind": c.get("kind"), "name": c.get("name"), "tier": c.get("tier"),
+              "classes": c.get("classes", []), "tags": c.get("tags", []), "manager_id": c.get("manager_id"),
+              "branch": c.get("branch"), "status": c.get("status", "active"), "birth_date": c.get("birth_date")}
+             for c in customers.find({}, {"kind": 1, "name": 1, "tier": 1, "classes": 1, "tags": 1,
+                                          "manager_id": 1, "branch": 1, "status": 1, "birth_date": 1})]
+    for i in range(0, len(snaps), 5000):
+        db["customer_snapshots"].insert_many(snaps[i:i + 5000], ordered=False)
+    rnd = random.Random(11)
+    now = datetime.now(timezone.utc).replace(microsecond=0)
+    batch: list[dict] = []
+    latest: dict[str, datetime] = {}
+    total = 0
+    for s in snaps:
+        for _ in range(args.interactions):
+            at = now - timedelta(minutes=rnd.randrange(2 * 365 * 24 * 60))
+            doc = {"_id": uuid.uuid4().hex, "version": 1, "created_at": at, "updated_at": at,
+                   "customer_id": s["_id"], "manager_id": s["manager_id"], "branch": s["branch"],
+                   "channel": rnd.choice(CHANNELS), "purpose": rnd.choice(PURPOSES),
+                   "summary": "电话回访，客户对理财产品到期安排有疑问，约定下周面谈。", "outcome": "reached",
+                   "occurred_at": at, "recorded_by": s["manager_id"]}
+            if rnd.random() < 0.02:
+                doc["follow_up_date"] = datetime(now.year, now.month, now.day) + timedelta(days=rnd.randrange(-3, 10))
+                doc["follow_up_day"] = doc["follow_up_date"].date().isoformat()
+            batch.append(doc)
+            if at > latest.get(s["_id"], at - timedelta(days=1)):
+                latest[s["_id"]] = at
+        if len(batch) >= 5000:
+            db["interactions"].insert_many(batch, ordered=False)
+            total += len(batch)
+            batch = []
+    if batch:
+        db["interactions"].insert_many(batch, ordered=False)
+        total += len(batch)
+    # the latest contact per customer, as the service keeps it (services/engagement/contacts.py;
+    # its backfill does the same from the interactions, a document at a time)
+    marks = [{"_id": cid, "version": int(at.timestamp() * 1000), "at": at, "updated_at": now}
+             for cid, at in latest.items()]
+    for i in range(0, len(marks), 5000):
+        db["last_contacts"].insert_many(marks[i:i + 5000], ordered=False)
+    n_marks = len(marks)
+    print(f"\nengagement: {len(snaps)} customer copies and {total} interactions seeded in "
+          f"{time.perf_counter() - t0:.0f} s (raw insert_many; {n_marks} latest-contact marks)")
+
+    picks = random.sample(snaps, min(args.samples, len(snaps)))
+
+    def svc(who: ident.Identity, url: str) -> dict:
+        r = client.get(url, headers={ident.HEADER: ident.issue(who, SECRET, ttl=3600)})
+        assert r.status_code == 200, (url, r.get_json())
+        return r.get_json()
+
+    results = []
+    for kind in ENGAGEMENT_TARGETS:
+        s_ms, q_ms = [], []
+        for p in picks:
+            manager = ident.Identity(user_id=p["manager_id"], role=ident.MANAGER, branch=p["branch"])
+            cid = p["_id"]
+            if kind == "timeline page":
+                ms, body = timed(lambda: svc(manager, f"/api/v1/engagement/customers/{cid}/interactions?limit=20"))  # noqa: B023
+                assert len(body["items"]) == min(20, args.interactions)
+                floor = lambda: list(db["interactions"].find({"customer_id": cid}).sort(  # noqa: E731,B023
+                    [("occurred_at", -1), ("_id", -1)]).limit(20))
+            else:
+                ms, body = timed(lambda: svc(manager, "/api/v1/engagement/worklist"))  # noqa: B023
+                assert body["manager_id"] == p["manager_id"]
+                book = [d["_id"] for d in db["customer_snapshots"].find({"manager_id": p["manager_id"]}, {"_id": 1})]
+                # the floor: the book's interactions, the largest read the worklist makes
+                floor = lambda: list(db["interactions"].find(  # noqa: E731,B023
+                    {"customer_id": {"$in": book}}, {"customer_id": 1, "occurred_at": 1}))  # noqa: B023
+            s_ms.append(ms)
+            q_ms.append(timed(floor)[0])
+        results.append((kind, p95(s_ms), p95(q_ms)))
+        print(f"  {kind}: service median {statistics.median(s_ms):.1f} ms, samples {[round(x) for x in s_ms]}")
+    print(f"\n== p95 (ms), {total} interactions ==")
+    print(f"{'query':<15}{'service':>9}{'floor':>10}{'svc/floor':>11}{'target':>8}")
+    for kind, svc_p, floor_p in results:
+        print(f"{kind:<15}{svc_p:>9.1f}{floor_p:>10.1f}{svc_p / floor_p:>11.2f}{ENGAGEMENT_TARGETS[kind]:>8}")
+    print("floor: timeline — the same page with pymongo; worklist — the book's interactions "
+          "(customer_id $in the book), the largest read it makes")
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from . import cadence, rules
+from . import cadence, contacts, rules
 from .clock import local_date
 from .models import Interaction, Visit
 from .snapshots import CustomerSnapshot
@@ -20,26 +20,31 @@ def customers_of(manager_ids) -> list[dict]:
 
 
 def last_contacts(customer_ids, until: datetime | None = None) -> dict[str, datetime]:
-    """Latest interaction or visit per customer ($max is not in FerretDB's $group: done here)."""
+    """Latest interaction or visit per customer: the marks kept as contacts happen
+    (``contacts``), or, as of ``until``, read from the work itself."""
+    if until is None:
+        return contacts.latest(customer_ids)
     ids = list(customer_ids)
     latest: dict[str, datetime] = {}
     if not ids:
         return latest
 
-    def bump(cid, at):
-        if at is not None and (until is None or at <= until) and (cid not in latest or at > latest[cid]):
+    def bump(cid, at):   # $max is not in FerretDB's $group: done here
+        if at is not None and at <= until and (cid not in latest or at > latest[cid]):
             latest[cid] = at
-    for r in Interaction._get_collection().find({"customer_id": {"$in": ids}}, {"customer_id": 1, "occurred_at": 1}):
+    for r in Interaction._get_collection().find({"customer_id": {"$in": ids}, "occurred_at": {"$lte": until}},
+                                                {"customer_id": 1, "occurred_at": 1}):
         bump(r["customer_id"], r.get("occurred_at"))
-    for r in Visit._get_collection().find({"customer_id": {"$in": ids}, "visited_at": {"$ne": None}},
+    for r in Visit._get_collection().find({"customer_id": {"$in": ids}, "visited_at": {"$ne": None, "$lte": until}},
                                           {"customer_id": 1, "visited_at": 1}):
         bump(r["customer_id"], r.get("visited_at"))
     return latest
 
 
-def contact_status(manager_id: str, day: date) -> tuple[list[dict], list[dict]]:
-    """(due, overdue) customers of one manager on ``day``."""
-    book = customers_of([manager_id])
+def contact_status(manager_id: str, day: date, book: list[dict] | None = None) -> tuple[list[dict], list[dict]]:
+    """(due, overdue) customers of one manager on ``day`` (``book``: their customers, when
+    the caller has read them already)."""
+    book = customers_of([manager_id]) if book is None else book
     last = last_contacts([c["id"] for c in book])
     intervals = cadence.intervals()
     due: list[dict] = []

@@ -15,7 +15,7 @@ from contracts import (
     staff,
 )
 
-from . import activities, complaint_inbox, plan_tasks, plan_work, reminders, snapshots
+from . import activities, complaint_inbox, contacts, plan_tasks, plan_work, reminders, snapshots
 from .outreach import surveys as outreach_surveys
 
 
@@ -38,8 +38,8 @@ HANDLERS = {
     feedback_events.COMPLAINT_ESCALATED.name: complaint_inbox.escalated,
     feedback_events.COMPLAINT_RESOLVED.name: complaint_inbox.settled,
     feedback_events.COMPLAINT_CLOSED.name: complaint_inbox.settled,
-    engagement_events.INTERACTION_LOGGED.name: plan_work.from_interaction,
-    engagement_events.VISIT_RECORDED.name: plan_work.from_visit,
+    engagement_events.INTERACTION_LOGGED.name: _then(contacts.from_event, plan_work.from_interaction),
+    engagement_events.VISIT_RECORDED.name: _then(contacts.from_event, plan_work.from_visit),
     engagement_events.GREETING_SENT.name: plan_work.from_greeting,
     engagement_events.INVITATION_ATTENDED.name: plan_work.from_attendance,
     engagement_events.PLAN_APPROVED.name: plan_tasks.generate,

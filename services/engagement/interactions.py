@@ -8,12 +8,13 @@ from chassis.errors import invalid
 from chassis.identity import Identity
 from contracts import engagement as events
 
-from . import clock
+from . import clock, contacts
 from .bootstrap import ports
 from .models import Interaction
 
 store = ports.interactions
 FUTURE_TOLERANCE = timedelta(minutes=5)   # clocks of phones in the field drift
+FOLLOW_UP_DAYS = "interactions.follow_up_day-v1"
 
 
 def log(customer: dict, data: dict, who: Identity) -> Interaction:
@@ -25,7 +26,25 @@ def log(customer: dict, data: dict, who: Identity) -> Interaction:
     iid = str(uuid.uuid4())
     doc = Interaction(id=iid, manager_id=customer.get("manager_id"), branch=customer.get("branch"),
                       occurred_at=occurred, recorded_by=who.user_id, **data)
-    return store.create(doc, who, [events.INTERACTION_LOGGED.new(iid, {
+    if doc.follow_up_date:
+        doc.follow_up_day = doc.follow_up_date.isoformat()
+    saved = store.create(doc, who, [events.INTERACTION_LOGGED.new(iid, {
         "interaction_id": iid, "customer_id": doc.customer_id, "manager_id": doc.manager_id,
         "channel": doc.channel, "occurred_at": occurred, "follow_up_date": doc.follow_up_date})],
         channel=doc.channel)
+    contacts.mark(saved.customer_id, occurred)
+    return saved
+
+
+def backfill_follow_up_days() -> int:
+    """``follow_up_day`` on interactions logged before it existed; once per database."""
+    coll = Interaction._get_collection()
+    done = Interaction._get_db()["migrations"]
+    if done.find_one({"_id": FOLLOW_UP_DAYS}):
+        return 0
+    n = 0
+    for r in coll.find({"follow_up_date": {"$ne": None}, "follow_up_day": None}, {"follow_up_date": 1}):
+        coll.update_one({"_id": r["_id"]}, {"$set": {"follow_up_day": r["follow_up_date"].date().isoformat()}})
+        n += 1
+    done.update_one({"_id": FOLLOW_UP_DAYS}, {"$set": {"updated": n, "done_at": clock.now()}}, upsert=True)
+    return n

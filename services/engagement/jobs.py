@@ -13,7 +13,7 @@ from datetime import datetime, timedelta, timezone
 
 from pymongo.errors import DuplicateKeyError
 
-from . import activities, slots
+from . import activities, contacts, interactions, slots
 from .models import Activity, GiftIssue, Invitation
 
 log = logging.getLogger(__name__)
@@ -62,3 +62,9 @@ def sweep_claims(grace: timedelta = GRACE) -> dict:
     if any(done.values()):
         log.warning("released claims left by interrupted requests", extra=done)
     return done
+
+
+def backfill() -> dict:
+    """One-off fills of what reads now rely on, for data written before it was kept (each a
+    no-op once its marker is in ``migrations``): latest contacts, follow-up days."""
+    return {"last_contacts": contacts.backfill(), "follow_up_days": interactions.backfill_follow_up_days()}

@@ -14,7 +14,7 @@ from chassis.identity import Identity
 from chassis.statemachine import IllegalTransition
 from contracts import engagement as events
 
-from . import clock, rules, scope
+from . import clock, contacts, rules, scope
 from .bootstrap import ports
 from .models import Visit
 
@@ -38,7 +38,9 @@ def plan(customer: dict, data: dict, who: Identity) -> Visit:
 
 
 def start(visit_id: str, expected_version: int | None, who: Identity) -> Visit:
-    return _step(visit_id, expected_version, "start", who, lambda v: setattr(v, "visited_at", clock.now()))
+    v = _step(visit_id, expected_version, "start", who, lambda v: setattr(v, "visited_at", clock.now()))
+    contacts.mark(v.customer_id, v.visited_at)
+    return v
 
 
 def record(visit_id: str, expected_version: int | None, data: dict, who: Identity) -> Visit:
@@ -51,8 +53,10 @@ def record(visit_id: str, expected_version: int | None, data: dict, who: Identit
         if nxt is not None and nxt <= v.visited_at:
             raise invalid({"next_appointment_at": ["The next appointment must come after this visit."]})
         v.record = {**data, "next_appointment_at": nxt}
-    return _step(visit_id, expected_version, "record", who, apply,
-                 lambda v: [events.VISIT_RECORDED.new(v.id, _data(v))])
+    v = _step(visit_id, expected_version, "record", who, apply,
+              lambda v: [events.VISIT_RECORDED.new(v.id, _data(v))])
+    contacts.mark(v.customer_id, v.visited_at)
+    return v
 
 
 def evaluate(visit_id: str, expected_version: int | None, data: dict, who: Identity) -> Visit:

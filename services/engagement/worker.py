@@ -8,7 +8,8 @@ from .handlers import HANDLERS
 from .outreach import dispatch, keys
 
 SWEEP_INTERVAL_S = 60.0
-PLAN_CLOSE_INTERVAL_S = 300.0   # periods end at midnight; closing within minutes is soon enough
+PLAN_CLOSE_INTERVAL_S = 300.0
+BACKFILL_CHECK_S = 3600.0   # periods end at midnight; closing within minutes is soon enough
 
 
 def main(stop=None, **overrides):
@@ -17,6 +18,8 @@ def main(stop=None, **overrides):
     keys.configure(settings.internal_secret)
     run_worker(settings, HANDLERS,
                periodic={"sweep-claims": (SWEEP_INTERVAL_S, jobs.sweep_claims),
+                         # once per database, then a no-op: what reads rely on, for older data
+                         "backfill": (BACKFILL_CHECK_S, jobs.backfill),
                          "close-plans": (PLAN_CLOSE_INTERVAL_S, plans.close_due),
                          "outreach": (float(settings.require("CRM_OUTREACH_INTERVAL")), dispatch.tick)},
                stop=stop)

@@ -1,5 +1,4 @@
 """What the gateway composes: customer summary, a manager's worklist, team stats; reminders."""
-from datetime import timedelta
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
@@ -89,7 +88,7 @@ class Worklist(MethodView):
         day = q.get("date") or clock.today()
         customers = book.customers_of([manager_id])
         ids = [c["id"] for c in customers]
-        due, overdue = book.contact_status(manager_id, day)
+        due, overdue = book.contact_status(manager_id, day, customers)
         start, end = clock.day_bounds(day)
         # Visits follow the customer's current book, whoever planned them.
         visits = Visit._get_collection().find({"customer_id": {"$in": ids},
@@ -98,18 +97,14 @@ class Worklist(MethodView):
         reminders = Reminder._get_collection().find({"customer_id": {"$in": ids}, "status": "open"}).sort(
             [("occurred_at", -1)]).limit(500)
         names = {c["id"]: c.get("name") for c in customers}
-        since = start.replace(hour=0, minute=0) - timedelta(days=1)
-        follow_ups = Interaction._get_collection().find(
-            {"customer_id": {"$in": ids}, "follow_up_date": {"$gte": since, "$lt": end}})
-        day_dt = day.isoformat()
+        follow_ups = Interaction._get_collection().find({"follow_up_day": day.isoformat(), "customer_id": {"$in": ids}})
         return {"manager_id": manager_id, "date": day,
                 "greetings_due": care.due(customers, day),
                 "contacts_due": due,
                 "contacts_overdue": overdue,
                 "visits_planned": [{**_visit(r), "name": names.get(r["customer_id"])} for r in visits],
                 "account_reminders": [{**_reminder(r), "name": names.get(r["customer_id"])} for r in reminders],
-                "follow_ups_due": [{**_interaction(r), "customer_id": r["customer_id"]} for r in follow_ups
-                                   if r.get("follow_up_date") and r["follow_up_date"].date().isoformat() == day_dt],
+                "follow_ups_due": [{**_interaction(r), "customer_id": r["customer_id"]} for r in follow_ups],
                 # maintenance plans: tasks, deviations, and a supervisor's escalations
                 **plan_reads.worklist(manager_id, day, identity.current())}
 
