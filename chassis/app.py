@@ -255,8 +255,12 @@ def _health(app: Flask, settings: Settings) -> None:
             checks["broker"] = "ok"
         except Exception as exc:
             checks["broker"] = f"down: {exc.__class__.__name__}"
-        ok = all(v == "ok" for v in checks.values())
-        resp = jsonify(status="ready" if ok else "not ready", checks=checks)
+        # Only the database decides readiness: with the broker down writes still succeed
+        # (their events wait in the outbox and go out when it is back), so an orchestrator
+        # that pulled every replica on "broker: down" would turn a delay into an outage.
+        ok = checks["database"] == "ok"
+        status = ("ready" if checks["broker"] == "ok" else "degraded") if ok else "not ready"
+        resp = jsonify(status=status, checks=checks)
         resp.status_code = 200 if ok else 503
         return resp
 

@@ -46,6 +46,15 @@ def test_liveness_and_readiness_when_everything_is_up(client):
     assert client.get("/healthz").json == {"service": "probeapp", "status": "ok"}
     r = client.get("/readyz")
     assert r.status_code == 200 and r.json["checks"] == {"database": "ok", "broker": "ok"}
+    assert r.json["status"] == "ready"
+
+
+def test_a_broker_outage_degrades_readiness_without_failing_it():
+    """Writes succeed without the broker (the outbox holds their events): stay in rotation."""
+    app = _app(amqp_url="amqp://guest:guest@127.0.0.1:1//").test_client()
+    r = app.get("/readyz")
+    assert r.status_code == 200 and r.json["status"] == "degraded"
+    assert r.json["checks"]["database"] == "ok" and r.json["checks"]["broker"].startswith("down")
 
 
 def test_readiness_fails_when_the_database_or_broker_is_unreachable():
