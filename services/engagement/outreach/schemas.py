@@ -25,7 +25,7 @@ class CampaignIn(Schema):
     dry_run = StrictBoolean(load_default=False, metadata={"description": "count who would be reached; send nothing"})
 
 
-class PlanOut(Schema):
+class SendPlanOut(Schema):
     customer_id = fields.String()
     channel = fields.String(allow_none=True)
     send = fields.Boolean()
@@ -45,7 +45,7 @@ class CampaignOut(Schema):
     reached = fields.Integer()
     queued_for_later = fields.Integer()
     refused = fields.Dict(keys=fields.String(), values=fields.Integer())
-    customers = fields.List(fields.Nested(PlanOut))
+    customers = fields.List(fields.Nested(SendPlanOut))
 
 
 class MessageOut(Schema):
