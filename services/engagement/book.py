@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from . import cadence, contacts, rules
+from . import cadence, clock, contacts, rules
 from .clock import local_date
 from .models import Interaction, Visit
 from .snapshots import CustomerSnapshot
@@ -21,9 +21,9 @@ def customers_of(manager_ids) -> list[dict]:
 
 def last_contacts(customer_ids, until: datetime | None = None) -> dict[str, datetime]:
     """Latest interaction or visit per customer: the marks kept as contacts happen
-    (``contacts``), or, as of ``until``, read from the work itself."""
-    if until is None:
-        return contacts.latest(customer_ids)
+    (``contacts``), or, as of an ``until`` in the past, read from the work itself."""
+    if until is None or until >= clock.now():
+        return contacts.latest(customer_ids)   # no contact is recorded after now
     ids = list(customer_ids)
     latest: dict[str, datetime] = {}
     if not ids:
