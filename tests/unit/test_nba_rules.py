@@ -108,3 +108,9 @@ def test_weights_are_checked_whole():
     assert {"tier.gold", "risk.max_count", "limit", "staleness.per_day"} <= set(problems)
     assert "tier" in rules.weight_problems(rules.merge(DEFAULT_WEIGHTS, {"tier": {"bronze": 1}}))
     assert "_schema" in rules.weight_problems({**DEFAULT_WEIGHTS, "colour": 1})
+
+
+def test_aum_travels_as_a_band_never_as_the_figure():
+    from contracts.customer import aum_band
+    assert [aum_band(x) for x in (None, 0, 9_999_99, 10_000_00, 300_000_00, 1_000_000_00, 10**12)] == \
+        [None, "under_10k", "under_10k", "10k_100k", "100k_1m", "1m_10m", "10m_plus"]
