@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from chassis import identity
 from chassis.errors import Problem, conflict, invalid, not_found
@@ -47,11 +48,13 @@ def edit(activity: Activity, expected_version: int | None, data: dict, reason: s
     who.ensure_role(*ORGANISERS)
     if activity.status != "planned":
         raise conflict(f"The activity is {activity.status}; it can no longer be changed.", slug="activity-closed")
-    wanted = {k: (clock.utc(v) if k == "starts_at" else v) for k, v in data.items() if k in EDITABLE}
-    after = {k: wanted.get(k, getattr(activity, k)) for k in ("capacity", "cost_per_head_cents", "budget_cents")}
-    if not rules.activity_budget_ok(after["capacity"], after["cost_per_head_cents"] or 0, after["budget_cents"]):
+    wanted: dict[str, Any] = {k: (clock.utc(v) if k == "starts_at" else v) for k, v in data.items()
+                              if k in EDITABLE}
+    after: dict[str, int] = {k: int(wanted.get(k, getattr(activity, k)) or 0)
+                             for k in ("capacity", "cost_per_head_cents", "budget_cents")}
+    if not rules.activity_budget_ok(after["capacity"], after["cost_per_head_cents"], after["budget_cents"]):
         raise invalid({"budget_cents": ["capacity × cost per head exceeds the budget"]})
-    if "capacity" in wanted and wanted["capacity"] < slots.seats_needed(activity.id):
+    if "capacity" in wanted and after["capacity"] < slots.seats_needed(activity.id):
         raise conflict("Seats up to a higher number are already taken; decline answers first.",
                        slug="capacity-below-seats")
 
@@ -65,7 +68,7 @@ def edit(activity: Activity, expected_version: int | None, data: dict, reason: s
             return []
         return [events.ACTIVITY_CHANGED.new(a.id, {**_activity_data(a), "changed_fields": changed,
                                                    "invited": _invited(a.id)})]
-    grew = "capacity" in wanted and wanted["capacity"] > activity.capacity
+    grew = "capacity" in wanted and after["capacity"] > (activity.capacity or 0)
     a = activities.update(activity.id, expected_version, change, who, current=activity, reason=reason)
     if grew:
         promote_waitlist(a)   # the new seats go to the longest-waiting customers

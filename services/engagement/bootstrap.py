@@ -8,9 +8,9 @@ from chassis.ports import Ports
 from chassis.store import AggregateStore
 
 from .models import Activity, Budget, CadenceRule, Gift, GiftIssue, Greeting, Interaction, Invitation, Visit
+from .nba_models import NbaWeights
 from .outreach import channels, contacts
 from .outreach.models import Campaign, Consent, Message, NamedCollection, OutreachTemplate
-from .nba_models import NbaWeights
 from .plan_models import Plan, PlanEvaluation, PlanTask
 from .plan_scope import Books
 

@@ -9,10 +9,10 @@ from chassis import directory
 from chassis.events import Envelope
 from contracts import (
     core_banking,
-    financial,
     customer as customer_events,
     engagement as engagement_events,
     feedback as feedback_events,
+    financial,
     staff,
 )
 

@@ -22,7 +22,8 @@ def _section(name: str, required: bool) -> type[Schema]:
             attrs[key] = StrictInteger(required=required, validate=validate.Range(*WHOLE[key]))
         else:
             attrs[key] = fields.Float(required=required, allow_nan=False, validate=POINTS)
-    return Schema.from_dict(attrs, name=f"Nba{''.join(p.title() for p in name.split('_'))}{'Out' if required else 'In'}")
+    title = "".join(p.title() for p in name.split("_"))
+    return Schema.from_dict(attrs, name=f"Nba{title}{'Out' if required else 'In'}")
 
 
 SECTION_HELP = {

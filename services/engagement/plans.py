@@ -79,7 +79,7 @@ def max_customers() -> int:
         raw = current_app.config["CRM_SETTINGS"].get("CRM_PLAN_MAX_CUSTOMERS")
     except RuntimeError:    # no app (a use case run on its own)
         raw = None
-    return int(raw or VARIABLES["CRM_PLAN_MAX_CUSTOMERS"][0])
+    return int(raw or VARIABLES["CRM_PLAN_MAX_CUSTOMERS"][0] or 5000)
 
 
 def _within_size(scope_: dict[str, Any], branch: str | None) -> None:

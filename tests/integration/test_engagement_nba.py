@@ -6,9 +6,9 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime, timedelta, timezone
 
+from chassis import identity as ident
 from chassis.events import received
 from contracts import engagement as engagement_events, feedback as feedback_events, financial
-from chassis import identity as ident
 from tests.integration.test_engagement_support import admin, manager, new_id, snapshot, supervisor, today_local
 from tests.support import as_user, known_staff
 
@@ -156,7 +156,8 @@ def test_a_visits_agreed_next_appointment_becomes_a_planned_visit_once(engagemen
         "customer_id": cid, "scheduled_at": (now - timedelta(hours=2)).isoformat(), "objective": "了解需求"}).json
     nxt = now + timedelta(days=7)
     r = client.post(f"/api/v1/engagement/visits/{v['id']}/record", headers={**h, "If-Match": '"1"'}, json={
-        "notes": "客户有意向", "next_appointment_at": nxt.isoformat(), "visited_at": (now - timedelta(hours=1)).isoformat()})
+        "notes": "客户有意向", "next_appointment_at": nxt.isoformat(),
+        "visited_at": (now - timedelta(hours=1)).isoformat()})
     assert r.status_code == 200, r.json
     with engagement_app.app_context():
         stored = visits.store.require(v["id"])
@@ -227,7 +228,8 @@ def test_an_activity_is_edited_with_if_match_and_cancelled_and_the_invitees_are_
     assert client.patch(url, headers={**h1, "If-Match": '"1"'},
                         json={"location": "x", "reason": "r"}).status_code == 403
     far = as_user(new_id("s-"), ident.SUPERVISOR, branch="bj")                   # another branch's organiser
-    assert client.patch(url, headers={**far, "If-Match": '"1"'}, json={"location": "x", "reason": "r"}).status_code == 404
+    assert client.patch(url, headers={**far, "If-Match": '"1"'},
+                        json={"location": "x", "reason": "r"}).status_code == 404
     assert client.post(f"{url}/cancel", headers={**far, "If-Match": '"1"'}, json={"reason": "x"}).status_code == 404
     etag = client.get(url, headers=sup).headers["ETag"]
     over = client.patch(url, headers={**sup, "If-Match": etag}, json={"capacity": 5, "reason": "扩容"})
