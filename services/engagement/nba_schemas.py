@@ -53,7 +53,8 @@ NbaWeightsSet = Schema.from_dict(_weights(True), name="NbaWeightsSet")
 
 class NbaWeightsIn(Schema.from_dict(_weights(False), name="NbaWeightsInBase")):  # type: ignore[misc]
     """Any part of the weights; what is left out keeps its current value."""
-    reason = fields.String(validate=validate.Length(1, 500), metadata={"description": "why (kept in the history)"})
+    reason = fields.String(required=True, validate=validate.Length(1, 500),
+                           metadata={"description": "why (kept in the history)", "example": "投诉优先"})
 
 
 class NbaWeightsOut(Schema):

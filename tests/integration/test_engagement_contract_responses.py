@@ -197,13 +197,14 @@ def test_every_operation_answers_as_documented(engagement_app, api):
     assert never in {i["customer_id"] for i in work["next_best_actions"]}
     # next best action: the branch's weights
     api.get(f"{E}/nba/weights", h)
-    api.call("put", f"{E}/nba/weights", h, 403, json={"limit": 20})
+    api.call("put", f"{E}/nba/weights", h, 403, json={"reason": "r", "limit": 20})
     api.call("put", f"{E}/nba/weights", adm, 200, json={"limit": 20, "reason": "每天二十位"})
-    api.call("put", f"{E}/nba/weights", adm, 428, json={"limit": 21})
-    api.call("put", f"{E}/nba/weights", {**adm, "If-Match": "x"}, 400, json={"limit": 21})
-    api.call("put", f"{E}/nba/weights", {**adm, "If-Match": '"9"'}, 412, json={"limit": 21})
-    api.call("put", f"{E}/nba/weights", {**adm, "If-Match": '"1"'}, 422, json={"tier": {"gold": 101}})
-    api.call("put", f"{E}/nba/weights", {**adm, "If-Match": '"1"'}, 200, json={"task": {"due": 1.5}})
+    api.call("put", f"{E}/nba/weights", adm, 428, json={"reason": "r", "limit": 21})
+    api.call("put", f"{E}/nba/weights", {**adm, "If-Match": "x"}, 400, json={"reason": "r", "limit": 21})
+    api.call("put", f"{E}/nba/weights", {**adm, "If-Match": '"9"'}, 412, json={"reason": "r", "limit": 21})
+    api.call("put", f"{E}/nba/weights", {**adm, "If-Match": '"1"'}, 422, json={"reason": "r", "tier": {"gold": 101}})
+    api.call("put", f"{E}/nba/weights", {**adm, "If-Match": '"1"'}, 422, json={"limit": 21})       # no reason
+    api.call("put", f"{E}/nba/weights", {**adm, "If-Match": '"1"'}, 200, json={"reason": "r", "task": {"due": 1.5}})
 
     # maintenance plans (#12): a past quarter, drafted, edited, sent back, approved, closed, revised
     past = today.replace(year=today.year - 1, month=1, day=1)

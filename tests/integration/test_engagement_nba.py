@@ -121,26 +121,26 @@ def test_the_branch_weights_are_versioned_admin_configuration(engagement_app):
     branch = new_id("b")
     ah = admin(branch)
     _, mh = manager()
-    got = client.get("/api/v1/engagement/nba/weights", headers=ah)
+    url = "/api/v1/engagement/nba/weights"
+    got = client.get(url, headers=ah)
     assert got.status_code == 200 and got.json["source"] == "default" and got.json["version"] is None
     assert got.json["weights"]["tier"]["diamond"] == 4.0
-    assert client.put("/api/v1/engagement/nba/weights", headers=mh, json={"limit": 10}).status_code == 403
-    r = client.put("/api/v1/engagement/nba/weights", headers=ah,
-                   json={"risk": {"open_complaint": 5}, "reason": "投诉优先"})
+    assert client.put(url, headers=mh, json={"limit": 10, "reason": "r"}).status_code == 403
+    assert client.put(url, headers=ah, json={"limit": 10}).status_code == 422          # no reason
+    r = client.put(url, headers=ah, json={"risk": {"open_complaint": 5}, "reason": "投诉优先"})
     assert r.status_code == 200, r.json
     assert (r.json["source"], r.json["version"], r.headers["ETag"]) == ("custom", 1, '"1"')
     assert r.json["weights"]["risk"]["open_complaint"] == 5 and r.json["weights"]["risk"]["churn_signal"] == 2
-    assert client.put("/api/v1/engagement/nba/weights", headers=ah, json={"limit": 10}).status_code == 428
-    assert client.put("/api/v1/engagement/nba/weights", headers={**ah, "If-Match": '"7"'},
-                      json={"limit": 10}).status_code == 412
-    bad = client.put("/api/v1/engagement/nba/weights", headers={**ah, "If-Match": '"1"'},
-                     json={"tier": {"gold": -1}, "staleness": {"stale_after_days": 2.5}})
+    assert client.put(url, headers=ah, json={"limit": 10, "reason": "r"}).status_code == 428
+    assert client.put(url, headers={**ah, "If-Match": '"7"'}, json={"limit": 10, "reason": "r"}).status_code == 412
+    bad = client.put(url, headers={**ah, "If-Match": '"1"'},
+                     json={"tier": {"gold": -1}, "staleness": {"stale_after_days": 2.5}, "reason": "r"})
     assert bad.status_code == 422 and bad.headers["Content-Type"].startswith("application/problem+json")
-    assert client.put("/api/v1/engagement/nba/weights", headers={**ah, "If-Match": '"1"'},
-                      json={"tier": {"bronze": 1}}).status_code == 422
-    after = client.get("/api/v1/engagement/nba/weights", headers=ah).json
+    assert client.put(url, headers={**ah, "If-Match": '"1"'},
+                      json={"tier": {"bronze": 1}, "reason": "r"}).status_code == 422
+    after = client.get(url, headers=ah).json
     assert after["version"] == 1 and after["weights"]["tier"]["gold"] == 2.0      # nothing changed
-    r = client.put("/api/v1/engagement/nba/weights", headers={**ah, "If-Match": '"1"'}, json={"limit": 10})
+    r = client.put(url, headers={**ah, "If-Match": '"1"'}, json={"limit": 10, "reason": "每天十位"})
     assert r.status_code == 200 and r.json["version"] == 2 and r.json["weights"]["risk"]["open_complaint"] == 5
     # another branch still has the defaults
     assert client.get("/api/v1/engagement/nba/weights", headers=admin(new_id("b"))).json["source"] == "default"

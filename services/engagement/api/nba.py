@@ -40,14 +40,14 @@ class Weights(MethodView):
     def put(self, data):
         """Set the next-best-action weights of the caller's branch (admins)
 
-        Any part of the weights; what is left out keeps its value. The first change creates
-        the branch's set; later ones need `If-Match` with its `version` (428 without it, 400
-        when it is not an ETag, 412 when stale). Every change is a new version with who and
+        Any part of the weights, with a `reason`; what is left out keeps its value. The first
+        change creates the branch's set; later ones need `If-Match` with its `version` (428
+        without it, 400 when it is not an ETag, 412 when stale). Every change is a new version with who and
         why (`reason`). 422 for a value out of range (nothing changes); 409 when two admins
         create the set at once; 403 for other roles.
         """
         who = identity.current()
-        reason = data.pop("reason", None)
+        reason = data.pop("reason")
         nba.set_weights(data, if_match_version(required=False), reason, who)
         body, headers = _view(who.branch or "")
         return body, 200, headers
