@@ -49,6 +49,7 @@ VARIABLES: dict[str, tuple[str | None, str]] = {
     "CRM_IMPORT_LEASE_SECONDS": ("30", "Customer worker: a running import job whose worker has written no progress "
                                        "for this long is taken over by another worker"),
     "CRM_RISK_VALIDITY_MONTHS": ("12", "Customer: months a risk assessment stays valid"),
+    "CRM_PLAN_MAX_CUSTOMERS": ("5000", "Engagement: most customers one maintenance plan may cover (more is 422)"),
     "CRM_PUBLIC_URL": ("http://127.0.0.1:8000",
                        "Outreach: the gateway's public base URL, for self-service links in messages"),
     "CRM_LINK_TTL_DAYS": ("14", "Outreach: days a self-service link (survey, RSVP, unsubscribe) stays valid"),

@@ -12,6 +12,23 @@ from chassis.events import EventData, event_type
 
 PRODUCER = "customer"
 
+# AUM travels as a band, never as a figure (financial status stays in the customer service):
+# coarse enough to say little more than the tier does, fine enough to rank a book by value.
+# (band, lowest AUM in cents), ascending.
+AUM_BANDS = (("under_10k", 0), ("10k_100k", 10_000_00), ("100k_1m", 100_000_00),
+             ("1m_10m", 1_000_000_00), ("10m_plus", 10_000_000_00))
+
+
+def aum_band(aum_cents: int | None) -> str | None:
+    """The band of an AUM figure; None when there is no figure."""
+    if aum_cents is None:
+        return None
+    band = AUM_BANDS[0][0]
+    for name, floor in AUM_BANDS:
+        if aum_cents >= floor:
+            band = name
+    return band
+
 
 class ImportantDateData(EventData):
     kind = fields.String(required=True, metadata={
@@ -38,6 +55,9 @@ class CustomerSnapshotData(EventData):
     status = fields.String(load_default="active", metadata={"description": "active | archived"})
     risk_level = fields.String(allow_none=True, metadata={"description": "C1..C5, or null before any assessment"})
     risk_valid_until = fields.Date(allow_none=True)
+    aum_band = fields.String(allow_none=True, metadata={
+        "description": "the AUM the tier uses (reported by core banking, else declared), as a band: "
+                       + " | ".join(b for b, _ in AUM_BANDS) + " (CNY); null when unknown. Never the figure."})
 
 
 class UpdatedData(CustomerSnapshotData):

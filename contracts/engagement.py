@@ -113,6 +113,27 @@ ACTIVITY_PLANNED = event_type(
     "engagement.activity.planned", 1, PRODUCER, "A client activity (客户活动) was planned.", ActivityData)
 
 
+class ActivityChangedData(ActivityData):
+    changed_fields = fields.List(fields.String(), required=True, metadata={
+        "description": "names of the changed fields (name, type, starts_at, location, capacity, budget_cents, "
+                       "cost_per_head_cents, segment), never their values beyond the ones above"})
+    invited = fields.Integer(required=True, metadata={"description": "invitations to tell"})
+
+
+class ActivityCancelledData(ActivityData):
+    invited = fields.Integer(required=True, metadata={"description": "invitations to tell"})
+
+
+ACTIVITY_CHANGED = event_type(
+    "engagement.activity.changed", 1, PRODUCER,
+    "A planned activity was changed (time, place, capacity, budget, segment); the invitees are to be told. "
+    "Carries the activity's figures after the change and which fields changed.", ActivityChangedData)
+ACTIVITY_CANCELLED = event_type(
+    "engagement.activity.cancelled", 1, PRODUCER,
+    "A planned activity was cancelled; answers and attendance are closed and the invitees are to be told "
+    "(the reason stays in the engagement service).", ActivityCancelledData)
+
+
 class InvitationData(EventData):
     invitation_id = fields.String(required=True)
     activity_id = fields.String(required=True)

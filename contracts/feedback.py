@@ -94,16 +94,17 @@ FEEDBACK_RECEIVED = event_type(
 
 COMPLAINT_OPENED = event_type(
     "feedback.complaint.opened", 1, PRODUCER,
-    "A complaint was opened; carries its SLA deadlines (from severity and tier).", ComplaintData)
+    "A complaint was opened; carries its SLA deadlines (from severity and tier).", ComplaintData,
+    consumers=("engagement",))
 
 COMPLAINT_ASSIGNED = event_type(
     "feedback.complaint.assigned", 1, PRODUCER, "A complaint was assigned to a handler.",
-    ComplaintAssignedData)
+    ComplaintAssignedData, consumers=("engagement",))
 
 COMPLAINT_REOPENED = event_type(
     "feedback.complaint.reopened", 1, PRODUCER,
     "A resolved or closed complaint was reopened (or the customer rejected the resolution); "
-    "a new cycle with a fresh resolution deadline starts.", ComplaintData)
+    "a new cycle with a fresh resolution deadline starts.", ComplaintData, consumers=("engagement",))
 
 COMPLAINT_ESCALATED = event_type(
     "feedback.complaint.escalated", 1, PRODUCER,

@@ -38,7 +38,7 @@ CHURN_SIGNALLED = event_type(
     "customer.churn.signalled", 1, PRODUCER,
     "A retention signal was raised from core-banking facts: AUM falling by more than the branch's share over "
     "its window, a dormant account, or a key product closed. Once per signal key.",
-    ChurnSignalData, consumers=("customer",))
+    ChurnSignalData, consumers=("customer", "engagement"))
 OPPORTUNITY_CHANGED = event_type(
     "customer.opportunity.changed", 1, PRODUCER,
     "An opportunity (商机) was opened or moved to another stage (proposed, accepted, declined, won, lost, expired).",

@@ -13,7 +13,7 @@ from chassis.errors import not_found
 # part name → (service, the fields it supplies)
 C360_PARTS = {
     "profile": ("customer", ("profile", "tier", "risk_level", "risk_valid_until")),
-    "engagement": ("engagement", ("recent_interactions", "recent_visits", "upcoming_care")),
+    "engagement": ("engagement", ("recent_interactions", "recent_visits", "upcoming_care", "account_reminders")),
     "feedback": ("feedback", ("open_complaints", "latest_satisfaction")),
     # the financial picture and the pipeline (issue #13): each answer is the field, whole
     "picture": ("customer", ("financial_picture",)),
@@ -21,11 +21,11 @@ C360_PARTS = {
 }
 WHOLE_PARTS = ("picture", "opportunities")
 WORKLIST_PARTS = {
-    "customer": ("customer", ("risk_expiring", "reverification_due")),
-    "engagement": ("engagement", ("greetings_due", "contacts_due", "contacts_overdue",
-                                  "visits_planned", "account_reminders",
+    "customer": ("customer", ("risk_expiring", "risk_missing", "reverification_due")),
+    "engagement": ("engagement", ("next_best_actions", "greetings_due", "contacts_due", "contacts_overdue",
+                                  "visits_planned", "follow_ups_due", "account_reminders",
                                   "plan_tasks", "plan_deviations", "escalated_complaints")),
-    "feedback": ("feedback", ("complaints_near_breach", "complaints_breached")),
+    "feedback": ("feedback", ("complaints_near_breach", "complaints_breached", "follow_up_surveys")),
     "pipeline": ("customer", ("opportunities_open", "churn_signals")),
 }
 DASHBOARD_PARTS = {

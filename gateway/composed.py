@@ -84,6 +84,7 @@ class Customer360ViewSchema(Schema):
     recent_interactions = _part(C360_ENGAGEMENT, "recent_interactions")
     recent_visits = _part(C360_ENGAGEMENT, "recent_visits")
     upcoming_care = _part(C360_ENGAGEMENT, "upcoming_care")
+    account_reminders = _part(C360_ENGAGEMENT, "account_reminders")
     open_complaints = _part(C360_FEEDBACK, "open_complaints")
     latest_satisfaction = _part(C360_FEEDBACK, "latest_satisfaction", many=False)
     financial_picture = fields.Dict(allow_none=True, metadata={
@@ -104,17 +105,21 @@ class WorklistQuery(Schema):
 
 class WorklistCountsSchema(Schema):
     """How many entries each list of the worklist holds (lists that are missing are left out)."""
+    next_best_actions = fields.Integer()
     greetings_due = fields.Integer()
     contacts_due = fields.Integer()
     contacts_overdue = fields.Integer()
     visits_planned = fields.Integer()
+    follow_ups_due = fields.Integer()
     account_reminders = fields.Integer()
     plan_tasks = fields.Integer()
     plan_deviations = fields.Integer()
     escalated_complaints = fields.Integer()
     complaints_near_breach = fields.Integer()
     complaints_breached = fields.Integer()
+    follow_up_surveys = fields.Integer()
     risk_expiring = fields.Integer()
+    risk_missing = fields.Integer()
     reverification_due = fields.Integer()
     opportunities_open = fields.Integer()
     churn_signals = fields.Integer()
@@ -123,17 +128,21 @@ class WorklistCountsSchema(Schema):
 class WorklistViewSchema(Schema):
     manager_id = fields.String(required=True)
     date = fields.String(required=True, metadata={"format": "date"})
+    next_best_actions = _part(WORKLIST["engagement"], "next_best_actions")
     greetings_due = _part(WORKLIST["engagement"], "greetings_due")
     contacts_due = _part(WORKLIST["engagement"], "contacts_due")
     contacts_overdue = _part(WORKLIST["engagement"], "contacts_overdue")
     visits_planned = _part(WORKLIST["engagement"], "visits_planned")
+    follow_ups_due = _part(WORKLIST["engagement"], "follow_ups_due")
     account_reminders = _part(WORKLIST["engagement"], "account_reminders")
     plan_tasks = _part(WORKLIST["engagement"], "plan_tasks")
     plan_deviations = _part(WORKLIST["engagement"], "plan_deviations")
     escalated_complaints = _part(WORKLIST["engagement"], "escalated_complaints")
     complaints_near_breach = _part(WORKLIST["feedback"], "complaints_near_breach")
     complaints_breached = _part(WORKLIST["feedback"], "complaints_breached")
+    follow_up_surveys = _part(WORKLIST["feedback"], "follow_up_surveys")
     risk_expiring = _part(WORKLIST["customer"], "risk_expiring")
+    risk_missing = _part(WORKLIST["customer"], "risk_missing")
     reverification_due = _part(WORKLIST["customer"], "reverification_due")
     opportunities_open = _part(WORKLIST["pipeline"], "opportunities_open")
     churn_signals = _part(WORKLIST["pipeline"], "churn_signals")
@@ -264,9 +273,12 @@ class WorklistView(MethodView):
     @blp.response(200, WorklistViewSchema)
     @problems(blp, 404)
     def get(self, q):
-        """A manager's work for a day: greetings, contacts, visits, complaints, risk, reminders, plan tasks
+        """A manager's work for a day: next best actions, greetings, contacts, visits, complaints, risk, tasks
 
-        Today's list (Asia/Shanghai) of the caller by default. Supervisors may ask for a
+        Today's list (Asia/Shanghai) of the caller by default. `next_best_actions` ranks the
+        book's customers that have a reason to be worked on (a risk, no recent contact, plan
+        tasks) by value × (1 + risk) × (1 + staleness) + task, under the branch's weights,
+        each with its score parts and reasons; the other lists are the work itself. Supervisors may ask for a
         manager of their team and admins for a manager of their branch (`manager_id`); any
         other manager is 404. Each list comes from the service that owns it, documented as
         that service documents it; `counts` says how many entries each list holds. A service

@@ -90,7 +90,10 @@ def snapshot(c: Customer) -> dict:
             "important_dates": [{"kind": d.get("kind"), "date": d.get("date")} for d in c.important_dates or []],
             "manager_id": c.manager_id, "branch": c.branch,
             "preferred_channels": list(c.preferred_channels or []), "status": c.status,
-            "risk_level": c.risk_level, "risk_valid_until": as_date(c.risk_valid_until)}
+            "risk_level": c.risk_level, "risk_valid_until": as_date(c.risk_valid_until),
+            # a band, never the figure: ranks the book by value elsewhere (next best action)
+            "aum_band": events.aum_band(
+                financial.tier_figures(c.financial, c.reported_aum_cents).get("aum_cents"))}
 
 
 # -- building documents ----------------------------------------------------------

@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from chassis import identity
-from chassis.errors import Problem, conflict, not_found
+from chassis.errors import Problem, conflict, invalid, not_found
 from chassis.exceptions import DomainError
 from chassis.filters import all_of
 from contracts import engagement as events
@@ -26,9 +27,73 @@ def plan(data: dict, who: identity.Identity) -> Activity:
     aid = str(uuid.uuid4())
     a = Activity(id=aid, branch=who.branch or None, organiser_id=who.user_id, status="planned",
                  **{**data, "starts_at": clock.utc(data["starts_at"])})
-    return activities.create(a, who, [events.ACTIVITY_PLANNED.new(aid, {
-        "activity_id": aid, "name": a.name, "type": a.type, "starts_at": a.starts_at,
-        "capacity": a.capacity, "status": a.status})])
+    return activities.create(a, who, [events.ACTIVITY_PLANNED.new(aid, _activity_data(a))])
+
+
+EDITABLE = ("name", "type", "starts_at", "location", "capacity", "budget_cents", "cost_per_head_cents", "segment")
+
+
+def _activity_data(a: Activity) -> dict:
+    return {"activity_id": a.id, "name": a.name, "type": a.type, "starts_at": a.starts_at,
+            "capacity": a.capacity, "status": a.status}
+
+
+def _invited(activity_id: str) -> int:
+    return Invitation._get_collection().count_documents({"activity_id": activity_id})
+
+
+def edit(activity: Activity, expected_version: int | None, data: dict, reason: str, who: identity.Identity) -> Activity:
+    """Change a planned activity (organisers): what, when, where, capacity, budget, segment.
+    The invitees are told through ``engagement.activity.changed`` (which fields changed)."""
+    who.ensure_role(*ORGANISERS)
+    if activity.status != "planned":
+        raise conflict(f"The activity is {activity.status}; it can no longer be changed.", slug="activity-closed")
+    wanted: dict[str, Any] = {k: (clock.utc(v) if k == "starts_at" else v) for k, v in data.items()
+                              if k in EDITABLE}
+    after: dict[str, int] = {k: int(wanted.get(k, getattr(activity, k)) or 0)
+                             for k in ("capacity", "cost_per_head_cents", "budget_cents")}
+    if not rules.activity_budget_ok(after["capacity"], after["cost_per_head_cents"], after["budget_cents"]):
+        raise invalid({"budget_cents": ["capacity × cost per head exceeds the budget"]})
+    if "capacity" in wanted and after["capacity"] < slots.seats_needed(activity.id):
+        raise conflict("Seats up to a higher number are already taken; decline answers first.",
+                       slug="capacity-below-seats")
+
+    def change(a: Activity):
+        if a.status != "planned":
+            raise conflict(f"The activity is {a.status}; it can no longer be changed.", slug="activity-closed")
+        changed = [k for k in EDITABLE if k in wanted and _stored(getattr(a, k)) != _stored(wanted[k])]
+        for k in changed:
+            setattr(a, k, wanted[k])
+        if not changed:
+            return []
+        return [events.ACTIVITY_CHANGED.new(a.id, {**_activity_data(a), "changed_fields": changed,
+                                                   "invited": _invited(a.id)})]
+    grew = "capacity" in wanted and after["capacity"] > (activity.capacity or 0)
+    a = activities.update(activity.id, expected_version, change, who, current=activity, reason=reason)
+    if grew:
+        promote_waitlist(a)   # the new seats go to the longest-waiting customers
+    return a
+
+
+def _stored(v):
+    """Compare times as stored (UTC, to the millisecond) and segments as plain dicts."""
+    if hasattr(v, "astimezone"):
+        return clock.utc(v).replace(microsecond=v.microsecond // 1000 * 1000)
+    return dict(v) if isinstance(v, dict) else v
+
+
+def cancel(activity: Activity, expected_version: int | None, reason: str, who: identity.Identity) -> Activity:
+    """planned → cancelled (organisers): answers and attendance close, and the invitees are
+    told through ``engagement.activity.cancelled``. The reason stays here."""
+    who.ensure_role(*ORGANISERS)
+
+    def change(a: Activity):
+        if a.status != "planned":
+            raise conflict(f"The activity is {a.status}; only a planned activity can be cancelled.",
+                           slug="illegal-transition")
+        a.status, a.cancel_reason, a.cancelled_at = "cancelled", reason, clock.now()
+        return [events.ACTIVITY_CANCELLED.new(a.id, {**_activity_data(a), "invited": _invited(a.id)})]
+    return activities.update(activity.id, expected_version, change, who, current=activity, reason=reason)
 
 
 def invitation_id(activity_id: str, customer_id: str) -> str:

@@ -8,9 +8,11 @@ from chassis.ports import Ports
 from chassis.store import AggregateStore
 
 from .models import Activity, Budget, CadenceRule, Gift, GiftIssue, Greeting, Interaction, Invitation, Visit
+from .nba_models import NbaWeights
 from .outreach import channels, contacts
 from .outreach.models import Campaign, Consent, Message, NamedCollection, OutreachTemplate
 from .plan_models import Plan, PlanEvaluation, PlanTask
+from .plan_scope import Books
 
 ports = Ports(
     uses=(directory.ports,),
@@ -27,6 +29,9 @@ ports = Ports(
     plans=lambda: AggregateStore(Plan, "plan"),
     plan_tasks=lambda: AggregateStore(PlanTask, "plan_task"),
     plan_evaluations=lambda: AggregateStore(PlanEvaluation, "plan_evaluation"),
+    plan_books=Books,   # how many customers a plan's scope covers (its size limit)
+    # next best action: the branch's weights
+    nba_weights=lambda: AggregateStore(NbaWeights, "nba_weights"),
     # outreach: its aggregates, the unique-insert collections, the channel adapters and contacts
     consents=lambda: AggregateStore(Consent, "consent"),
     outreach_templates=lambda: AggregateStore(OutreachTemplate, "outreach_template"),

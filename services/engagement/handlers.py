@@ -12,10 +12,11 @@ from contracts import (
     customer as customer_events,
     engagement as engagement_events,
     feedback as feedback_events,
+    financial,
     staff,
 )
 
-from . import activities, complaint_inbox, contacts, plan_tasks, plan_work, reminders, snapshots
+from . import activities, complaint_inbox, contacts, nba, plan_tasks, plan_work, reminders, snapshots, visits
 from .outreach import surveys as outreach_surveys
 
 
@@ -36,10 +37,16 @@ HANDLERS = {
     customer_events.ARCHIVED.name: snapshots.apply,
     feedback_events.SURVEY_RESPONDED.name: _then(activities.record_response, plan_work.from_survey),
     feedback_events.COMPLAINT_ESCALATED.name: complaint_inbox.escalated,
-    feedback_events.COMPLAINT_RESOLVED.name: complaint_inbox.settled,
-    feedback_events.COMPLAINT_CLOSED.name: complaint_inbox.settled,
+    feedback_events.COMPLAINT_OPENED.name: nba.complaint_changed,
+    feedback_events.COMPLAINT_ASSIGNED.name: nba.complaint_changed,
+    feedback_events.COMPLAINT_REOPENED.name: nba.complaint_changed,
+    feedback_events.COMPLAINT_RESOLVED.name: _then(complaint_inbox.settled, nba.complaint_changed),
+    feedback_events.COMPLAINT_CLOSED.name: _then(complaint_inbox.settled, nba.complaint_changed),
+    financial.CHURN_SIGNALLED.name: nba.churn_signalled,
     engagement_events.INTERACTION_LOGGED.name: _then(contacts.from_event, plan_work.from_interaction),
-    engagement_events.VISIT_RECORDED.name: _then(contacts.from_event, plan_work.from_visit),
+    # a recorded visit marks the contact, completes a task, and its agreed next appointment
+    # becomes a planned visit
+    engagement_events.VISIT_RECORDED.name: _then(contacts.from_event, plan_work.from_visit, visits.plan_next),
     engagement_events.GREETING_SENT.name: plan_work.from_greeting,
     engagement_events.INVITATION_ATTENDED.name: plan_work.from_attendance,
     engagement_events.PLAN_APPROVED.name: plan_tasks.generate,

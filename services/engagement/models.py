@@ -133,6 +133,8 @@ class Activity(Aggregate):
     status = StringField(default="planned")
     follow_up_actions = ListField(StringField())
     evaluation_notes = StringField()
+    cancel_reason = StringField()
+    cancelled_at = DateTimeField()
 
     meta = {"db_alias": ALIAS, "collection": "activities",
             "indexes": [{"fields": ["starts_at"], "name": "by_start"}]}

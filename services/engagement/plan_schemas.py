@@ -171,9 +171,8 @@ class ThresholdsOut(Schema):
 
 
 @always_sent
-class ChangeOut(Schema):
-    suggestion_id = fields.String()
-    decision = fields.String(validate=validate.OneOf(["accept", "edit", "reject"]))
+class ProposedChange(Schema):
+    """What a suggestion proposes and a revision records: one figure of an action or goal."""
     target = fields.String(validate=validate.OneOf(["action", "goal"]))
     action = fields.String(allow_none=True)
     goal_key = fields.String(allow_none=True)
@@ -181,6 +180,11 @@ class ChangeOut(Schema):
     old = fields.Float()
     new = fields.Float()
     reason = fields.String()
+
+
+class ChangeOut(ProposedChange):
+    suggestion_id = fields.String()
+    decision = fields.String(validate=validate.OneOf(["accept", "edit", "reject"]))
 
 
 class RevisionOut(Schema):
@@ -409,15 +413,8 @@ class ChangeEffectOut(Schema):
 
 
 @always_sent
-class SuggestionOut(Schema):
+class SuggestionOut(ProposedChange):
     id = fields.String()
-    target = fields.String(validate=validate.OneOf(["action", "goal"]))
-    action = fields.String(allow_none=True)
-    goal_key = fields.String(allow_none=True)
-    field = fields.String()
-    old = fields.Float()
-    new = fields.Float()
-    reason = fields.String()
 
 
 class EvaluationFigures(Schema):

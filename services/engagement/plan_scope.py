@@ -33,6 +33,13 @@ def query(scope: dict[str, Any], branch: str | None) -> dict[str, Any]:
     return q
 
 
+class Books:
+    """The port plans count their customers through (unit tests bind a fake)."""
+
+    def count(self, scope: dict[str, Any], branch: str | None) -> int:
+        return CustomerSnapshot._get_collection().count_documents(query(scope, branch))
+
+
 def _rows(q: dict[str, Any]) -> list[dict[str, Any]]:
     out = []
     for r in CustomerSnapshot._get_collection().find(q, FIELDS):

@@ -12,13 +12,15 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
+from flask import current_app
+
 from chassis import identity
+from chassis.config import VARIABLES
 from chassis.errors import conflict, invalid, not_found
 from chassis.events import Envelope
 from chassis.exceptions import AlreadyExists, StaleVersion
 from chassis.identity import Identity
 from chassis.statemachine import IllegalTransition
-from chassis.store import change_id
 from contracts import engagement as events
 
 from . import clock, plan_reads, plan_rules as rules, scope
@@ -48,14 +50,9 @@ def _day(value: date | datetime) -> date:
 
 
 def history(plan: Plan, limit: int = 100) -> list[dict[str, Any]]:
-    """The plan's change records, newest first (who, when, why, which fields), read by their
-    ids (``<type>:<id>:<version>``): FerretDB's SQLite backend answers only lookups by _id
-    without scanning the whole history, which every plan task's record makes long."""
-    ids = [change_id(store.type, plan.id, v) for v in range(plan.version, max(0, plan.version - limit), -1)]
-    # Outbox first: the relay copies a record into history before deleting it from the outbox.
-    records = {r["_id"]: r for coll in (store.outbox, store.changes)
-               for r in coll.find({"_id": {"$in": ids}}, {"state": 0, "events": 0})}
-    return sorted(records.values(), key=lambda r: r["version"], reverse=True)
+    """The plan's change records, newest first (who, when, why, which fields): the store's
+    history query, which the ``by_aggregate`` indexes on ``changes`` and ``outbox`` serve."""
+    return store.history(plan.id, limit=limit)
 
 
 # --- 制定: draft and edit ------------------------------------------------------------------
@@ -73,6 +70,25 @@ def _scope(raw: dict[str, Any], who: Identity) -> dict[str, Any]:
     for cid in out["customer_ids"]:
         scope.customer(cid)     # a key customer the caller does not see does not exist (404)
     return out
+
+
+def max_customers() -> int:
+    """CRM_PLAN_MAX_CUSTOMERS: a plan makes tasks per customer, so its size bounds the work
+    one approval starts (and the evaluation's reads)."""
+    try:
+        raw = current_app.config["CRM_SETTINGS"].get("CRM_PLAN_MAX_CUSTOMERS")
+    except RuntimeError:    # no app (a use case run on its own)
+        raw = None
+    return int(raw or VARIABLES["CRM_PLAN_MAX_CUSTOMERS"][0] or 5000)
+
+
+def _within_size(scope_: dict[str, Any], branch: str | None) -> None:
+    """A plan covering more customers than the limit is refused (422), before anything runs."""
+    limit = max_customers()
+    n = ports.plan_books.count(scope_, branch)
+    if n > limit:
+        raise invalid({"scope": [f"The plan covers {n} customers; at most {limit} (CRM_PLAN_MAX_CUSTOMERS). "
+                                 "Narrow it by tier, class, tag or manager."]})
 
 
 def _goals(raw: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -101,8 +117,10 @@ def _period_fields(kind: str, start: date) -> dict[str, Any]:
 
 
 def create(data: dict[str, Any], who: Identity) -> Plan:
+    scope_ = _scope(data.get("scope") or {}, who)
+    _within_size(scope_, who.branch or None)
     plan = Plan(id=str(uuid.uuid4()), name=data["name"], branch=who.branch or None, manager_id=who.user_id,
-                scope=_scope(data.get("scope") or {}, who), goals=_goals(data["goals"]),
+                scope=scope_, goals=_goals(data["goals"]),
                 actions=_actions(data.get("actions") or []),
                 thresholds={**rules.DEFAULT_THRESHOLDS, **(data.get("thresholds") or {})},
                 status=rules.DRAFT, revision=1, **_period_fields(data["period_kind"], data["period_start"]))
@@ -123,6 +141,7 @@ def edit(plan_id: str, expected_version: int | None, data: dict[str, Any], who: 
             p.name = data["name"]
         if "scope" in data:
             p.scope = _scope(data["scope"], who)
+            _within_size(p.scope, p.branch)
         if "goals" in data:
             p.goals = _goals(data["goals"])
         if "actions" in data:
@@ -174,6 +193,7 @@ def approve(plan_id: str, expected_version: int | None, reason: str | None, who:
     def apply(p: Plan) -> list[Envelope]:
         if not p.goals:
             raise invalid({"goals": ["A plan needs at least one measurable goal to run."]})
+        _within_size(p.scope or {}, p.branch)     # books may have grown since it was drafted
         p.approved_by, p.running_since = who.user_id, clock.now()
         return [events.PLAN_APPROVED.new(p.id, _data(p))]
     return _act(plan_id, expected_version, "approve", who, reason, apply)

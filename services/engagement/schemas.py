@@ -16,6 +16,7 @@ from chassis.schemas import (
 )
 
 from . import rules
+from .nba_schemas import NextBestActionOut
 from .plan_schemas import DeviationOut, EscalatedComplaintOut, PlanFigures, WorklistTask
 
 ID = validate.Length(1, 100)
@@ -434,6 +435,25 @@ class ActivityIn(Schema):
             raise ValidationError("capacity × cost per head exceeds the budget", "budget_cents")
 
 
+class ActivityEditIn(Schema):
+    """Any of a planned activity's fields; what is left out stays as it is."""
+    name = fields.String(validate=SHORT)
+    type = fields.String(validate=validate.OneOf(rules.ACTIVITY_TYPES))
+    starts_at = When()
+    location = fields.String(validate=SHORT)
+    capacity = StrictInteger(validate=validate.Range(1, 10_000))
+    budget_cents = StrictInteger(validate=validate.Range(0, 10_000_000_000))
+    cost_per_head_cents = StrictInteger(validate=validate.Range(0, 100_000_000))
+    segment = fields.Nested(SegmentSchema)
+    reason = fields.String(required=True, validate=SHORT, metadata={"description": "why (kept in the history)",
+                                                                     "example": "场地改到二楼"})
+
+
+class ActivityCancelIn(Schema):
+    reason = fields.String(required=True, validate=SHORT, metadata={"description": "why (stays in this service)",
+                                                                     "example": "台风预警，活动取消"})
+
+
 class SegmentOut(Schema):
     tiers = fields.List(fields.String(**TIER))
     classes = fields.List(fields.String())
@@ -457,6 +477,8 @@ class ActivityOut(Schema):
     status = fields.String(validate=validate.OneOf(rules.ACTIVITY_STATES))
     seats_taken = fields.Integer()
     follow_up_actions = fields.List(fields.String())
+    cancel_reason = fields.String(allow_none=True)
+    cancelled_at = fields.DateTime(allow_none=True)
 
 
 class RsvpIn(Schema):
@@ -632,6 +654,9 @@ class WorklistOut(Schema):
                        "past the plan's threshold (escalated)"})
     escalated_complaints = fields.List(fields.Nested(EscalatedComplaintOut), metadata={
         "description": "a supervisor's worklist: the team's complaints escalated near or past an SLA deadline"})
+    next_best_actions = fields.List(fields.Nested(NextBestActionOut), metadata={
+        "description": "next best action (下一步最佳行动): the book's customers with a reason to be worked on, "
+                       "best first by value × (1 + risk) × (1 + staleness) + task, with score parts and reasons"})
 
 
 @always_sent

@@ -89,6 +89,13 @@ def seats_taken(activity_id: str) -> int:
     return used(SEATS, activity_id)
 
 
+def seats_needed(activity_id: str) -> int:
+    """The smallest capacity that keeps every seat held: the highest seat number + 1 (seats
+    are numbered, so a capacity below a held number would let a claim exceed it)."""
+    top = _db()[SEATS].find_one({"owner": activity_id}, {"n": 1}, sort=[("n", -1)])
+    return top["n"] + 1 if top else 0
+
+
 # ----------------------------------------------------------------------------- budget ledger
 def _last_entry(budget_id: str) -> dict | None:
     return _db()[LEDGER].find_one({"budget": budget_id}, sort=[("seq", -1)])

@@ -21,6 +21,10 @@ class CustomerSnapshot(Document):
     branch = StringField()
     preferred_channels = ListField(StringField())
     status = StringField()
+    # next best action: the risk assessment and the AUM band (never the figure)
+    risk_level = StringField()
+    risk_valid_until = DateField()
+    aum_band = StringField()
     updated_at = DateTimeField()
 
     meta = {"db_alias": "engagement", "collection": "customer_snapshots",
@@ -28,7 +32,7 @@ class CustomerSnapshot(Document):
 
 
 FIELDS = ("kind", "name", "tier", "classes", "tags", "birth_date", "important_dates",
-          "manager_id", "branch", "preferred_channels", "status")
+          "manager_id", "branch", "preferred_channels", "status", "risk_level", "risk_valid_until", "aum_band")
 
 
 def apply(envelope: Envelope) -> bool:

@@ -8,8 +8,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 
+from chassis import identity
 from chassis.errors import conflict, invalid
 from chassis.events import Envelope
+from chassis.exceptions import AlreadyExists
 from chassis.identity import Identity
 from chassis.statemachine import IllegalTransition
 from contracts import engagement as events
@@ -19,6 +21,7 @@ from .bootstrap import ports
 from .models import Visit
 
 store = ports.visits
+SYSTEM = identity.system("engagement")
 PLAN_FIELDS = ("objective", "materials", "checklist", "opening", "expected_objections")
 
 
@@ -99,3 +102,26 @@ def _completed(v: Visit) -> list[Envelope]:
 
 
 
+
+
+def plan_next(envelope: Envelope) -> Visit | None:
+    """engagement.visit.recorded: the next appointment the customer agreed to (真正获得客户的承诺)
+    becomes a planned visit, so it is on the manager's worklist that day. One per recorded
+    visit (id ``<visit>:next``): a redelivered event finds it made and changes nothing."""
+    d = envelope.data
+    at = d.get("next_appointment_at")
+    if at is None:
+        return None
+    vid = f"{d['visit_id']}:next"
+    if store.get(vid) is not None:
+        return None
+    source = store.get(d["visit_id"])
+    if source is None:
+        return None
+    v = Visit(id=vid, customer_id=source.customer_id, manager_id=source.manager_id, branch=source.branch,
+              kind="scheduled", status=rules.PLANNED, scheduled_at=clock.utc(at),
+              plan={"objective": "next appointment agreed at the visit"})
+    try:
+        return store.create(v, SYSTEM, [events.VISIT_PLANNED.new(vid, _data(v))], reason="next appointment agreed")
+    except AlreadyExists:
+        return None   # made by another delivery at the same moment

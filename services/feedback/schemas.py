@@ -432,6 +432,22 @@ class CustomerSummary(Schema):
                                         metadata={"description": "null: the customer never answered a survey"})
 
 
+class FollowUpContext(Schema):
+    type = fields.String(required=True, metadata={"description": "visit | activity | complaint"})
+    id = fields.String(required=True)
+
+
+class FollowUpSurveyDue(Schema):
+    """A follow-up survey (回访) the system sent that the customer has not answered."""
+    invitation_id = fields.String(required=True)
+    survey_id = fields.String(required=True)
+    customer_id = fields.String(required=True)
+    name = fields.String(required=True, allow_none=True)
+    context = fields.Nested(FollowUpContext, required=True, allow_none=True,
+                            metadata={"description": "what it follows up"})
+    invited_at = fields.DateTime(required=True)
+
+
 class FeedbackWorklist(Schema):
     manager_id = fields.String(required=True)
     date = fields.Date(required=True)
@@ -439,6 +455,8 @@ class FeedbackWorklist(Schema):
                                          metadata={"description": "soonest resolution deadline first"})
     complaints_breached = fields.List(fields.Nested(ComplaintBrief), required=True,
                                       metadata={"description": "soonest resolution deadline first"})
+    follow_up_surveys = fields.List(fields.Nested(FollowUpSurveyDue), required=True, metadata={
+        "description": "follow-up survey invitations (回访) not answered yet, made in the last 30 days, oldest first"})
 
 
 class SatisfactionFigures(Schema):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from pymongo.errors import DuplicateKeyError
 
@@ -219,3 +219,22 @@ def require_invitation(invitation_id: str, who: Identity) -> Invitation:
         raise not_found("invitation")
     who.ensure_can_see(inv.manager_id, inv.branch, "invitation")
     return inv
+
+
+FOLLOW_UP_WORKLIST_DAYS = 30
+
+
+def follow_ups_open(manager_id: str, day) -> list[dict]:
+    """The follow-up invitations (回访) of a manager's customers not answered yet, made in the
+    30 days up to ``day``, oldest first: on the manager's worklist, so someone collects the
+    answer. Invitations move with their customer (books.follow), so the current manager's."""
+    end = datetime(day.year, day.month, day.day, tzinfo=timezone.utc) + timedelta(days=1)
+    rows = list(invitations.collection.find(
+        {"manager_id": manager_id, "kind": "follow_up", "status": "invited",
+         "created_at": {"$gte": end - timedelta(days=FOLLOW_UP_WORKLIST_DAYS + 1), "$lt": end}}).sort(
+        [("created_at", 1), ("_id", 1)]).limit(200))
+    names = {s["_id"]: s.get("name") for s in snapshots.CustomerSnapshot._get_collection().find(
+        {"_id": {"$in": sorted({r["customer_id"] for r in rows})}}, {"name": 1})}
+    return [{"invitation_id": r["_id"], "survey_id": r["survey_id"], "customer_id": r["customer_id"],
+             "name": names.get(r["customer_id"]), "context": r.get("context") or None, "invited_at": r["created_at"]}
+            for r in rows]

@@ -169,7 +169,46 @@ def test_core_banking_reminder_reaches_the_worklist_and_views(admin, manager):
     manager.post(f"{E}/interactions", json={"customer_id": cid, "channel": "phone", "purpose": "到期提醒"})
     s = manager.get(f"{E}/customers/{cid}/summary").json()
     assert s["recent_interactions"][0]["purpose"] == "到期提醒" and s["account_reminders"][0]["id"] == env["id"]
+    # the customer 360 shows them too (it used to drop them)
+    view = manager.get(f"/api/v1/views/customer-360/{cid}").json()
+    assert [r["id"] for r in view["account_reminders"]] == [env["id"]]
     sup = support.new_user(admin, "supervisor", team=[manager.id])
     t = local_today().isoformat()
     stats = sup.get(f"{E}/stats?manager_ids={manager.id}&from={t}&to={t}").json()
     assert stats["per_manager"][manager.id]["interactions"] >= 1 and stats["contact_coverage"]["overall"] > 0
+
+
+def test_next_best_actions_and_known_work_on_the_composed_worklist(admin, manager):
+    """Through the gateway: a customer never risk-assessed nor contacted surfaces (as a next best
+    action with its reasons, and in risk_missing), the AUM band travels from the customer service
+    (never the figure), follow-ups due are shown; another manager gets neither the item nor the
+    customer, and may not ask for this worklist; the supervisor may."""
+    cid = register(manager, financial={"aum_cents": 300_000_00})
+    today = local_today().isoformat()
+
+    def listed(client, **q):
+        r = client.get("/api/v1/views/worklist", params={"date": today, **q})
+        assert r.status_code == 200, r.text
+        return r.json()
+    item = support.wait_for(lambda: next((i for i in listed(manager)["next_best_actions"] or []
+                                          if i["customer_id"] == cid), None), timeout=20, what="NBA item")
+    assert [r["code"] for r in item["reasons"]] == ["risk_assessment_missing", "never_contacted"]
+    assert item["aum_band"] == "100k_1m" and "aum_cents" not in item
+    assert set(item["score"]) == {"value", "risk", "staleness", "task", "total"}
+    w = listed(manager)
+    assert cid in {r["customer_id"] for r in w["risk_missing"]} and w["counts"]["next_best_actions"] >= 1
+    r = manager.post(f"{E}/interactions", json={"customer_id": cid, "channel": "phone", "purpose": "产品介绍",
+                                                "follow_up_date": today})
+    assert r.status_code == 201, r.text
+    w = listed(manager)
+    assert [f["id"] for f in w["follow_ups_due"]] == [r.json()["id"]]
+    assert [x["code"] for x in next(i for i in w["next_best_actions"] if i["customer_id"] == cid)["reasons"]] == \
+        ["risk_assessment_missing"]                                   # contacted now
+    other = support.new_user(admin, "manager")
+    theirs = listed(other)
+    assert cid not in {i["customer_id"] for i in theirs["next_best_actions"]}
+    assert cid not in {i["customer_id"] for i in theirs["risk_missing"]}
+    assert other.get("/api/v1/views/worklist", params={"manager_id": manager.id}).status_code == 404
+    assert other.get(f"/api/v1/customers/{cid}").status_code == 404
+    sup = support.new_user(admin, "supervisor", team=[manager.id])
+    assert cid in {i["customer_id"] for i in listed(sup, manager_id=manager.id)["next_best_actions"]}

@@ -170,7 +170,8 @@ def test_customer_360_and_with_engagement_stopped(suite, cast):
         assert v["profile"]["id"] == c and isinstance(v["open_complaints"], list)
         assert v["recent_interactions"] is None
         assert v["missing"] == [{"part": "engagement", "service": "engagement", "reason": "unavailable",
-                                 "fields": ["recent_interactions", "recent_visits", "upcoming_care"]}]
+                                 "fields": ["recent_interactions", "recent_visits", "upcoming_care",
+                                            "account_reminders"]}]
         # the pass-through says so too, as a problem
         down = m1.get(f"/api/v1/engagement/customers/{c}/summary")
         assert down.status_code == 503 and down.headers["Content-Type"].startswith("application/problem+json")

@@ -129,6 +129,9 @@ def test_risk_assessment_levels_validity_expiry_and_suitability(customer_app):
     m = _mid()
     h = as_user(m)
     cid = create(c, h)["id"]
+    # never assessed: on the worklist (risk_missing) until an assessment is taken
+    wl = c.get(f"{BASE}/worklist?manager_id={m}&date={date.today()}", headers=h).get_json()
+    assert [x["customer_id"] for x in wl["risk_missing"]] == [cid]
     s = c.get(f"/api/v1/risk/suitability?customer_id={cid}&product_risk=R1", headers=h).get_json()
     assert s["suitable"] is False and "no risk assessment" in s["reason"]
     bad = c.post("/api/v1/risk/assessments", json={"customer_id": cid, "answers": {"age": "z"}}, headers=h)
@@ -161,6 +164,7 @@ def test_risk_assessment_levels_validity_expiry_and_suitability(customer_app):
     # expiring: on the worklist of a day close to the end of validity, not today
     wl = c.get(f"{BASE}/worklist?manager_id={m}&date={until - timedelta(days=10)}", headers=h).get_json()
     assert [x["customer_id"] for x in wl["risk_expiring"]] == [cid] and wl["risk_expiring"][0]["expired"] is False
+    assert wl["risk_missing"] == []
     assert c.get(f"{BASE}/worklist?manager_id={m}&date={date.today()}", headers=h).get_json()["risk_expiring"] == []
     assert c.get(f"{BASE}/worklist?manager_id={_mid()}", headers=h).status_code == 404
     # an assessment taken 12 months ago: expired, listed, no longer suitable

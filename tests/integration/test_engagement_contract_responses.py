@@ -130,8 +130,10 @@ def test_every_operation_answers_as_documented(engagement_app, api):
     api.post(f"{E}/budgets", adm, 403, json={"branch": "elsewhere", "period": "2026", "amount_cents": 1})
     api.get(f"{E}/budgets", adm)
     api.get(f"{E}/budgets", h, 403)
-    api.post(f"{E}/gifts/{gid}/issues", h, 201, json=issue)
+    issued = api.post(f"{E}/gifts/{gid}/issues", h, 201, json=issue)
     api.post(f"{E}/gifts/{gid}/issues", h, 200, json=issue)
+    api.get(issued.headers["Location"], h)
+    api.get(f"{E}/gift-issues/{new_id()}", h, 404)
     api.get(f"{E}/customers/{cid}/gifts", h)
 
     # activities
@@ -146,6 +148,19 @@ def test_every_operation_answers_as_documented(engagement_app, api):
     figures = api.get(f"{E}/activities/{aid}/evaluation", sup).get_json()   # nobody answered yet
     assert (figures["invited"], figures["accepted"], figures["attendance_rate"]) == (1, 0, None)
     api.post(f"{E}/activities/{aid}/rsvp", h, json={"customer_id": cid, "answer": "accept"})
+    other = api.post(f"{E}/activities", sup, 201, json=act).get_json()["id"]
+    api.call("patch", f"{E}/activities/{other}", sup, 428, json={"location": "二楼", "reason": "换场地"})
+    api.call("patch", f"{E}/activities/{other}", {**sup, "If-Match": "x"}, 400, json={"reason": "r"})
+    api.call("patch", f"{E}/activities/{other}", {**h, "If-Match": '"1"'}, 403, json={"reason": "r"})
+    api.call("patch", f"{E}/activities/{other}", {**sup, "If-Match": '"1"'}, 422, json={"capacity": 0, "reason": "r"})
+    api.call("patch", f"{E}/activities/{other}", {**sup, "If-Match": '"1"'}, 200, json={"location": "二楼",
+                                                                                        "reason": "换场地"})
+    api.call("patch", f"{E}/activities/{other}", {**sup, "If-Match": '"1"'}, 412, json={"reason": "r"})
+    api.call("patch", f"{E}/activities/{new_id()}", {**sup, "If-Match": '"1"'}, 404, json={"reason": "r"})
+    api.post(f"{E}/activities/{other}/cancel", sup, 428, json={"reason": "天气"})
+    api.post(f"{E}/activities/{other}/cancel", {**sup, "If-Match": '"2"'}, json={"reason": "天气"})
+    api.post(f"{E}/activities/{other}/cancel", {**sup, "If-Match": '"3"'}, 409, json={"reason": "天气"})
+    api.call("patch", f"{E}/activities/{other}", {**sup, "If-Match": '"3"'}, 409, json={"reason": "r"})
     api.post(f"{E}/activities/{aid}/evaluation", sup, 409, json={})
     api.post(f"{E}/activities/{aid}/attendance", sup, json={"customer_ids": [cid, never]})
     api.get(f"{E}/activities/{aid}/evaluation", sup)
@@ -178,6 +193,18 @@ def test_every_operation_answers_as_documented(engagement_app, api):
     assert stats["activities"] and stats["per_manager"][mid]["customers"] == 2
     api.get(f"{E}/stats?manager_ids={mid}&from={today.isoformat()}&to={today.isoformat()}", h)
     api.get(f"{E}/stats?manager_ids={new_id()}&from=2026-01-01&to=2026-01-02", h, 404)
+
+    assert never in {i["customer_id"] for i in work["next_best_actions"]}
+    # next best action: the branch's weights
+    api.get(f"{E}/nba/weights", h)
+    api.call("put", f"{E}/nba/weights", h, 403, json={"reason": "r", "limit": 20})
+    api.call("put", f"{E}/nba/weights", adm, 200, json={"limit": 20, "reason": "每天二十位"})
+    api.call("put", f"{E}/nba/weights", adm, 428, json={"reason": "r", "limit": 21})
+    api.call("put", f"{E}/nba/weights", {**adm, "If-Match": "x"}, 400, json={"reason": "r", "limit": 21})
+    api.call("put", f"{E}/nba/weights", {**adm, "If-Match": '"9"'}, 412, json={"reason": "r", "limit": 21})
+    api.call("put", f"{E}/nba/weights", {**adm, "If-Match": '"1"'}, 422, json={"reason": "r", "tier": {"gold": 101}})
+    api.call("put", f"{E}/nba/weights", {**adm, "If-Match": '"1"'}, 422, json={"limit": 21})       # no reason
+    api.call("put", f"{E}/nba/weights", {**adm, "If-Match": '"1"'}, 200, json={"reason": "r", "task": {"due": 1.5}})
 
     # maintenance plans (#12): a past quarter, drafted, edited, sent back, approved, closed, revised
     past = today.replace(year=today.year - 1, month=1, day=1)

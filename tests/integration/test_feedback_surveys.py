@@ -366,3 +366,36 @@ def test_reassigned_customer_takes_open_complaints_along_and_archived_gets_no_fo
     assert surveys.follow_up(str(uuid.uuid4()), cid, {"type": "visit", "id": "v"}, "visit",
                              datetime.now(timezone.utc), ACTOR) is None
     assert fdb.invitations.count_documents({"customer_id": cid}) == 0
+
+
+def test_follow_up_invitations_are_on_the_owning_managers_worklist_until_answered(client, fdb):
+    """回访 the system made (after a visit here) are on the manager's feedback worklist, follow the
+    customer to a new manager, and leave the list once answered."""
+    from services.feedback import handlers, surveys
+    mgr, other = uid("m"), uid("m")
+    cid = seed(mgr)
+    now = datetime.now(timezone.utc)
+    inv = surveys.follow_up(str(uuid.uuid4()), cid, {"type": "visit", "id": "v-1"}, "visit", now, ACTOR)
+    today = now.date().isoformat()
+
+    def listed(manager, headers=None):
+        r = client.get(f"/api/v1/feedback/worklist?manager_id={manager}&date={today}",
+                       headers=headers or as_user(manager))
+        assert r.status_code == 200, r.get_json()
+        return r.get_json()["follow_up_surveys"]
+    [item] = listed(mgr)
+    assert (item["invitation_id"], item["customer_id"]) == (inv.id, cid)
+    assert item["context"] == {"type": "visit", "id": "v-1"}
+    assert item["name"] == "李四" and listed(other) == []
+    assert client.get(f"/api/v1/feedback/worklist?manager_id={mgr}&date={today}",
+                      headers=as_user(other)).status_code == 404            # not theirs to see
+    # the customer moves to another manager: so does the follow-up
+    moved = customer_events.MANAGER_ASSIGNED.new(cid, {**customer_event(cid, 1).data, "tier": "gold",
+                                                        "manager_id": other, "branch": "b1"})
+    moved.subject_version = 2
+    handlers.on_customer_changed(moved)
+    assert listed(mgr) == [] and [i["invitation_id"] for i in listed(other)] == [inv.id]
+    r = client.post(f"/api/v1/feedback/invitations/{inv.id}/response", headers=as_user(other),
+                    json={"answers": {"satisfaction": 4, "recommend": 8}})
+    assert r.status_code == 201, r.get_json()
+    assert listed(other) == []

@@ -330,7 +330,7 @@ def test_worklist_scope_and_one_batch_call_per_service(gw, ups, admin_h):
     assert r.status_code == 200 and v["manager_id"] == m1["id"] and v["date"] == "2026-06-01"
     assert v["risk_expiring"] == [{"customer_id": "c"}] and v["contacts_due"] == [{"c": 1}]
     assert v["missing"] == [{"part": "feedback", "service": "feedback", "reason": "error 500",
-                             "fields": ["complaints_near_breach", "complaints_breached"]}]
+                             "fields": ["complaints_near_breach", "complaints_breached", "follow_up_surveys"]}]
     seen = [s for u in ups.values() for s in u.seen
             if s[0].endswith("/worklist") and s[1].get("manager_id") == m1["id"]]
     assert len(seen) == 4 and all(s[1]["date"] == "2026-06-01" for s in seen)

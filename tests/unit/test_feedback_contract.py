@@ -92,7 +92,7 @@ def test_composed_views_are_typed_to_the_field(spec):
     assert set(summary["required"]) == {"customer_id", "open_complaints", "latest_satisfaction"}
     assert summary["properties"]["open_complaints"]["items"] == {"$ref": "#/components/schemas/ComplaintBrief"}
     assert set(schemas["FeedbackWorklist"]["properties"]) == {"manager_id", "date", "complaints_near_breach",
-                                                              "complaints_breached"}
+                                                              "complaints_breached", "follow_up_surveys"}
     stats = schemas["FeedbackStats"]["properties"]
     assert stats["per_manager"]["additionalProperties"] == {"$ref": "#/components/schemas/ManagerFigures"}
     assert schemas["ComplaintSla"]["properties"]["per_manager"]["additionalProperties"] == {

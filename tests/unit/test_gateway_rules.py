@@ -119,7 +119,7 @@ def test_customer_360_merges_parts_and_lists_what_is_missing():
     assert v["tier"] == "gold" and v["risk_level"] == "C3" and v["profile"]["id"] == "c1"
     assert v["open_complaints"] == [{"id": "k"}] and v["recent_visits"] is None
     assert v["missing"] == [{"part": "engagement", "service": "engagement", "reason": "timeout",
-                             "fields": ["recent_interactions", "recent_visits", "upcoming_care"]}]
+                             "fields": ["recent_interactions", "recent_visits", "upcoming_care", "account_reminders"]}]
 
 
 def test_customer_360_is_404_when_the_owner_service_says_so():
@@ -159,6 +159,29 @@ def test_worklist_and_dashboard_merge_sections_per_service():
                                        "engagement": None, "feedback": {}}
     assert db["per_manager"]["m2"]["feedback"] == {"open": 1}
     assert db["missing"][0]["service"] == "engagement"
+
+
+def test_the_worklist_and_360_pass_on_every_list_the_services_answer():
+    """Work the services already know about reaches the views: follow-ups due, next best actions,
+    never-assessed customers, unanswered follow-up surveys (回访), and the 360's account reminders."""
+    nba = [{"customer_id": "c1", "score": {"total": 9.0}, "reasons": [{"code": "never_contacted"}]}]
+    wl = compose.worklist("m1", "2026-05-01", {
+        "customer": _out("customer", "customer", body={"risk_expiring": [], "risk_missing": [{"customer_id": "c1"}],
+                                                       "reverification_due": []}),
+        "engagement": _out("engagement", "engagement", body={"follow_ups_due": [{"id": "i1"}],
+                                                           "next_best_actions": nba, "greetings_due": []}),
+        "feedback": _out("feedback", "feedback", body={"follow_up_surveys": [{"invitation_id": "v1"}]}),
+    })
+    assert wl["follow_ups_due"] == [{"id": "i1"}] and wl["next_best_actions"] == nba
+    assert wl["risk_missing"] == [{"customer_id": "c1"}] and wl["follow_up_surveys"] == [{"invitation_id": "v1"}]
+    assert {k: wl["counts"][k] for k in ("follow_ups_due", "next_best_actions", "risk_missing",
+                                         "follow_up_surveys")} == dict.fromkeys(
+        ("follow_ups_due", "next_best_actions", "risk_missing", "follow_up_surveys"), 1)
+    v = compose.customer_360("c1", {
+        "profile": _out("profile", "customer", body={"id": "c1"}),
+        "engagement": _out("engagement", "engagement", body={"account_reminders": [{"id": "r1"}]}),
+        "feedback": _out("feedback", "feedback", body={})})
+    assert v["account_reminders"] == [{"id": "r1"}]
 
 
 def test_audit_merges_newest_first_and_limits():

@@ -25,6 +25,16 @@ PLAN = {"name": "金卡客户季度维护", "scope": {"tiers": ["gold"]}, "perio
         "actions": [{"kind": "contact", "per_customer": 2}]}
 
 
+class FakeBooks:
+    """How many customers a scope covers: a figure the test sets."""
+
+    def __init__(self, n: int = 3) -> None:
+        self.n = n
+
+    def count(self, scope, branch) -> int:
+        return self.n
+
+
 @pytest.fixture
 def fakes():
     from chassis import directory
@@ -32,8 +42,25 @@ def fakes():
     from services.engagement.plan_models import Plan, PlanEvaluation, PlanTask
     stores = {"plans": FakeStore(Plan, "plan"), "plan_tasks": FakeStore(PlanTask, "plan_task"),
               "plan_evaluations": FakeStore(PlanEvaluation, "plan_evaluation")}
-    with root.ports.overridden(**stores), directory.ports.overridden(staff=STAFF):
+    with root.ports.overridden(**stores, plan_books=FakeBooks()), directory.ports.overridden(staff=STAFF):
         yield stores
+
+
+def test_a_plan_larger_than_the_limit_is_refused_at_draft_edit_and_approval(fakes):
+    from services.engagement import bootstrap as root, plans
+    limit = plans.max_customers()
+    with root.ports.overridden(plan_books=FakeBooks(limit + 1)):
+        with pytest.raises(Problem) as big:
+            plans.create(PLAN, ALICE)
+    assert big.value.status == 422 and "scope" in big.value.extra["errors"]
+    assert fakes["plans"].records() == []                      # nothing was stored
+    p = plans.create(PLAN, ALICE)
+    p = plans.submit(p.id, 1, None, ALICE)
+    with root.ports.overridden(plan_books=FakeBooks(limit + 1)):   # the book grew since the draft
+        with pytest.raises(Problem) as grown:
+            plans.approve(p.id, 2, None, SUE)
+    assert grown.value.status == 422
+    assert plans.approve(p.id, 2, None, SUE).status == "approved"
 
 
 def test_a_manager_drafts_for_their_own_book_and_a_supervisor_approves_it(fakes):

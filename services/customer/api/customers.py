@@ -150,6 +150,13 @@ class RiskExpiringRow(Schema):
     expired = fields.Boolean(metadata={"description": "valid until a day before `date`"})
 
 
+class RiskMissingRow(Schema):
+    customer_id = fields.String()
+    name = fields.String()
+    tier = fields.String(allow_none=True)
+    created_at = fields.DateTime(allow_none=True, metadata={"description": "in the archive since"})
+
+
 class ReverificationRow(Schema):
     customer_id = fields.String()
     name = fields.String()
@@ -160,6 +167,8 @@ class ReverificationRow(Schema):
 class WorklistOut(Schema):
     risk_expiring = fields.List(fields.Nested(RiskExpiringRow),
                                 metadata={"description": "at most 200, soonest first"})
+    risk_missing = fields.List(fields.Nested(RiskMissingRow), metadata={
+        "description": "never risk-assessed (风险评估), at most 200, longest in the archive first"})
     reverification_due = fields.List(fields.Nested(ReverificationRow),
                                      metadata={"description": "at most 200, longest unconfirmed first"})
 
@@ -174,7 +183,9 @@ class Worklist(MethodView):
 
         The gateway merges it into GET /api/v1/views/worklist. `risk_expiring`: the manager's
         active customers whose risk assessment is valid until at most `date` +
-        `risk_within_days` (already expired ones flagged `expired`); `reverification_due`:
+        `risk_within_days` (already expired ones flagged `expired`); `risk_missing`: those
+        never risk-assessed (a customer without a valid assessment may be offered no
+        investment product); `reverification_due`:
         those whose information was last confirmed more than CRM_REVERIFY_MONTHS before
         `date`. 404: a manager outside the caller's reach.
         """
@@ -187,6 +198,8 @@ class Worklist(MethodView):
         risk_rows = coll.find(all_of(base, {"risk_valid_until": {"$ne": None, "$lte": horizon}}),
                               {"name": 1, "tier": 1, "risk_level": 1, "risk_valid_until": 1}
                               ).sort([("risk_valid_until", 1)]).limit(200)
+        missing_rows = coll.find(all_of(base, {"risk_valid_until": None}), {"name": 1, "tier": 1, "created_at": 1}
+                                 ).sort([("created_at", 1), ("_id", 1)]).limit(200)
         cutoff = rules.reverify_cutoff(day, service.setting_int("CRM_REVERIFY_MONTHS"))
         reverify_rows = coll.find(all_of(base, {"last_confirmed_at": {"$lt": cutoff}}),
                                   {"name": 1, "tier": 1, "last_confirmed_at": 1}
@@ -196,6 +209,8 @@ class Worklist(MethodView):
                                "risk_level": r.get("risk_level"),
                                "risk_valid_until": service.as_date(r["risk_valid_until"]),
                                "expired": service.as_date(r["risk_valid_until"]) < day} for r in risk_rows],
+            "risk_missing": [{"customer_id": r["_id"], "name": r["name"], "tier": r.get("tier"),
+                              "created_at": r.get("created_at")} for r in missing_rows],
             "reverification_due": [{"customer_id": r["_id"], "name": r["name"], "tier": r.get("tier"),
                                     "last_confirmed_at": r["last_confirmed_at"]} for r in reverify_rows],
         }

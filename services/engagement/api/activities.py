@@ -5,13 +5,15 @@ from flask_smorest import Blueprint
 
 from chassis import identity
 from chassis.errors import not_found
-from chassis.http import etag
+from chassis.http import etag, if_match_version
 from chassis.models import as_dict
 from chassis.openapi import problems
 
 from .. import activities, scope, slots
 from ..models import Activity, Invitation
 from ..schemas import (
+    ActivityCancelIn,
+    ActivityEditIn,
     ActivityEvaluationOut,
     ActivityIn,
     ActivityOut,
@@ -78,6 +80,50 @@ class ActivityItem(MethodView):
         404 when there is no such activity in the caller's branch.
         """
         a = _visible(activity_id)
+        return view(a), 200, {"ETag": etag(a.version)}
+
+    @blp.arguments(ActivityEditIn)
+    @blp.response(200, ActivityOut)
+    @problems(blp, 400, 403, 409, 412, 428)
+    def patch(self, data, activity_id):
+        """Change a planned activity (admins, supervisors)
+
+        Any of name, type, time, location, capacity, budget, cost per head and segment, with a
+        `reason` (kept in the history). Needs `If-Match` with the activity's ETag (428 without
+        it, 400 when it is not an ETag, 412 when it changed since). A larger capacity gives the
+        new seats to the waitlist; a capacity below the seats already held is 409
+        `capacity-below-seats`; capacity × cost per head over the budget is 422. 409
+        `activity-closed` once it is held, evaluated or cancelled. The invitees are told through
+        `engagement.activity.changed`. 404 when there is no such activity in the caller's
+        branch; 403 for other roles.
+        """
+        who = identity.current()
+        who.ensure_role(*ORGANISERS)
+        version = if_match_version()
+        a = _visible(activity_id)
+        reason = data.pop("reason")
+        a = activities.edit(a, version, data, reason, who)
+        return view(a), 200, {"ETag": etag(a.version)}
+
+
+@blp.route("/<activity_id>/cancel")
+class Cancel(MethodView):
+    @blp.arguments(ActivityCancelIn)
+    @blp.response(200, ActivityOut)
+    @problems(blp, 400, 403, 409, 412, 428)
+    def post(self, data, activity_id):
+        """Cancel a planned activity (admins, supervisors)
+
+        With a `reason` (it stays in this service). Answers and attendance close; the invitees
+        are told through `engagement.activity.cancelled`. Needs `If-Match` with the activity's
+        ETag (428 without it, 400 when it is not an ETag, 412 when it changed since). 409
+        `illegal-transition` unless the activity is planned; 404 when there is no such activity
+        in the caller's branch; 403 for other roles.
+        """
+        who = identity.current()
+        who.ensure_role(*ORGANISERS)
+        version = if_match_version()
+        a = activities.cancel(_visible(activity_id), version, data["reason"], who)
         return view(a), 200, {"ETag": etag(a.version)}
 
 

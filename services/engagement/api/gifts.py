@@ -3,6 +3,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from chassis import identity
+from chassis.errors import not_found
 from chassis.http import etag, if_match_version
 from chassis.models import as_dict
 from chassis.openapi import problems
@@ -137,3 +138,20 @@ class CustomerGifts(MethodView):
         scope.customer(customer_id)
         return [as_dict(r) for r in GiftIssue._get_collection().find({"customer_id": customer_id}).sort(
             [("issued_at", -1)]).limit(200)]
+
+
+@blp.route("/gift-issues/<issue_id>")
+class IssueItem(MethodView):
+    @blp.response(200, IssueOut)
+    def get(self, issue_id):
+        """One gift issue
+
+        Where `POST /gifts/{gift_id}/issues` points (`Location`): what was given to whom, when,
+        at what cost and from which budget. 404 when there is no such issue or its customer is
+        not in the caller's book now.
+        """
+        doc = gifting.issues.get(issue_id)
+        if doc is None:
+            raise not_found("gift issue")
+        scope.customer(doc.customer_id, what="gift issue", read_through=False)   # the current book decides
+        return as_dict(doc)

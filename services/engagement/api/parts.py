@@ -6,7 +6,7 @@ from flask_smorest import Blueprint
 from chassis import identity
 from chassis.openapi import problems
 
-from .. import activities, book, care, clock, plan_reads, reminders, scope
+from .. import activities, book, care, clock, nba, plan_reads, reminders, scope
 from ..models import Activity, GiftIssue, Greeting, Interaction, Reminder, Visit
 from ..schemas import (
     CustomerSummary,
@@ -81,7 +81,10 @@ class Worklist(MethodView):
         overdue for contact, visits planned that day, open account reminders and
         interactions to follow up that day; plan tasks due within two weeks or late, plan
         deviations (late tasks, goals projected to miss) and, on a supervisor's worklist, the
-        team's deviations past the plan's threshold and the complaints escalated to them.
+        team's deviations past the plan's threshold and the complaints escalated to them;
+        and `next_best_actions`, the customers of the book with a reason to be worked on,
+        ranked by value × (1 + risk) × (1 + staleness) + plan tasks under the branch's
+        weights (`/nba/weights`), each with its score parts and reasons.
         404 when the manager is not in the caller's scope.
         """
         manager_id = scope.manager_scope(q.get("manager_id"))
@@ -98,6 +101,7 @@ class Worklist(MethodView):
             [("occurred_at", -1)]).limit(500)
         names = {c["id"]: c.get("name") for c in customers}
         follow_ups = Interaction._get_collection().find({"follow_up_day": day.isoformat(), "customer_id": {"$in": ids}})
+        plan_part = plan_reads.worklist(manager_id, day, identity.current())
         return {"manager_id": manager_id, "date": day,
                 "greetings_due": care.due(customers, day),
                 "contacts_due": due,
@@ -106,7 +110,9 @@ class Worklist(MethodView):
                 "account_reminders": [{**_reminder(r), "name": names.get(r["customer_id"])} for r in reminders],
                 "follow_ups_due": [{**_interaction(r), "customer_id": r["customer_id"]} for r in follow_ups],
                 # maintenance plans: tasks, deviations, and a supervisor's escalations
-                **plan_reads.worklist(manager_id, day, identity.current())}
+                **plan_part,
+                # the book ranked: value × risk × staleness, plus the plan tasks above
+                "next_best_actions": nba.next_best_actions(manager_id, day, plan_part["plan_tasks"], customers)}
 
 
 @blp.route("/stats")

@@ -63,7 +63,10 @@ class Worklist(MethodView):
 
         The open complaints of the manager's customers, or assigned to them, whose
         resolution deadline is near or past as of `date` at the current time of day
-        (UTC), soonest deadline first. Called by the gateway's
+        (UTC), soonest deadline first; and the follow-up survey invitations (回访) the system
+        made for the manager's customers (after a visit, a closed complaint, an activity) that
+        are not answered yet, made in the 30 days up to `date`, oldest first: the manager
+        calls to collect the answer. Called by the gateway's
         `GET /api/v1/views/worklist`; 404 for a manager the caller may not see.
         """
         who = identity.current()
@@ -85,7 +88,7 @@ class Worklist(MethodView):
             elif state == "near":
                 near.append(item)
         return {"manager_id": mid, "date": q["date"], "complaints_near_breach": near,
-                "complaints_breached": breached}
+                "complaints_breached": breached, "follow_up_surveys": surveys.follow_ups_open(mid, q["date"])}
 
 
 @blp.route("/stats")
