@@ -11,7 +11,8 @@ For other browser tests (the supervisor's, the admin's):
   `viewport_page` is the one the test is parametrised for (``@pytest.mark.parametrize(
   "viewport_page", ["desktop", "phone"], indirect=True)``).
 - `console_url`: the gateway's /console/ of the suite.
-- `sign_in(page, console_url, username, password)`: through the sign-in page, waits for the menu.
+- `sign_in(page, console_url, username, password)`: through the sign-in page, waits for the menu;
+  `fill(page, testid, text)` types into an Element Plus input by its data-testid.
 - `staff(admin, role)`: a new user (support.new_user) whose `.password` is known.
 - `assert_no_sideways_scroll(page)`.
 - `shot(page, name)`: with CRM_CONSOLE_SCREENSHOTS=<dir> set, a screenshot of the screen as
@@ -138,10 +139,17 @@ def staff(admin, role: str = "manager", **kw):
     return support.new_user(admin, role, **kw)
 
 
+def fill(page, testid: str, value: str) -> None:
+    """Types into the input marked ``data-testid`` (Element Plus puts the attribute on the
+    <input> itself or on its wrapper, depending on the component)."""
+    page.locator(f'[data-testid="{testid}"]:is(input, textarea), [data-testid="{testid}"] :is(input, textarea)') \
+        .first.fill(value)
+
+
 def sign_in(page, console_url: str, username: str, password: str) -> None:
     page.goto(console_url)
-    page.get_by_test_id("login-username").locator("input").fill(username)
-    page.get_by_test_id("login-password").locator("input").fill(password)
+    fill(page, "login-username", username)
+    fill(page, "login-password", password)
     page.get_by_test_id("login-submit").click()
     page.get_by_test_id("logout").wait_for()
 
