@@ -37,7 +37,7 @@ export default {
   tierBasis: { reported: 'Reported assets', declared: 'Declared assets' },
   oppStage: { identified: 'Identified', proposed: 'Proposed', accepted: 'Accepted', declined: 'Declined', won: 'Won', lost: 'Lost', expired: 'Expired' },
   oppSource: { visit_need: 'Visit need', maturing_deposit: 'Maturing deposit', life_event: 'Life event', activity: 'Activity', churn_signal: 'Churn signal', manual: 'Manual' },
-  sla: { none: 'No deadline', days: '{d} d {h} h', hours: '{h} h {m} min', left: '{span} left', over: '{span} overdue', labelled: '{label}: {text}' },
+  sla: { stopped: 'Clock stopped', none: 'No deadline', days: '{d} d {h} h', hours: '{h} h {m} min', left: '{span} left', over: '{span} overdue', labelled: '{label}: {text}' },
   interaction: {
     title: 'Log a contact with {name}', saved: 'Contact logged', channel: 'Channel', purpose: 'Purpose', summary: 'Summary',
     outcome: 'Outcome', nextStep: 'Next step', followUp: 'Follow up on',

@@ -36,7 +36,7 @@ export default {
   tierBasis: { reported: '银行报送资产', declared: '客户申报资产' },
   oppStage: { identified: '已识别', proposed: '已推荐', accepted: '已接受', declined: '已拒绝', won: '已成交', lost: '已流失', expired: '已过期' },
   oppSource: { visit_need: '拜访需求', maturing_deposit: '存款到期', life_event: '人生事件', activity: '客户活动', churn_signal: '流失信号', manual: '手工录入' },
-  sla: { none: '无时限', days: '{d} 天 {h} 小时', hours: '{h} 小时 {m} 分', left: '剩余 {span}', over: '已超时 {span}', labelled: '{label}：{text}' },
+  sla: { stopped: '已停止计时', none: '无时限', days: '{d} 天 {h} 小时', hours: '{h} 小时 {m} 分', left: '剩余 {span}', over: '已超时 {span}', labelled: '{label}：{text}' },
   interaction: {
     title: '记录联系 {name}', saved: '已记录联系', channel: '联系方式', purpose: '联系目的', summary: '内容摘要',
     outcome: '结果', nextStep: '下一步', followUp: '跟进日期',
