@@ -84,6 +84,7 @@ EXPECTED = {
     "POST /api/v1/engagement/gifts/{gift_id}/restock": {400, 403, 412, 422, 428},
     "POST /api/v1/engagement/gifts/{gift_id}/issues": {409, 422, 503},
     "GET /api/v1/engagement/customers/{customer_id}/gifts": {503},
+    "GET /api/v1/engagement/customers/{customer_id}/gift-budget": {503},
     "GET /api/v1/engagement/customers/{customer_id}/summary": {503},
     "POST /api/v1/engagement/budgets": {403, 409, 422},
     "GET /api/v1/engagement/budgets": {403},

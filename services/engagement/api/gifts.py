@@ -7,10 +7,10 @@ from chassis.http import etag, if_match_version
 from chassis.models import as_dict
 from chassis.openapi import problems
 
-from .. import gifting, scope
+from .. import clock, gifting, scope
 from ..gifting import budget_view, gift_view
 from ..models import Budget, Gift, GiftIssue
-from ..schemas import BudgetIn, BudgetOut, GiftIn, GiftOut, IssueIn, IssueOut, RestockIn
+from ..schemas import BudgetIn, BudgetOut, GiftBudgetOut, GiftIn, GiftOut, IssueIn, IssueOut, RestockIn
 
 blp = Blueprint("gifts", __name__, url_prefix="/api/v1/engagement",
                 description="Gift catalogue, budgets per branch and period, issuance log")
@@ -137,3 +137,24 @@ class CustomerGifts(MethodView):
         scope.customer(customer_id)
         return [as_dict(r) for r in GiftIssue._get_collection().find({"customer_id": customer_id}).sort(
             [("issued_at", -1)]).limit(200)]
+
+
+@blp.route("/customers/<customer_id>/gift-budget")
+class CustomerGiftBudget(MethodView):
+    @blp.response(200, GiftBudgetOut)
+    @problems(blp, 503)
+    def get(self, customer_id):
+        """The gift budget a gift to this customer would spend from today
+
+        The budget of the customer's branch (else the caller's) covering today, most specific
+        first, with what is spent and remains: what the manager sees before issuing, since
+        managers do not read the branch's budget list. `budget` is null when none covers today.
+        404 when the customer is not in the caller's book; 503 when the customer is new here
+        and the customer service, which it is read from, does not answer.
+        """
+        who = identity.current()
+        snap = scope.customer(customer_id)
+        branch = snap.get("branch") or who.branch
+        b = gifting.budget_for(branch)
+        return {"customer_id": customer_id, "branch": branch or None, "date": clock.today(),
+                "budget": budget_view(b) if b is not None else None}
