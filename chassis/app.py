@@ -203,8 +203,12 @@ class _CappedInput:
 
 
 def create_service_app(settings: Settings, blueprints: Iterable[Blueprint], *, title: str,
-                       description: str = "", bulk_paths: Iterable[str] = ()) -> Flask:
-    logs.configure(settings.service, settings.log_level)
+                       description: str = "", bulk_paths: Iterable[str] = (),
+                       document_only: bool = False) -> Flask:
+    """The service's app. ``document_only``: just enough to produce its OpenAPI document
+    (no database, broker, hooks or logging set up), for exporting the API contract offline."""
+    if not document_only:
+        logs.configure(settings.service, settings.log_level)
     app = Flask(settings.service)
     app.config.update(
         CRM_SETTINGS=settings,
@@ -219,6 +223,12 @@ def create_service_app(settings: Settings, blueprints: Iterable[Blueprint], *, t
     # Chinese names and addresses as they are, not \uXXXX (app.json is flask's default provider).
     assert isinstance(app.json, DefaultJSONProvider)
     app.json.ensure_ascii = False
+    if document_only:
+        api = ContractApi(app)
+        for bp in (*blueprints, audit.blueprint):
+            api.register_blueprint(bp)
+        app.extensions["crm_api"] = api
+        return app
     database = dbmod.connect(settings)
     dbmod.ensure_chassis_indexes(database)
     app.extensions["crm_db"] = database
@@ -228,6 +238,7 @@ def create_service_app(settings: Settings, blueprints: Iterable[Blueprint], *, t
     for bp in blueprints:
         api.register_blueprint(bp)
     api.register_blueprint(audit.blueprint)
+    app.extensions["crm_api"] = api
     install_common(app, settings, bulk_paths=bulk_paths)
     _health(app, settings)
     return app

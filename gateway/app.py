@@ -20,7 +20,9 @@ ALLOWED = ["Authorization", "Content-Type", "If-Match", "If-None-Match", "X-Unma
            REQUEST_ID, CORRELATION_ID]
 
 
-def create_app(**overrides) -> Flask:
+def create_app(document_only: bool = False, **overrides) -> Flask:
+    """The gateway. ``document_only``: just its own OpenAPI document's routes, no database,
+    broker or hooks (gateway/spec_export.py exports the merged contract offline)."""
     extra = overrides.pop("extra", None)
     settings = load_settings("gateway", **overrides)
     if extra:
@@ -29,7 +31,8 @@ def create_app(**overrides) -> Flask:
     if jwt_secret == settings.internal_secret:
         # One leaked value must not let anyone both sign in as a user and speak to services.
         raise ConfigError("CRM_JWT_SECRET and CRM_INTERNAL_SECRET must differ")
-    logs.configure("gateway", settings.log_level)
+    if not document_only:
+        logs.configure("gateway", settings.log_level)
     app = Flask("gateway")
     # Dot segments resolved before routing and the policy (paths.py): one path for all three.
     app.wsgi_app = paths.NormalisedPaths(app.wsgi_app)  # type: ignore[method-assign]  # Flask's middleware hook
@@ -42,12 +45,14 @@ def create_app(**overrides) -> Flask:
     )
     assert isinstance(app.json, DefaultJSONProvider)   # Chinese text as it is, not \uXXXX
     app.json.ensure_ascii = False
-    # Users' changes are published on commit; the gateway worker's relay is the safety net.
-    app.extensions["crm_publisher"] = publisher.install(settings, dbmod.connect(settings))
     api = ContractApi(app)
     app.extensions["crm_api"] = api
     for bp in (auth.blp, useradmin.blp, composed.blp, composed.audit_blp):
         api.register_blueprint(bp)
+    if document_only:
+        return app
+    # Users' changes are published on commit; the gateway worker's relay is the safety net.
+    app.extensions["crm_publisher"] = publisher.install(settings, dbmod.connect(settings))
     app.register_blueprint(openapi.blp)
     app.register_blueprint(proxy.blp)
     app.register_blueprint(selfservice.blp)   # /s/<token>: the customer's pages, no login

@@ -194,7 +194,13 @@ def document() -> dict:
     own = current_app.extensions["crm_api"].spec.to_dict()
     bases = {s: upstreams.base_url(s) for s in upstreams.SERVICES}
     fetched = upstreams._pool.map(lambda s: _fetch(s, bases[s]), upstreams.SERVICES)   # in parallel
-    spec = merge(own, dict(zip(upstreams.SERVICES, fetched)))
+    return assemble(own, dict(zip(upstreams.SERVICES, fetched)))
+
+
+def assemble(own: dict, specs: dict[str, dict | None]) -> dict:
+    """The public document from the gateway's own spec and the services' (served here, and
+    exported offline for the console's generated types: gateway/spec_export.py)."""
+    spec = merge(own, specs)
     spec.setdefault("info", {})["description"] = (
         "Bank customer-relationship API. Sign in at /api/v1/auth/login and send "
         "`Authorization: Bearer <access_token>`. Sensitive fields are masked unless the user may "

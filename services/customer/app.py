@@ -5,8 +5,8 @@ from .api import BLUEPRINTS
 from .bootstrap import ports
 
 
-def create_app(**overrides):
+def create_app(document_only: bool = False, **overrides):
     ports.bootstrap()
     return create_service_app(load_settings("customer", **overrides), BLUEPRINTS,
                               title="Customer service", description="Customer archive (客户档案)",
-                              bulk_paths=("/api/v1/imports",))
+                              bulk_paths=("/api/v1/imports",), document_only=document_only)

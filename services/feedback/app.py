@@ -5,8 +5,9 @@ from .api import BLUEPRINTS
 from .bootstrap import ports
 
 
-def create_app(**overrides):
+def create_app(document_only: bool = False, **overrides):
     ports.bootstrap()
     return create_service_app(load_settings("feedback", **overrides), BLUEPRINTS,
                               title="Feedback service",
-                              description="Feedback, complaints with SLAs, surveys and satisfaction")
+                              description="Feedback, complaints with SLAs, surveys and satisfaction",
+                              document_only=document_only)
