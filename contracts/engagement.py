@@ -112,6 +112,11 @@ class ActivityData(EventData):
 ACTIVITY_PLANNED = event_type(
     "engagement.activity.planned", 1, PRODUCER, "A client activity (客户活动) was planned.", ActivityData)
 
+ACTIVITY_CANCELLED = event_type(
+    "engagement.activity.cancelled", 1, PRODUCER,
+    "A planned client activity was called off before it took place (the reason, free text, stays in the "
+    "engagement service); its invitations stay as they were.", ActivityData)
+
 
 class InvitationData(EventData):
     invitation_id = fields.String(required=True)

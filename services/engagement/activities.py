@@ -161,6 +161,21 @@ def figures(activity_id: str) -> dict:
             "satisfaction": round(sum(scores) / len(scores), 2) if scores else None, "responses": len(scores)}
 
 
+def cancel(activity: Activity, expected_version: int | None, reason: str, who) -> Activity:
+    """Call off a planned activity: no more invitations or answers; its figures stay."""
+    who.ensure_role(*ORGANISERS)
+    if activity.status != "planned":
+        raise conflict(f"Only a planned activity can be cancelled; this one is {activity.status}.",
+                       slug="illegal-transition")
+
+    def change(a: Activity):
+        a.status = "cancelled"
+        return [events.ACTIVITY_CANCELLED.new(a.id, {
+            "activity_id": a.id, "name": a.name, "type": a.type, "starts_at": a.starts_at,
+            "capacity": a.capacity, "status": a.status})]
+    return activities.update(activity.id, expected_version, change, who, current=activity, reason=reason)
+
+
 def evaluate(activity: Activity, data: dict, who) -> Activity:
     if activity.status not in ("held", "evaluated"):
         raise conflict(f"Only a held activity can be evaluated; this one is {activity.status}.",

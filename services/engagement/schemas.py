@@ -510,6 +510,10 @@ class AttendanceResult(Schema):
         "example": {"c-9": "not an accepted invitation"}})
 
 
+class ActivityCancelIn(Schema):
+    reason = fields.String(required=True, validate=SHORT, metadata={"example": "场地临时不可用"})
+
+
 class EvaluationIn(Schema):
     follow_up_actions = fields.List(fields.String(validate=SHORT), validate=validate.Length(0, 100),
                                     metadata={"description": "replaces the list when sent",

@@ -89,6 +89,7 @@ EXPECTED = {
     "POST /api/v1/engagement/budgets": {403, 409, 422},
     "GET /api/v1/engagement/budgets": {403},
     "POST /api/v1/engagement/activities": {403, 422},
+    "POST /api/v1/engagement/activities/{activity_id}/cancel": {400, 403, 409, 412, 422, 428},
     "POST /api/v1/engagement/activities/{activity_id}/invitations": {403, 409},
     "POST /api/v1/engagement/activities/{activity_id}/rsvp": {409, 412, 422},
     "POST /api/v1/engagement/activities/{activity_id}/attendance": {403, 409, 412, 422},

@@ -5,13 +5,14 @@ from flask_smorest import Blueprint
 
 from chassis import identity
 from chassis.errors import not_found
-from chassis.http import etag
+from chassis.http import etag, if_match_version
 from chassis.models import as_dict
-from chassis.openapi import problems
+from chassis.openapi import IF_MATCH, problems
 
 from .. import activities, scope, slots
 from ..models import Activity, Invitation
 from ..schemas import (
+    ActivityCancelIn,
     ActivityEvaluationOut,
     ActivityIn,
     ActivityOut,
@@ -78,6 +79,28 @@ class ActivityItem(MethodView):
         404 when there is no such activity in the caller's branch.
         """
         a = _visible(activity_id)
+        return view(a), 200, {"ETag": etag(a.version)}
+
+
+@blp.route("/<activity_id>/cancel")
+class Cancel(MethodView):
+    @blp.arguments(ActivityCancelIn)
+    @blp.response(200, ActivityOut)
+    @blp.doc(parameters=[IF_MATCH])
+    @problems(blp, 400, 403, 409, 412, 428)
+    def post(self, data, activity_id):
+        """Call off a planned activity (admins, supervisors)
+
+        With the `reason`, kept in the activity's history: `planned` → `cancelled`; no more
+        invitations or answers are taken, and the invitations stay as they were. 409
+        `illegal-transition` once it was held, evaluated or cancelled; 403 for other roles.
+        Needs `If-Match` with the activity's ETag (428 without it, 400 when it is not an ETag,
+        412 when the activity changed since). 404 when there is no such activity in the
+        caller's branch.
+        """
+        who = identity.current()
+        who.ensure_role(*ORGANISERS)
+        a = activities.cancel(_visible(activity_id), if_match_version(), data["reason"], who)
         return view(a), 200, {"ETag": etag(a.version)}
 
 
