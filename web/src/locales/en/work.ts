@@ -24,6 +24,7 @@ export default {
     evaluation: 'Evaluation', figInvited: '{n} invited', figAccepted: '{n} accepted', figWaitlisted: '{n} waitlisted',
     figAttended: '{n} attended', figRate: 'Attendance {v}', figSatisfaction: 'Satisfaction {v} ({n} answers)',
     followUps: 'Follow-up actions', followUpsHint: 'One per line, e.g. call those who did not come', notes: 'Notes', evaluate: 'Save evaluation',
+    cancel: 'Cancel the activity', cancelReason: 'Why is it cancelled? (kept in its history)', cancelled: 'Activity cancelled',
     evaluatedDone: 'Evaluation saved',
   },
 }

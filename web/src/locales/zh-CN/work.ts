@@ -23,6 +23,7 @@ export default {
     evaluation: '活动评估', figInvited: '邀请 {n} 人', figAccepted: '接受 {n} 人', figWaitlisted: '候补 {n} 人',
     figAttended: '到场 {n} 人', figRate: '到场率 {v}', figSatisfaction: '满意度 {v}（{n} 份答卷）',
     followUps: '后续跟进事项', followUpsHint: '每行一项，例如：电话回访未到场客户', notes: '评估意见', evaluate: '保存评估',
+    cancel: '取消活动', cancelReason: '请填写取消原因（将记入活动历史）', cancelled: '活动已取消',
     evaluatedDone: '评估已保存',
   },
 }
