@@ -5,7 +5,7 @@ from flask_smorest import Blueprint
 from chassis import identity
 from chassis.http import etag, if_match_version
 from chassis.models import as_dict
-from chassis.openapi import problems
+from chassis.openapi import IF_MATCH, problems
 
 from .. import clock, gifting, scope
 from ..gifting import budget_view, gift_view
@@ -57,6 +57,7 @@ class GiftItem(MethodView):
 class Restock(MethodView):
     @blp.arguments(RestockIn)
     @blp.response(200, GiftOut)
+    @blp.doc(parameters=[IF_MATCH])
     @problems(blp, 400, 403, 412, 428)
     def post(self, data, gift_id):
         """Restock a gift (admins)
