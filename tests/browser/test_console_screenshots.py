@@ -9,7 +9,6 @@ a screen scrolls sideways or shows an error.
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from pathlib import Path
 
 import pytest
 

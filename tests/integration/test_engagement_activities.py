@@ -162,11 +162,13 @@ def test_a_planned_activity_can_be_cancelled_once_by_an_organiser_of_its_branch(
     assert r.status_code == 200 and r.json["status"] == "cancelled" and r.headers["ETag"] != tag
     now = r.headers["ETag"]
     # no more answers, invitations or a second cancel
-    r = client.post(f"/api/v1/engagement/activities/{aid}/rsvp", headers=h1, json={"customer_id": cid, "answer": "accept"})
+    r = client.post(f"/api/v1/engagement/activities/{aid}/rsvp", headers=h1,
+                    json={"customer_id": cid, "answer": "accept"})
     assert r.status_code == 409
     assert client.post(f"/api/v1/engagement/activities/{aid}/invitations", headers=sup).status_code == 409
     r = client.post(url, headers={**sup, "If-Match": now}, json={"reason": "again"})
     assert r.status_code == 409 and r.json["type"].endswith("illegal-transition")
     db = support.db("engagement")
-    rec = db.changes.find_one({"aggregate_id": aid, "version": 2}) or db.outbox.find_one({"aggregate_id": aid, "version": 2})
+    query = {"aggregate_id": aid, "version": 2}
+    rec = db.changes.find_one(query) or db.outbox.find_one(query)
     assert rec is not None and any(e["type"] == "engagement.activity.cancelled" for e in rec["events"])
