@@ -40,7 +40,7 @@ def test_import_with_progress(viewport_page, console_url, admin, tmp_path):
 
     job = page.get_by_test_id("import-job")
     job.wait_for()
-    bar = page.get_by_test_id("import-progress").get_by_role("progressbar")
+    bar = page.get_by_test_id("import-progress")   # el-progress: role="progressbar", aria-valuenow
     seen = {int(bar.get_attribute("aria-valuenow") or 0)}
     status = page.get_by_test_id("import-status")
     for _ in range(600):   # the job polls itself; we only watch (at most 60 s)
