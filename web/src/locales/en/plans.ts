@@ -15,7 +15,7 @@ export default {
     wholeBook: 'All customers', approvedBy: 'Approved by', targetIs: 'target {v}', achieved: '{a} so far, {p} projected',
     actionLine: '{kind}: {n} per customer', progress: 'Progress', progressLine: 'As of {asOf}, {elapsed} of the period, {customers} customers',
     taskCompletion: 'Tasks done', taskLine: '{done}/{total} tasks done, {overdue} overdue', deviations: 'Deviations',
-    devTask: '{kind} task {days} days late', devGoal: '{goal} may miss its target', evaluations: 'Evaluations',
+    devTimes: '{text} ({n})', devTask: '{kind} task {days} days late', devGoal: '{goal} may miss its target', evaluations: 'Evaluations',
     noEvaluation: 'Not evaluated yet', evalTitle: '{period} (revision {rev}): {customers} customers, {comparison} in the comparison group',
     goal: 'Goal', achievedCol: 'Achieved', previous: 'Previous', comparison: 'Comparison', effect: 'Net effect',
     suggestion: 'Suggested: {what} {old} → {new}', owner: 'Drafted by: {who}', you: 'you',

@@ -14,7 +14,7 @@ export default {
     wholeBook: '全部客户', approvedBy: '审批人', targetIs: '目标 {v}', achieved: '已完成 {a}，预计期末 {p}',
     actionLine: '{kind}：每位客户 {n} 次', progress: '执行进度', progressLine: '截至 {asOf}，周期已过 {elapsed}，覆盖 {customers} 位客户',
     taskCompletion: '任务完成率', taskLine: '完成 {done}/{total} 项任务，逾期 {overdue} 项', deviations: '偏差提醒',
-    devTask: '{kind}任务已逾期 {days} 天', devGoal: '{goal}可能达不到目标', evaluations: '效果评估', noEvaluation: '本方案尚无评估',
+    devTimes: '{text}（{n} 项）', devTask: '{kind}任务已逾期 {days} 天', devGoal: '{goal}可能达不到目标', evaluations: '效果评估', noEvaluation: '本方案尚无评估',
     evalTitle: '{period}（第 {rev} 版）：方案客户 {customers} 位，对照客户 {comparison} 位', goal: '目标', achievedCol: '实际',
     previous: '上期', comparison: '对照组', effect: '净效果', suggestion: '建议调整 {what}：{old} → {new}',
     owner: '制定人：{who}', you: '本人',
