@@ -25,7 +25,7 @@ GATEWAY_URL := http://127.0.0.1:8000
 export CRM_MONGO_URL ?= mongodb://127.0.0.1:$(FERRETDB_PORT)
 export CRM_AMQP_URL ?= amqp://guest:guest@127.0.0.1:$(AMQP_PORT)//
 
-.PHONY: help venv devstack run lint test test-unit bench down clean-data
+.PHONY: help venv devstack chromium console run lint test test-unit bench down clean-data
 
 help:
 	@echo "make run         start FerretDB, RabbitMQ and the suite (Ctrl-C stops the suite)"
@@ -37,6 +37,7 @@ help:
 	@echo "make down        stop the FerretDB and RabbitMQ that devstack started"
 	@echo "make clean-data  stop devstack's FerretDB and delete its data"
 	@echo "make venv        create .venv and install the project with its test extras"
+	@echo "make console     build the web console into web/dist (again only when web/ or the API changed)"
 
 venv: $(VENV_STAMP)
 
@@ -48,6 +49,15 @@ $(VENV_STAMP): pyproject.toml
 devstack:
 	bash devstack/up.sh
 
+# Debian's Chromium for the browser tests (tests/browser); apt-get on the first run only.
+chromium:
+	bash devstack/chromium.sh
+
+# The console (web/): npm ci, types from the API's OpenAPI document, vue-tsc, vitest, vite
+# build; skipped when nothing it is built from changed (a digest in web/dist/.build-stamp).
+console: venv
+	bash web/scripts/build.sh
+
 # Local-only bootstrap admin so the gateway can be used at once. CRM_DEV_MODE lets the
 # secrets fall back to development values (chassis/config.py); without it every process
 # refuses to start on a missing or development secret.
@@ -55,9 +65,10 @@ run: export CRM_DEV_MODE ?= 1
 run: export CRM_ADMIN_USERNAME ?= admin
 run: export CRM_ADMIN_PASSWORD ?= admin-dev-password
 run: export PYTHONUNBUFFERED := 1
-run: venv devstack
+run: venv devstack console
 	@echo
 	@echo "  Gateway:   $(GATEWAY_URL)"
+	@echo "  Console:   $(GATEWAY_URL)/console/"
 	@echo "  API docs:  $(GATEWAY_URL)/api/docs"
 	@echo "  Sign in:   $$CRM_ADMIN_USERNAME / $$CRM_ADMIN_PASSWORD"
 	@echo "  Ctrl-C stops the services; 'make down' stops FerretDB and RabbitMQ."
@@ -74,9 +85,10 @@ lint: venv
 	exit $$rc
 
 # The tests start the services themselves, on their own ports. Lint first, then unit tests,
-# so a broken rule fails in seconds; e2e last, so the log scan reads the logs of the whole run.
-test: venv lint devstack
-	$(BIN)/pytest tests/unit tests/integration tests/e2e $(PYTEST_ARGS)
+# so a broken rule fails in seconds; e2e, then the console in a real browser (tests/browser,
+# on the e2e suite's processes).
+test: venv lint devstack chromium console
+	$(BIN)/pytest tests/unit tests/integration tests/e2e tests/browser $(PYTEST_ARGS)
 
 test-unit: venv
 	$(BIN)/pytest tests/unit $(PYTEST_ARGS)

@@ -33,6 +33,9 @@ VARIABLES: dict[str, tuple[str | None, str]] = {
     "CRM_READ_THROUGH_TIMEOUT": ("1.0", "Engagement and feedback: seconds a read-through of a customer not known "
                                  "yet may take in all; slower or down is 503"),
     "CRM_ACCESS_TOKEN_TTL": ("900", "Gateway: access token lifetime in seconds"),
+    "CRM_SECURE_COOKIES": ("", "Gateway: 1 marks the console's refresh cookie Secure even when the request reached "
+                               "the gateway over plain HTTP (TLS ended at a proxy); HTTPS requests always get it"),
+    "CRM_CONSOLE_DIR": ("", "Gateway: the built console (default: web/dist beside the code); served at /console/"),
     "CRM_TRUSTED_PROXIES": ("", "Gateway: comma-separated proxy addresses/networks whose X-Forwarded-For is believed"),
     "CRM_MAX_BODY_BYTES": ("1048576", "Largest request body in bytes (imports excepted); larger is 413"),
     "CRM_MAX_IMPORT_BYTES": ("67108864", "Largest bulk import body (/api/v1/imports) in bytes; larger is 413"),

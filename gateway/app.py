@@ -12,7 +12,7 @@ from chassis.errors import Problem, forbidden, not_found
 from chassis.events import publisher
 from chassis.openapi import ContractApi
 
-from . import auth, composed, openapi, paths, policy, proxy, selfservice, useradmin, users
+from . import auth, composed, console, consoleauth, openapi, paths, policy, proxy, selfservice, useradmin, users
 from .clientaddr import TrustedProxies, parse_networks
 
 EXPOSED = ["ETag", "Location", "Retry-After", REQUEST_ID, CORRELATION_ID]
@@ -47,7 +47,7 @@ def create_app(document_only: bool = False, **overrides) -> Flask:
     app.json.ensure_ascii = False
     api = ContractApi(app)
     app.extensions["crm_api"] = api
-    for bp in (auth.blp, useradmin.blp, composed.blp, composed.audit_blp):
+    for bp in (auth.blp, consoleauth.blp, useradmin.blp, composed.blp, composed.audit_blp):
         api.register_blueprint(bp)
     if document_only:
         return app
@@ -56,6 +56,7 @@ def create_app(document_only: bool = False, **overrides) -> Flask:
     app.register_blueprint(openapi.blp)
     app.register_blueprint(proxy.blp)
     app.register_blueprint(selfservice.blp)   # /s/<token>: the customer's pages, no login
+    app.register_blueprint(console.blp)       # /console/: the web console's built files
     # The gateway verifies users itself; it does not accept X-Identity from outside.
     install_common(app, settings, verify_identity=False, bulk_paths=("/api/v1/imports",))
     _enforce_policy(app)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from urllib.parse import unquote
 
 from flask import current_app, g, request
 from flask.views import MethodView
@@ -112,15 +113,20 @@ class Login(MethodView):
         both). Repeated failures from one address, or for one account from unknown addresses,
         are refused with 429 and a `Retry-After` header (seconds).
         """
-        throttle = _throttle()
-        attempt = throttle.begin(data["username"], _address())
-        user = User.objects(username=data["username"], active=True).first()
-        cred = verify_password(user.id if user else None, data["password"])
-        if cred is None:
-            throttle.failed(attempt)
-            raise unauthorized("Wrong username or password.")
-        throttle.succeeded(attempt)
-        return _tokens(user, cred["stamp"])
+        return sign_in(data["username"], data["password"])
+
+
+def sign_in(username: str, password: str) -> dict:
+    """Tokens of a new session, throttled (shared with the console's cookie sign-in)."""
+    throttle = _throttle()
+    attempt = throttle.begin(username, _address())
+    user = User.objects(username=username, active=True).first()
+    cred = verify_password(user.id if user else None, password)
+    if cred is None:
+        throttle.failed(attempt)
+        raise unauthorized("Wrong username or password.")
+    throttle.succeeded(attempt)
+    return _tokens(user, cred["stamp"])
 
 
 @blp.route("/auth/refresh")
@@ -136,31 +142,38 @@ class Refresh(MethodView):
         ends its whole session, since someone else holds the chain. No `Authorization`
         header is needed: the refresh token is the credential.
         """
-        claims = tokens.verify(data["refresh_token"], _secret(), kind="refresh")
-        family = claims.get("fam")
-        if not family:
-            raise unauthorized("Session ended.")   # issued before sessions existed: sign in again
-        used = User._get_db()["refresh_used"]
-        try:
-            # Rotation: a unique insert makes each refresh token single-use, even
-            # when two requests race with the same token.
-            used.insert_one({"_id": claims["jti"], "sub": claims["sub"], "exp": claims["exp"], "fam": family})
-        except DuplicateKeyError:
-            # A used token coming back means two parties hold the chain (a stolen token,
-            # or the owner after the thief): end the whole session (OAuth 2.0 security BCP).
-            sessions.revoke(family, claims["sub"], "refresh token reused")
-            raise unauthorized("Refresh token already used; the session has been ended.") from None
-        # An expired token is refused by its signature check anyway; no TTL index on FerretDB.
-        used.delete_many({"exp": {"$lt": int(time.time())}})
-        if sessions.is_revoked(family, cached=False):
-            raise unauthorized("Session ended.")
-        forget(claims["sub"])   # refresh always reads the database
-        user, stamp = load_session(claims["sub"])
-        if user is None:
-            raise unauthorized("Unknown user.")
-        if claims.get("stm") != stamp:
-            raise unauthorized("Session ended.")   # the password changed since
-        return _tokens(user, stamp, family)
+        return rotate(data["refresh_token"])
+
+
+def rotate(refresh_token: str) -> dict:
+    """A refresh token traded for a new pair of the same session (each token works once;
+    a used one coming back ends the session). Shared by the JSON-body refresh (mobile
+    clients) and the console's cookie refresh (gateway/consoleauth.py)."""
+    claims = tokens.verify(refresh_token, _secret(), kind="refresh")
+    family = claims.get("fam")
+    if not family:
+        raise unauthorized("Session ended.")   # issued before sessions existed: sign in again
+    used = User._get_db()["refresh_used"]
+    try:
+        # Rotation: a unique insert makes each refresh token single-use, even
+        # when two requests race with the same token.
+        used.insert_one({"_id": claims["jti"], "sub": claims["sub"], "exp": claims["exp"], "fam": family})
+    except DuplicateKeyError:
+        # A used token coming back means two parties hold the chain (a stolen token,
+        # or the owner after the thief): end the whole session (OAuth 2.0 security BCP).
+        sessions.revoke(family, claims["sub"], "refresh token reused")
+        raise unauthorized("Refresh token already used; the session has been ended.") from None
+    # An expired token is refused by its signature check anyway; no TTL index on FerretDB.
+    used.delete_many({"exp": {"$lt": int(time.time())}})
+    if sessions.is_revoked(family, cached=False):
+        raise unauthorized("Session ended.")
+    forget(claims["sub"])   # refresh always reads the database
+    user, stamp = load_session(claims["sub"])
+    if user is None:
+        raise unauthorized("Unknown user.")
+    if claims.get("stm") != stamp:
+        raise unauthorized("Session ended.")   # the password changed since
+    return _tokens(user, stamp, family)
 
 
 def authenticate() -> ident.Identity:
@@ -184,7 +197,8 @@ def authenticate() -> ident.Identity:
     if claims.get("stm") != stamp or not claims.get("fam") or sessions.is_revoked(claims["fam"]):
         raise unauthorized("Session ended.")
     g.token_claims = claims
-    purpose = (request.headers.get("X-Unmask-Purpose") or "").strip()[:200]
+    # Header values are Latin-1: a browser sends a Chinese purpose percent-encoded (UTF-8).
+    purpose = unquote(request.headers.get("X-Unmask-Purpose") or "").strip()[:200]
     g.identity = ident.Identity(user_id=user.id, role=user.role, branch=user.branch or "",
                                 team=tuple(user.team or ()), unmask=bool(user.can_unmask and purpose),
                                 purpose=purpose if user.can_unmask else "")

@@ -37,6 +37,8 @@ RULES: tuple[Rule, ...] = (
     Rule("/api/v1/auth/login", ("POST",), PUBLIC, "sign in"),
     Rule("/api/v1/auth/refresh", ("POST",), PUBLIC, "refresh token is the credential"),
     Rule("/api/v1/auth/logout", ("POST",), ANY, "end this session"),
+    Rule("/api/v1/auth/console", ("POST",), PUBLIC,
+         "the web console: the httpOnly refresh cookie is the credential (and X-CRM-Console: 1)"),
     Rule("/api/v1/auth/password", ("POST",), ANY, "change your own password (ends every session)"),
     Rule("/api/v1/me", READ, ANY, "who am I"),
     Rule("/api/v1/users", ALL, (ADMIN,), "branch admins manage users"),

@@ -311,6 +311,7 @@ class Client:
     def __init__(self, base: str, access_token: str, user: dict | None = None):
         self.base = base
         self.user = user or {}
+        self.password = ""   # known when new_user made the user
         self.s = requests.Session()
         self.s.headers["Authorization"] = f"Bearer {access_token}"
 
@@ -352,7 +353,9 @@ def new_user(admin: Client, role: str, **kw) -> Client:
     password = "pw-" + uuid.uuid4().hex
     r = admin.post("/api/v1/users", json={"username": username, "password": password, "role": role, **kw})
     assert r.status_code == 201, r.text
-    return login(admin.base, username, password)
+    client = login(admin.base, username, password)
+    client.password = password   # for tests that sign in again (the browser tests' sign-in page)
+    return client
 
 
 def register_customer(client: Client, wait_for_copy: str | None = None, **extra) -> str:

@@ -148,7 +148,7 @@ def fuzz_cast(admin):
         "customer_of_manager": test_gateway_e2e.register(manager),
         "user": support.new_user(admin, "manager"),   # the admin pass's target for /users/{user_id}...
         "sessions": {p: support.new_user(admin, "manager") for p in
-                     ("/api/v1/auth/logout", "/api/v1/auth/password")},
+                     ("/api/v1/auth/logout", "/api/v1/auth/password", "/api/v1/auth/console/logout")},
     }
 
 

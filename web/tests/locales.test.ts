@@ -4,10 +4,11 @@
 // letters or Chinese characters).
 import { readFileSync, readdirSync, statSync } from 'node:fs'
 import { join, relative } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { mergeAreas, type Messages } from '../src/locales/merge'
 
-const SRC = join(__dirname, '..', 'src')
+const SRC = fileURLToPath(new URL('../src', import.meta.url))
 
 function files(dir: string, ext: string): string[] {
   return readdirSync(dir).flatMap((name) => {

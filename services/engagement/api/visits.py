@@ -7,7 +7,7 @@ from flask_smorest import Blueprint
 from chassis import identity
 from chassis.http import etag, if_match_version, page
 from chassis.models import as_dict
-from chassis.openapi import problems
+from chassis.openapi import CREATED, ETAG, IF_MATCH, problems
 
 from .. import book, clock, rules, scope, visits
 from ..models import Visit
@@ -34,7 +34,7 @@ def _reply(v: Visit, code: int = 200):
 @blp.route("")
 class Visits(MethodView):
     @blp.arguments(VisitPlanIn)
-    @blp.response(201, VisitOut)
+    @blp.response(201, VisitOut, headers=CREATED)
     @problems(blp, 404, 503)
     def post(self, data):
         """Plan a visit
@@ -118,7 +118,7 @@ _NEVER = datetime.min.replace(tzinfo=timezone.utc)
 
 @blp.route("/<visit_id>")
 class VisitItem(MethodView):
-    @blp.response(200, VisitOut)
+    @blp.response(200, VisitOut, headers=ETAG)
     def get(self, visit_id):
         """One visit
 
@@ -130,7 +130,8 @@ class VisitItem(MethodView):
 
 @blp.route("/<visit_id>/start")
 class Start(MethodView):
-    @blp.response(200, VisitOut)
+    @blp.response(200, VisitOut, headers=ETAG)
+    @blp.doc(parameters=[IF_MATCH])
     @problems(blp, 400, 409, 412, 428)
     def post(self, visit_id):
         """Start a visit
@@ -149,7 +150,8 @@ class Start(MethodView):
 @blp.route("/<visit_id>/record")
 class Record(MethodView):
     @blp.arguments(VisitRecordIn)
-    @blp.response(200, VisitOut)
+    @blp.response(200, VisitOut, headers=ETAG)
+    @blp.doc(parameters=[IF_MATCH])
     @problems(blp, 400, 409, 412, 428)
     def post(self, data, visit_id):
         """Record what happened at a visit
@@ -169,7 +171,8 @@ class Record(MethodView):
 @blp.route("/<visit_id>/evaluate")
 class Evaluate(MethodView):
     @blp.arguments(VisitEvaluateIn)
-    @blp.response(200, VisitOut)
+    @blp.response(200, VisitOut, headers=ETAG)
+    @blp.doc(parameters=[IF_MATCH])
     @problems(blp, 400, 409, 412, 428)
     def post(self, data, visit_id):
         """Evaluate a visit
@@ -189,7 +192,8 @@ class Evaluate(MethodView):
 @blp.route("/<visit_id>/cancel")
 class Cancel(MethodView):
     @blp.arguments(VisitCancelIn)
-    @blp.response(200, VisitOut)
+    @blp.response(200, VisitOut, headers=ETAG)
+    @blp.doc(parameters=[IF_MATCH])
     @problems(blp, 400, 409, 412, 428)
     def post(self, data, visit_id):
         """Cancel a visit

@@ -40,6 +40,7 @@ export const router = createRouter({
 
 router.beforeEach(async (to) => {
   if (!auth.ready) await restore()   // the first navigation: the session from the refresh cookie
+  if (to.name === 'login' && auth.user) return { name: 'home' }   // signed in already (a reload)
   if (to.meta.public) return true
   if (!auth.user) return { name: 'login', query: to.fullPath !== '/' ? { next: to.fullPath } : {} }
   if (!hasRole(to.meta.roles)) return { name: 'home' }

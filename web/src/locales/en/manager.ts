@@ -1,6 +1,91 @@
-// The relationship manager's: today, customers, interactions, visits, complaints.
+// The relationship manager's: today, customers, interactions, visits, complaints, and the names
+// of the API's enumerations (other screens may use these areas too).
 export default {
-  customer: { register: 'Register a customer', view360: 'Customer 360', edit: 'Edit customer', history: 'History' },
-  complaint: { title: 'Complaint' },
-  visit: { title: 'Visit' },
+  today: {
+    title: 'Today', unnamed: '(unnamed customer)', overdueBy: '{n} days overdue', dueOn: 'due {date}', task: 'Task',
+    riskExpired: 'risk assessment expired {date}', riskUntil: 'risk assessment valid until {date}', confirmedOn: 'last confirmed {date}',
+    expiresOn: 'expires {date}', signals: '{n} churn signals', nothing: 'Nothing to do today',
+    sections: {
+      complaints_breached: 'Complaints past SLA', complaints_near_breach: 'Complaints near SLA', contacts_overdue: 'Contacts overdue',
+      visits_planned: 'Visits today', contacts_due: 'Contacts due', greetings_due: 'Greetings and birthdays', plan_tasks: 'Plan tasks',
+      account_reminders: 'Account reminders', risk_expiring: 'Risk assessments expiring', reverification_due: 'Re-verification due',
+      opportunities_open: 'Opportunities', churn_signals: 'Churn signals',
+    },
+    act: { contact: 'Log contact', visit: 'Open visit', complaint: 'Handle', customer: 'Open customer' },
+  },
+  reminder: { balance_changed: 'Balance changed', deposit_maturing: 'Deposit maturing', account_dormant: 'Account dormant' },
+  part: {
+    profile: 'profile', engagement: 'contacts and visits', feedback: 'complaints and satisfaction', picture: 'financial picture',
+    opportunities: 'opportunities', customer: 'customer service', pipeline: 'opportunity service',
+  },
+  severity: { low: 'Low', medium: 'Medium', high: 'High', critical: 'Critical' },
+  category: { product: 'Product', service: 'Service', staff: 'Staff', process: 'Process', suggestion: 'Suggestion', praise: 'Praise' },
+  channel: {
+    counter: 'Counter', phone: 'Phone', sms: 'SMS', email: 'E-mail', wechat: 'WeChat', qq: 'QQ', social: 'Social media',
+    online_banking: 'Online banking', mobile_banking: 'Mobile banking', visit: 'Visit', survey: 'Survey', letter: 'Letter', other: 'Other',
+  },
+  tier: { standard: 'Standard', gold: 'Gold', platinum: 'Platinum', diamond: 'Diamond', private_banking: 'Private banking' },
+  kind: { individual: 'Individual', corporate: 'Corporate' },
+  idType: {
+    resident_id: 'Resident ID card', passport: 'Passport', hk_macau_permit: 'HK/Macau permit', taiwan_permit: 'Taiwan permit',
+    foreign_permanent_resident: 'Foreign permanent resident ID', other: 'Other document',
+  },
+  gender: { female: 'Female', male: 'Male', other: 'Other' },
+  visitStatus: { planned: 'Planned', in_progress: 'In progress', recorded: 'Recorded', completed: 'Completed', cancelled: 'Cancelled' },
+  complaintStatus: { opened: 'Opened', assigned: 'Assigned', in_progress: 'In progress', resolved: 'Resolved', closed: 'Closed' },
+  satisfaction: { satisfied: 'Satisfied', neutral: 'Neutral', dissatisfied: 'Dissatisfied' },
+  tierBasis: { reported: 'Reported assets', declared: 'Declared assets' },
+  oppStage: { identified: 'Identified', proposed: 'Proposed', accepted: 'Accepted', declined: 'Declined', won: 'Won', lost: 'Lost', expired: 'Expired' },
+  oppSource: { visit_need: 'Visit need', maturing_deposit: 'Maturing deposit', life_event: 'Life event', activity: 'Activity', churn_signal: 'Churn signal', manual: 'Manual' },
+  sla: { none: 'No deadline', days: '{d} d {h} h', hours: '{h} h {m} min', left: '{span} left', over: '{span} overdue', labelled: '{label}: {text}' },
+  interaction: {
+    title: 'Log a contact with {name}', saved: 'Contact logged', channel: 'Channel', purpose: 'Purpose', summary: 'Summary',
+    outcome: 'Outcome', nextStep: 'Next step', followUp: 'Follow up on',
+  },
+  visit: {
+    title: 'Visit', plan: 'Plan a visit to {name}', scheduledAt: 'When', objective: 'Objective', opening: 'Opening',
+    materials: 'Materials', materialsHint: 'Separate items with commas', toCustomer: 'Open customer', status: 'Status', visitedAt: 'Visited at',
+    notes: 'Notes', evaluation: 'Evaluation', ratingOf: '{n} stars', met: 'objective met', notMet: 'objective not met', start: 'Start visit',
+    recordTitle: 'Record the visit', needs: 'Needs found', listHint: 'Separate items with commas', commitments: 'Commitments', record: 'Save record',
+    evaluateTitle: 'Evaluate the visit', outcome: 'Outcome', objectiveMet: 'Objective met', rating: 'Rating', lessons: 'Lessons',
+    evaluate: 'Complete evaluation', done: { start: 'Visit started', record: 'Visit recorded', evaluate: 'Visit completed' },
+  },
+  complaint: {
+    title: 'Complaint', open: 'Register a complaint for {name}', severity: 'Severity', category: 'Category', channel: 'Channel', summary: 'Summary',
+    description: 'Description', responseDue: 'Response', resolutionDue: 'Resolution', openedAt: 'Opened', cycle: 'Cycle',
+    assignee: 'Assignee', outcome: 'Outcome', resolvedAt: 'Resolved', inSla: 'within SLA', outOfSla: 'past SLA', handle: 'Handle the complaint',
+    assigneeId: 'Assignee (user id)', customerConfirms: 'Customer confirms the resolution', reopenReason: 'Reason to reopen', note: 'Note',
+    actions: { assign: 'Assign', start: 'Start', resolve: 'Resolve', confirm: 'Customer confirmation', reopen: 'Reopen' },
+    done: { assign: 'Assigned', start: 'Started', resolve: 'Resolved', confirm: 'Confirmation recorded', reopen: 'Reopened' },
+  },
+  unmask: {
+    title: 'Show in clear', notice: 'Reading in clear is recorded in the audit trail; state why.', purpose: 'Purpose', show: 'Show',
+    action: 'Show in clear', shown: 'Shown in clear',
+  },
+  customers: {
+    title: 'Customers', name: 'Name', namePrefix: 'First characters', mobile: 'Mobile', idNumber: 'ID number', none: 'No customer found',
+    kind: 'Kind', tier: 'Tier', risk: 'Risk level', created: 'Customer since',
+  },
+  customer: {
+    register: 'Register a customer', view360: 'Customer 360', edit: 'Edit customer', history: 'History', registered: 'Customer registered',
+    riskNone: 'No risk assessment', riskValid: 'Risk {level}, valid until {date}', riskExpired: 'Risk {level}, expired {date}',
+    reverify: 'Needs re-verification', profile: 'Profile', ageBand: 'aged {band}', openComplaints: 'Open complaints', noComplaints: 'No open complaints',
+    satisfaction: 'Latest satisfaction', noSatisfaction: 'No satisfaction data yet', timeline: 'Timeline', noTimeline: 'Nothing yet',
+    csat: 'CSAT {n}/5', nps: 'NPS {n}', picture: 'Financial picture', opportunities: 'Opportunities',
+    event: { interaction: 'Contact', visit: 'Visit', complaint: 'Complaint' },
+    actions: { contact: 'Log contact', visit: 'Plan visit', complaint: 'Register complaint' },
+    fields: {
+      kind: 'Kind', name: 'Name', mobile: 'Mobile', idType: 'ID type', idNumber: 'ID number', gender: 'Gender',
+      birthDate: 'Date of birth', email: 'E-mail', address: 'Address', occupation: 'Occupation', employer: 'Employer',
+      creditCode: 'Unified social credit code', industry: 'Industry', legalRep: 'Legal representative', since: 'Customer since',
+    },
+    pic: { tierBasis: 'Tier based on', contribution: 'Contribution', holdings: 'Products held', atRisk: 'At risk of leaving', dormant: 'Dormant since' },
+  },
+  customerField: {
+    name: 'Name', mobile: 'Mobile', phone: 'Phone', email: 'E-mail', address: 'Address', wechat: 'WeChat', qq: 'QQ',
+    gender: 'Gender', birth_date: 'Date of birth', id_type: 'ID type', id_number: 'ID number', occupation: 'Occupation', employer: 'Employer',
+    tier: 'Tier', manager_id: 'Manager', status: 'Status', credit_code: 'Credit code', industry: 'Industry',
+    legal_representative: 'Legal representative', risk_level: 'Risk level', tags: 'Tags', classes: 'Segments',
+  },
+  history: { action: { create: 'Registered', update: 'Changed' }, change: '{field}: {old} → {new}' },
 }
