@@ -140,8 +140,9 @@ def staff(admin, role: str = "manager", **kw):
 
 def sign_in(page, console_url: str, username: str, password: str) -> None:
     page.goto(console_url)
-    page.get_by_test_id("login-username").locator("input").fill(username)
-    page.get_by_test_id("login-password").locator("input").fill(password)
+    # el-input puts data-testid on the <input> itself
+    page.locator('input[data-testid="login-username"], [data-testid="login-username"] input').first.fill(username)
+    page.locator('input[data-testid="login-password"], [data-testid="login-password"] input').first.fill(password)
     page.get_by_test_id("login-submit").click()
     page.get_by_test_id("logout").wait_for()
 
