@@ -22,7 +22,7 @@ ALLOWED = ["Authorization", "Content-Type", "If-Match", "If-None-Match", "X-Unma
 
 def create_app(document_only: bool = False, **overrides) -> Flask:
     """The gateway. ``document_only``: just its own OpenAPI document's routes, no database,
-    broker or hooks (gateway/spec_export.py exports the merged contract offline)."""
+    broker or hooks (tools/openapi_export.py exports the merged contract offline)."""
     extra = overrides.pop("extra", None)
     settings = load_settings("gateway", **overrides)
     if extra:

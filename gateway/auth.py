@@ -173,7 +173,7 @@ def rotate(refresh_token: str) -> dict:
         raise unauthorized("Unknown user.")
     if claims.get("stm") != stamp:
         raise unauthorized("Session ended.")   # the password changed since
-    return _tokens(user, stamp, family)
+    return _tokens(user, stamp or "", family)   # no stamp (a legacy user): none in the tokens either
 
 
 def authenticate() -> ident.Identity:

@@ -199,7 +199,7 @@ def document() -> dict:
 
 def assemble(own: dict, specs: dict[str, dict | None]) -> dict:
     """The public document from the gateway's own spec and the services' (served here, and
-    exported offline for the console's generated types: gateway/spec_export.py)."""
+    exported offline for the console's generated types: tools/openapi_export.py)."""
     spec = merge(own, specs)
     spec.setdefault("info", {})["description"] = (
         "Bank customer-relationship API. Sign in at /api/v1/auth/login and send "

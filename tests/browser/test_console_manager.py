@@ -14,8 +14,6 @@ import gzip
 import random
 from datetime import datetime, timezone
 
-import pytest
-
 from tests import support
 from tests.browser.conftest import assert_no_sideways_scroll, shot, sign_in, staff
 

@@ -430,7 +430,14 @@ def test_the_nginx_parser_refuses_broken_configs():
 
 def test_the_edge_proxy_is_the_official_nginx_with_the_repos_config():
     edge = services()[EDGE]
-    assert re.fullmatch(r"nginx:[\w.-]+", edge["image"]) and "build" not in edge
+    # The official nginx image plus the console's built files (a multi-stage build whose last
+    # stage is that image and adds nothing but /usr/share/nginx/console).
+    assert edge["build"] == {"context": ".", "dockerfile": "deploy/console.Dockerfile"}
+    stages = [line.split() for line in (ROOT / "deploy" / "console.Dockerfile").read_text().splitlines()
+              if line.startswith(("FROM ", "COPY ", "RUN "))]
+    last = max(i for i, words in enumerate(stages) if words[0] == "FROM")
+    assert re.fullmatch(r"nginx:[\w.-]+-alpine|nginx:[\w.-]+", stages[last][1])
+    assert stages[last + 1:] == [["COPY", "--from=web", "/web/dist", "/usr/share/nginx/console"]]
     assert "./deploy/nginx/nginx.conf:/etc/nginx/nginx.conf:ro" in edge["volumes"]
     assert edge["depends_on"] == {"gateway": {"condition": "service_healthy"}}
     assert NGINX_CONF.is_file() and nginx()
@@ -455,6 +462,9 @@ def test_the_edge_passes_everything_to_the_gateway_service():
     assert ["/"] in proxied
     for args, body in locations:
         assert value(body, "proxy_pass") in (["http://gateway"], None), args
+        if args[-1].startswith("/console/"):   # the console's built files, served by nginx itself
+            assert value(body, "root") == ["/usr/share/nginx"] and value(body, "try_files"), args
+            continue
         assert value(body, "proxy_pass") or value(body, "return"), f"location {args} neither proxies nor answers"
 
 

@@ -47,3 +47,10 @@ export function setLang(lang: Lang) {
     /* ignore */
   }
 }
+
+/** A message outside components (page titles); a plain signature, as vue-i18n's overloads are
+ * too deep for the type checker there. */
+export function translate(key: string): string {
+  const global = i18n.global as unknown as { t: (k: string) => string }
+  return global.t(key)
+}

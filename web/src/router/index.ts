@@ -5,7 +5,7 @@
 // and sorted by meta.order. A new area adds a routes file and nothing else.
 import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router'
 import { auth, hasRole, restore } from '@/stores/auth'
-import { i18n } from '@/locales'
+import { translate } from '@/locales'
 
 type RoutesModule = { routes: RouteRecordRaw[] }
 const modules = import.meta.glob<RoutesModule>('./routes/*.ts', { eager: true })
@@ -48,6 +48,6 @@ router.beforeEach(async (to) => {
 })
 
 router.afterEach((to) => {
-  const title = to.meta.titleKey ? i18n.global.t(to.meta.titleKey) : ''
-  document.title = [title, i18n.global.t('app.title')].filter(Boolean).join(' · ')
+  const title = to.meta.titleKey ? translate(to.meta.titleKey) : ''
+  document.title = [title, translate('app.title')].filter(Boolean).join(' · ')
 })

@@ -54,7 +54,7 @@ export function formatMoney(cents: number | null | undefined, lang: Lang = 'zh-C
 export function formatPhone(value: string | null | undefined): string {
   if (!value) return '—'
   const compact = value.replace(/[\s-]/g, '')
-  const m = /^(\+?86)?([0-9*]{3})([0-9*]{4})([0-9*]{4})$/.exec(compact)
+  const m = /^(\+?86)?(1[0-9*]{2})([0-9*]{4})([0-9*]{4})$/.exec(compact)
   if (!m) return value
   return `${m[1] ? '+86 ' : ''}${m[2]} ${m[3]} ${m[4]}`
 }

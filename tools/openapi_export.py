@@ -1,4 +1,4 @@
-"""Write the merged OpenAPI document without running anything: ``python -m gateway.spec_export [FILE]``.
+"""Write the merged OpenAPI document without running anything: `python -m tools.openapi_export [FILE]`.
 
 The console's types are generated from it (web/scripts/gen-api.sh), so the build needs no
 servers, database or broker: each app is created ``document_only`` and the document is
