@@ -13,7 +13,7 @@ export default {
     issue: '确认赠送', issued: '已赠送：{gift}',
   },
   activities: {
-    nav: '客户活动', title: '客户活动', detail: '活动详情', new: '策划活动', none: '暂无客户活动',
+    nav: '活动管理', title: '客户活动', detail: '活动详情', new: '策划活动', none: '暂无客户活动',
     line: '{type} · 时间 {when} · 地点 {where}', seats: '已占座位 {taken}/{capacity}', name: '活动名称', type: '活动类型',
     startsAt: '活动时间', dateTimeFormat: 'YYYY年M月D日 HH:mm', location: '地点', capacity: '人数上限',
     budget: '活动预算（元）', perHead: '人均费用（元）', segmentTiers: '邀请客户层级', anyTier: '不限层级', status: '状态',
