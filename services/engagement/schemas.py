@@ -386,6 +386,17 @@ class BudgetOut(Schema):
     remaining_cents = fields.Integer()
 
 
+@always_sent
+class GiftBudgetOut(Schema):
+    """What a gift to this customer would spend from today (shown before issuing)."""
+    customer_id = fields.String()
+    branch = fields.String(allow_none=True, metadata={"description": "the customer's branch (else the caller's)"})
+    date = DateOut(metadata={"description": "today, the bank's day"})
+    budget = fields.Nested(BudgetOut, allow_none=True, metadata={
+        "description": "the most specific budget covering today (month, quarter, year); null: none, so an "
+                       "issue would be 409 `no-budget`"})
+
+
 class IssueIn(Schema):
     customer_id = fields.String(required=True, validate=ID)
     reason = fields.String(required=True, validate=SHORT, metadata={"example": "生日关怀"})

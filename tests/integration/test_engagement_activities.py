@@ -136,3 +136,39 @@ def test_activity_bad_input_and_roles(engagement_app):
     assert r.status_code == 422 and "answer" in r.json["errors"]
     r = client.post(f"/api/v1/engagement/activities/{aid}/evaluation", headers=sup, json={})
     assert r.status_code == 409  # not held yet
+
+
+def test_a_planned_activity_can_be_cancelled_once_by_an_organiser_of_its_branch(engagement_app):
+    client = engagement_app.test_client()
+    m1, h1 = manager()
+    sup = supervisor([m1])
+    cid = snapshot(engagement_app, m1)
+    aid = _activity(client, sup, capacity=5, segment={"manager_ids": [m1]})
+    assert client.post(f"/api/v1/engagement/activities/{aid}/invitations", headers=sup).json["invited"] == 1
+    tag = client.get(f"/api/v1/engagement/activities/{aid}", headers=sup).headers["ETag"]
+    url = f"/api/v1/engagement/activities/{aid}/cancel"
+    # managers may not; no If-Match is 428; no reason is 422; another branch's organiser sees nothing
+    assert client.post(url, headers={**h1, "If-Match": tag}, json={"reason": "场地不可用"}).status_code == 403
+    assert client.post(url, headers=sup, json={"reason": "场地不可用"}).status_code == 428
+    r = client.post(url, headers={**sup, "If-Match": tag}, json={})
+    assert r.status_code == 422 and "reason" in r.json["errors"]
+    elsewhere = support.as_user(new_id("s-"), "supervisor", branch="bj", team=())
+    r = client.post(url, headers={**elsewhere, "If-Match": tag}, json={"reason": "场地不可用"})
+    assert r.status_code == 404 and r.content_type == "application/problem+json"
+    assert client.post(url, headers={**sup, "If-Match": '"999"'}, json={"reason": "x"}).status_code == 412
+    assert client.get(f"/api/v1/engagement/activities/{aid}", headers=sup).json["status"] == "planned"
+
+    r = client.post(url, headers={**sup, "If-Match": tag}, json={"reason": "场地不可用"})
+    assert r.status_code == 200 and r.json["status"] == "cancelled" and r.headers["ETag"] != tag
+    now = r.headers["ETag"]
+    # no more answers, invitations or a second cancel
+    r = client.post(f"/api/v1/engagement/activities/{aid}/rsvp", headers=h1,
+                    json={"customer_id": cid, "answer": "accept"})
+    assert r.status_code == 409
+    assert client.post(f"/api/v1/engagement/activities/{aid}/invitations", headers=sup).status_code == 409
+    r = client.post(url, headers={**sup, "If-Match": now}, json={"reason": "again"})
+    assert r.status_code == 409 and r.json["type"].endswith("illegal-transition")
+    db = support.db("engagement")
+    query = {"aggregate_id": aid, "version": 2}
+    rec = db.changes.find_one(query) or db.outbox.find_one(query)
+    assert rec is not None and any(e["type"] == "engagement.activity.cancelled" for e in rec["events"])

@@ -135,6 +135,7 @@ def test_every_operation_answers_as_documented(engagement_app, api):
     api.get(issued.headers["Location"], h)
     api.get(f"{E}/gift-issues/{new_id()}", h, 404)
     api.get(f"{E}/customers/{cid}/gifts", h)
+    assert api.get(f"{E}/customers/{cid}/gift-budget", h).get_json()["budget"]["spent_cents"] == 100
 
     # activities
     act = {"name": "财富沙龙", "type": "wealth_salon", "starts_at": now.isoformat(), "capacity": 5,
@@ -167,6 +168,14 @@ def test_every_operation_answers_as_documented(engagement_app, api):
     api.post(f"{E}/activities/{aid}/evaluation", sup, json={"follow_up_actions": ["寄资料"], "notes": "好"})
     api.post(f"{E}/activities/{aid}/invitations", sup, 409)
     api.post(f"{E}/activities/{aid}/attendance", sup, 409, json={"customer_ids": [cid]})
+    version = api.get(f"{E}/activities/{aid}", sup).get_json()["version"]
+    api.post(f"{E}/activities/{aid}/cancel", {**sup, "If-Match": f'"{version}"'}, 409, json={"reason": "改期"})
+    other = api.post(f"{E}/activities", sup, 201, json=act).get_json()["id"]
+    api.post(f"{E}/activities/{other}/cancel", {**sup, "If-Match": '"9"'}, 412, json={"reason": "改期"})
+    api.post(f"{E}/activities/{other}/cancel", sup, 428, json={"reason": "改期"})
+    api.post(f"{E}/activities/{other}/cancel", {**sup, "If-Match": '"1"'}, 422, json={})
+    api.post(f"{E}/activities/{other}/cancel", {**h, "If-Match": '"1"'}, 403, json={"reason": "改期"})
+    api.post(f"{E}/activities/{other}/cancel", {**sup, "If-Match": '"1"'}, json={"reason": "改期"})
 
     # account reminders (as core banking's events leave them) and the composed views
     from services.engagement import reminders

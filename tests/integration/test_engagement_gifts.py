@@ -131,3 +131,24 @@ def test_eligibility_bad_input_roles_and_no_budget(engagement_app):
     r = client.post(f"/api/v1/engagement/gifts/{open_gift}/restock", headers={**ah, "If-Match": g.headers["ETag"]},
                     json={"add": 3})
     assert r.status_code == 200 and r.json["available"] == 8
+
+
+def test_a_manager_sees_the_budget_a_gift_to_their_customer_spends_and_no_one_else_does(engagement_app):
+    """The console shows the budget before a manager issues; managers cannot list budgets."""
+    client = engagement_app.test_client()
+    branch = new_id("b")
+    ah = admin(branch)
+    mid, h = manager()
+    cid = snapshot(engagement_app, mid, branch=branch)
+    r = client.get(f"/api/v1/engagement/customers/{cid}/gift-budget", headers=h)
+    assert r.status_code == 200 and r.json["budget"] is None and r.json["branch"] == branch
+    budget = _budget(client, ah, branch, 50_000)
+    gift = _gift(client, ah, stock=5, cost=1200)
+    assert client.post(f"/api/v1/engagement/gifts/{gift}/issues", headers=h, json={
+        "customer_id": cid, "reason": "生日关怀", "request_id": uuid.uuid4().hex}).status_code == 201
+    b = client.get(f"/api/v1/engagement/customers/{cid}/gift-budget", headers=h).json["budget"]
+    assert b["id"] == budget and b["spent_cents"] == 1200 and b["remaining_cents"] == 48_800
+    # another manager's customer does not exist for the caller
+    _other, h2 = manager()
+    r = client.get(f"/api/v1/engagement/customers/{cid}/gift-budget", headers=h2)
+    assert r.status_code == 404 and r.content_type == "application/problem+json"

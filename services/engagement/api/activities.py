@@ -7,7 +7,7 @@ from chassis import identity
 from chassis.errors import not_found
 from chassis.http import etag, if_match_version
 from chassis.models import as_dict
-from chassis.openapi import problems
+from chassis.openapi import IF_MATCH, problems
 
 from .. import activities, scope, slots
 from ..models import Activity, Invitation
@@ -84,6 +84,7 @@ class ActivityItem(MethodView):
 
     @blp.arguments(ActivityEditIn)
     @blp.response(200, ActivityOut)
+    @blp.doc(parameters=[IF_MATCH])
     @problems(blp, 400, 403, 409, 412, 428)
     def patch(self, data, activity_id):
         """Change a planned activity (admins, supervisors)
@@ -110,6 +111,7 @@ class ActivityItem(MethodView):
 class Cancel(MethodView):
     @blp.arguments(ActivityCancelIn)
     @blp.response(200, ActivityOut)
+    @blp.doc(parameters=[IF_MATCH])
     @problems(blp, 400, 403, 409, 412, 428)
     def post(self, data, activity_id):
         """Cancel a planned activity (admins, supervisors)

@@ -6,12 +6,12 @@ from chassis import identity
 from chassis.errors import not_found
 from chassis.http import etag, if_match_version
 from chassis.models import as_dict
-from chassis.openapi import problems
+from chassis.openapi import IF_MATCH, problems
 
-from .. import gifting, scope
+from .. import clock, gifting, scope
 from ..gifting import budget_view, gift_view
 from ..models import Budget, Gift, GiftIssue
-from ..schemas import BudgetIn, BudgetOut, GiftIn, GiftOut, IssueIn, IssueOut, RestockIn
+from ..schemas import BudgetIn, BudgetOut, GiftBudgetOut, GiftIn, GiftOut, IssueIn, IssueOut, RestockIn
 
 blp = Blueprint("gifts", __name__, url_prefix="/api/v1/engagement",
                 description="Gift catalogue, budgets per branch and period, issuance log")
@@ -58,6 +58,7 @@ class GiftItem(MethodView):
 class Restock(MethodView):
     @blp.arguments(RestockIn)
     @blp.response(200, GiftOut)
+    @blp.doc(parameters=[IF_MATCH])
     @problems(blp, 400, 403, 412, 428)
     def post(self, data, gift_id):
         """Restock a gift (admins)
@@ -155,3 +156,24 @@ class IssueItem(MethodView):
             raise not_found("gift issue")
         scope.customer(doc.customer_id, what="gift issue", read_through=False)   # the current book decides
         return as_dict(doc)
+
+
+@blp.route("/customers/<customer_id>/gift-budget")
+class CustomerGiftBudget(MethodView):
+    @blp.response(200, GiftBudgetOut)
+    @problems(blp, 503)
+    def get(self, customer_id):
+        """The gift budget a gift to this customer would spend from today
+
+        The budget of the customer's branch (else the caller's) covering today, most specific
+        first, with what is spent and remains: what the manager sees before issuing, since
+        managers do not read the branch's budget list. `budget` is null when none covers today.
+        404 when the customer is not in the caller's book; 503 when the customer is new here
+        and the customer service, which it is read from, does not answer.
+        """
+        who = identity.current()
+        snap = scope.customer(customer_id)
+        branch = snap.get("branch") or who.branch
+        b = gifting.budget_for(branch)
+        return {"customer_id": customer_id, "branch": branch or None, "date": clock.today(),
+                "budget": budget_view(b) if b is not None else None}
