@@ -1,13 +1,15 @@
-"""The console's main screens at both sizes, saved as docs/screenshots/<screen>-<desktop|phone>.png.
+"""The console's main screens at both sizes, saved as <screen>-<desktop|phone>.png.
 
-Runs in `make test` with the other browser tests and overwrites the files, so the README's
-pictures follow the console. Each screen is reached by its URL, as the user who works there,
+Runs in `make test` with the other browser tests, saving under .artifacts/screenshots; with
+CRM_CONSOLE_SCREENSHOTS=docs/screenshots it refreshes the README's pictures instead (a test
+run must not leave the checkout changed). Each screen is reached by its URL, as the user who works there,
 on the data of a small team (tests/browser/team.py); each shot is of the viewport (what a
 person sees first), at a device scale of 1, to keep the files small. The test also fails when
 a screen scrolls sideways or shows an error.
 """
 from __future__ import annotations
 
+import os
 from datetime import datetime, timezone
 
 import pytest
@@ -16,7 +18,7 @@ from tests import support
 from tests.browser.conftest import ROOT, assert_no_sideways_scroll, sign_in
 from tests.browser.team import make_team
 
-SHOTS = ROOT / "docs" / "screenshots"
+SHOTS = ROOT / (os.environ.get("CRM_CONSOLE_SCREENSHOTS") or ".artifacts/screenshots")
 MAX_BYTES = 400_000
 
 
