@@ -64,6 +64,7 @@ RULES: tuple[Rule, ...] = (
     Rule("/api/v1/engagement/budgets", READ, (SUPERVISOR, ADMIN)),
     Rule("/api/v1/engagement/budgets", WRITE, (ADMIN,), "gift budgets"),
     Rule("/api/v1/engagement/cadence", WRITE, (ADMIN,), "contact cadence per tier is branch policy"),
+    Rule("/api/v1/engagement/policy", WRITE, (ADMIN,), "no-contact days and activity effect window: branch policy"),
     # maintenance plans: managers draft, supervisors approve, close and revise, and hand tasks down
     Rule("/api/v1/engagement/plans/*/approve", WRITE, (SUPERVISOR, ADMIN), "审批"),
     Rule("/api/v1/engagement/plans/*/reject", WRITE, (SUPERVISOR, ADMIN), "审批"),

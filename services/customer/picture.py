@@ -66,7 +66,8 @@ def save_policy(branch: str | None, new: dict, expected_version: int, who: Ident
     key = branch or who.branch or DEFAULT
     if who.branch and key != who.branch:
         raise invalid({"branch": ["A branch admin sets their own branch's policy."]})
-    merged = {**financial.DEFAULT_POLICY, **new}
+    # age_bands may be left out (older clients): what is in force stays
+    merged = {**financial.DEFAULT_POLICY, "age_bands": policy_for(key)[2]["age_bands"], **new}
     errors = financial.policy_problems(merged)
     if errors:
         raise invalid(errors)
@@ -149,6 +150,31 @@ def apply_fact(envelope: Envelope) -> FinancialPicture:
     if customer is not None and doc.aum_cents != customer.reported_aum_cents:
         retier_on_reported(cid, doc.aum_cents)
     return doc
+
+
+def record_lapse(envelope: Envelope) -> FinancialPicture:
+    """engagement.contact.lapsed: no contact in the branch's N days is a churn signal like the
+    picture's own — kept with them (worklist, dashboard, 360) and published once per stale
+    episode as ``customer.churn.signalled`` (signal ``no_contact``), which opens a retention
+    opportunity. The key names the episode, so a redelivery raises nothing new."""
+    d = envelope.data
+    cid = d["customer_id"]
+    since = d["lapse_key"].rsplit(":", 1)[-1]
+    key, raised_on = f"no_contact:{since}", financial.iso(d["raised_on"])
+    customer = service.store.get(cid)
+
+    def change(doc: FinancialPicture):
+        p = _state(doc)
+        if any(s["key"] == key for s in p["signals"]):
+            return []
+        financial.remember_signals(p, [("no_contact", key, raised_on)])
+        _write(doc, p)
+        if customer is not None:
+            doc.manager_id, doc.branch = customer.manager_id, customer.branch
+        return [fin_events.CHURN_SIGNALLED.new(cid, {
+            "customer_id": cid, "manager_id": doc.manager_id, "branch": doc.branch, "signal": "no_contact",
+            "signal_key": key, "raised_on": d["raised_on"]})]
+    return _save(cid, change, envelope.type)
 
 
 def _save(cid: str, change, reason: str) -> FinancialPicture:

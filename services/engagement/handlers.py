@@ -15,7 +15,7 @@ from contracts import (
     staff,
 )
 
-from . import activities, complaint_inbox, plan_tasks, plan_work, reminders, snapshots
+from . import activities, complaint_inbox, plan_tasks, plan_work, reminders, retention, snapshots
 from .outreach import surveys as outreach_surveys
 
 
@@ -48,4 +48,5 @@ HANDLERS = {
     core_banking.BALANCE_CHANGED.name: reminders.apply,
     core_banking.DEPOSIT_MATURING.name: reminders.apply,
     core_banking.ACCOUNT_DORMANT.name: reminders.apply,
+    core_banking.PRODUCT_OPENED.name: retention.record_opening,   # activity effectiveness
 }
