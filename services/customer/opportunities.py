@@ -118,8 +118,8 @@ def open_from_family(envelope: Envelope) -> Opportunity | None:
         return None
     record_id = change_id("customer", envelope.subject, envelope.subject_version)
     # Outbox first: a record moves to history before it leaves the outbox, so none is missed.
-    record = next((r for coll in (service.store.outbox, service.store.changes)
-                   if (r := coll.find_one({"_id": record_id}, {"diff": 1})) is not None), None)
+    record = (service.store.outbox.find_one({"_id": record_id}, {"diff": 1})
+              or service.store.changes.find_one({"_id": record_id}, {"diff": 1}))
     change = next((c for c in (record or {}).get("diff") or () if c["field"] == "family"), None)
     if change is None or not pipeline.family_grew(change.get("old"), change.get("new")):
         return None

@@ -23,6 +23,7 @@ from contracts import core_banking as core, customer as customer_events, financi
 from . import financial, service
 from .bootstrap import ports
 from .financial_models import FinancialPicture, FinancialPolicy
+from .models import Customer
 
 pictures = ports.pictures
 policies = ports.policies
@@ -148,7 +149,7 @@ def apply_fact(envelope: Envelope) -> FinancialPicture:
 
     doc = _save(cid, change, envelope.type)
     if customer is not None and doc.aum_cents != customer.reported_aum_cents:
-        retier_on_reported(cid, doc.aum_cents)
+        retier_on_reported(cid, doc.aum_cents, current=customer)
     return doc
 
 
@@ -196,9 +197,25 @@ def _save(cid: str, change, reason: str) -> FinancialPicture:
     return pictures.update_with_retry(cid, change, _system(), reason=reason)
 
 
-def retier_on_reported(customer_id: str, aum_cents: int | None) -> None:
-    """Keep the customer's reported AUM and the tier it gives in step with the picture."""
-    version, rule_set = service.current_rules()
+_RULES_TTL = 5.0   # seconds a consumer reuses the tier rules (one read saved per moved AUM)
+_rules_cache: list[tuple[float, tuple[int, list[dict]]]] = []
+
+
+def _tier_rules() -> tuple[int, list[dict]]:
+    """The tier rules, re-read every few seconds: a customer scored under rules just replaced
+    carries the older ``tier_rules_version`` and the worker's retier job brings it up to date."""
+    now = time.monotonic()
+    if _rules_cache and _rules_cache[0][0] > now:
+        return _rules_cache[0][1]
+    found = service.current_rules()
+    _rules_cache[:] = [(now + _RULES_TTL, found)]
+    return found
+
+
+def retier_on_reported(customer_id: str, aum_cents: int | None, current: Customer | None = None) -> None:
+    """Keep the customer's reported AUM and the tier it gives in step with the picture.
+    ``current``: the customer as just read (saves a read; a stale one is re-read)."""
+    version, rule_set = _tier_rules()
 
     def change(doc):
         doc.reported_aum_cents = aum_cents
@@ -207,6 +224,12 @@ def retier_on_reported(customer_id: str, aum_cents: int | None) -> None:
             return []
         return [customer_events.TIER_CHANGED.new(doc.id, {**service.snapshot(doc), "old_tier": tier[0],
                                                           "new_tier": tier[1], "rules_version": version})]
+    if current is not None:
+        try:
+            service.store.update(customer_id, None, change, _system(), reason="reported AUM", current=current)
+            return
+        except StaleVersion:
+            pass   # changed since it was read: re-read and apply again
     service.store.update_with_retry(customer_id, change, _system(), reason="reported AUM")
 
 

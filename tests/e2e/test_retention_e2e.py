@@ -139,3 +139,8 @@ def test_life_events_and_an_attended_activity_open_opportunities_and_count_opene
     mine = next(a for a in dash["activities"] if a["id"] == aid)
     assert (mine["products_opened"], mine["attendees_with_products"]) == (1, 1)
     assert len(_opps(manager, cid, "activity")) == 1     # still one: a redelivery opens nothing
+    # Conversion per source and per manager counts them (opened today).
+    t = date.today().isoformat()
+    conv = sup.get(f"/api/v1/views/team-dashboard?manager_ids={manager.id}&from={t}&to={t}").json()["conversion"]
+    assert conv["per_source"]["life_event"]["opened"] >= 2 and conv["per_source"]["activity"]["opened"] >= 1
+    assert conv["per_manager"][manager.id]["opened"] >= 3
