@@ -94,7 +94,8 @@ def scan_lapses(today: date | None = None, where: dict | None = None) -> int:
     coll = CustomerSnapshot._get_collection()
     raised, after = 0, ""
     while True:
-        rows = list(coll.find({**(where or {}), "_id": {"$gt": after}, "status": {"$ne": "archived"}},
+        page = {"_id": {"$gt": after}, "status": {"$ne": "archived"}}
+        rows = list(coll.find({"$and": [where, page]} if where else page,
                               {"manager_id": 1, "branch": 1}).sort([("_id", 1)]).limit(BATCH))
         if not rows:
             return raised

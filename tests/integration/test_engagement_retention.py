@@ -14,17 +14,20 @@ from tests.support import as_user
 
 
 def _log(client, h, cid, day: date):
-    at = datetime(day.year, day.month, day.day, 2, tzinfo=timezone.utc)   # 10:00 in Beijing, that day
+    at = min(clock.day_bounds(day)[0] + timedelta(minutes=30), datetime.now(timezone.utc))   # that day, Beijing
     r = client.post("/api/v1/engagement/interactions", headers=h, json={
         "customer_id": cid, "channel": "phone", "purpose": "回访", "occurred_at": at.isoformat()})
     assert r.status_code == 201, r.json
 
 
 def _lapse_events(app, cid):
+    """The lapse events written for a customer, oldest first (a record being settled is in
+    the outbox and in history for a moment: one event, one id)."""
     db = app.extensions["crm_db"]
-    return [e for coll in ("outbox", "changes") for r in db[coll].find({"aggregate_type": "contact_lapse",
-                                                                        "customer_id": cid})
-            for e in r["events"] if e["type"] == "engagement.contact.lapsed"]
+    found = {e["id"]: e for coll in ("outbox", "changes") for r in db[coll].find({"aggregate_type": "contact_lapse",
+                                                                                "customer_id": cid})
+             for e in r["events"] if e["type"] == "engagement.contact.lapsed"}
+    return sorted(found.values(), key=lambda e: e["data"]["lapse_key"])
 
 
 def test_a_customer_without_contact_for_n_days_lapses_once_per_episode(engagement_app):
