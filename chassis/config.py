@@ -53,6 +53,10 @@ VARIABLES: dict[str, tuple[str | None, str]] = {
                                        "for this long is taken over by another worker"),
     "CRM_RISK_VALIDITY_MONTHS": ("12", "Customer: months a risk assessment stays valid"),
     "CRM_PLAN_MAX_CUSTOMERS": ("5000", "Engagement: most customers one maintenance plan may cover (more is 422)"),
+    "CRM_LIFE_EVENT_INTERVAL": ("3600", "Customer worker: seconds between looks for birthdays that open an "
+                                        "opportunity (age bands of the financial policy)"),
+    "CRM_CONTACT_LAPSE_INTERVAL": ("3600", "Engagement worker: seconds between looks for customers with no "
+                                           "contact in the branch's N days (a churn signal)"),
     "CRM_PUBLIC_URL": ("http://127.0.0.1:8000",
                        "Outreach: the gateway's public base URL, for self-service links in messages"),
     "CRM_LINK_TTL_DAYS": ("14", "Outreach: days a self-service link (survey, RSVP, unsubscribe) stays valid"),

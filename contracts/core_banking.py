@@ -128,8 +128,9 @@ HOLDINGS_REPORTED = event_type(
     "Every open holding of a customer as of a day, by product.", HoldingsReportedData, consumers=("customer",))
 PRODUCT_OPENED = event_type(
     "core.product.opened", 1, PRODUCER,
-    "A customer opened a product (wins a proposed opportunity for that product within its window).",
-    ProductOpenedData, consumers=("customer",))
+    "A customer opened a product (wins a proposed opportunity for that product within its window; engagement "
+    "counts products opened by an activity's attendees).",
+    ProductOpenedData, consumers=("customer", "engagement"))
 PRODUCT_CLOSED = event_type(
     "core.product.closed", 1, PRODUCER,
     "A customer closed a product (a key product closed raises a churn signal).", ProductClosedData,

@@ -90,7 +90,7 @@ UPDATED = event_type(
     "customer.customer.updated", 1, PRODUCER,
     "A profile changed (edit, information confirmed). Carries the full snapshot after the change "
     "and the names of the changed fields; sensitive values never travel.",
-    UpdatedData, consumers=("engagement", "feedback"))
+    UpdatedData, consumers=("engagement", "feedback", "customer"))
 
 TIER_CHANGED = event_type(
     "customer.tier.changed", 1, PRODUCER,

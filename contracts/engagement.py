@@ -29,6 +29,27 @@ INTERACTION_LOGGED = event_type(
     InteractionData, consumers=("engagement",))
 
 
+class ContactLapsedData(EventData):
+    customer_id = fields.String(required=True)
+    manager_id = fields.String(allow_none=True)
+    branch = fields.String(allow_none=True)
+    lapse_key = fields.String(required=True, metadata={
+        "description": "the stale episode: <customer>:<day it started> (the last contact's day, or the day "
+                       "engagement began watching a customer never contacted); one event per episode"})
+    last_contact_on = fields.Date(allow_none=True, metadata={"description": "null: never contacted"})
+    days_without_contact = fields.Integer(required=True)
+    threshold_days = fields.Integer(required=True, metadata={"description": "the branch's N (engagement policy)"})
+    raised_on = fields.Date(required=True)
+
+
+CONTACT_LAPSED = event_type(
+    "engagement.contact.lapsed", 1, PRODUCER,
+    "A customer has had no contact (interaction or visit) for the branch's N days. Once per stale episode: a new "
+    "contact ends it, and the next lapse is a new episode. The customer service raises it as a churn signal "
+    "(customer.churn.signalled, signal no_contact).",
+    ContactLapsedData, consumers=("customer",))
+
+
 class VisitData(EventData):
     visit_id = fields.String(required=True)
     customer_id = fields.String(required=True)
@@ -151,8 +172,9 @@ INVITATION_ANSWERED = event_type(
     "A customer answered an invitation (RSVP): accepted with a seat, waitlisted, or declined.", InvitationData)
 INVITATION_ATTENDED = event_type(
     "engagement.invitation.attended", 1, PRODUCER,
-    "A customer's attendance at an activity was recorded (feedback may survey attendees).", InvitationData,
-    consumers=("engagement", "feedback"))
+    "A customer's attendance at an activity was recorded (feedback may survey attendees; the customer service "
+    "opens an opportunity from it).", InvitationData,
+    consumers=("engagement", "feedback", "customer"))
 
 
 class ActivityEvaluatedData(EventData):

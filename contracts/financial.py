@@ -9,7 +9,7 @@ from chassis.events import EventData, event_type
 
 PRODUCER = "customer"
 
-SIGNALS = ("aum_falling", "dormant", "key_product_closed")
+SIGNALS = ("aum_falling", "dormant", "key_product_closed", "no_contact")
 SOURCES = ("visit_need", "maturing_deposit", "life_event", "activity", "churn_signal", "manual")
 STAGES = ("identified", "proposed", "accepted", "declined", "won", "lost", "expired")
 
@@ -20,7 +20,8 @@ class ChurnSignalData(EventData):
     branch = fields.String(allow_none=True)
     signal = fields.String(required=True, validate=validate.OneOf(SIGNALS))
     signal_key = fields.String(required=True, metadata={
-        "description": "what makes the signal unique, e.g. aum_falling:2026-05 (one per kind and month)"})
+        "description": "what makes the signal unique, e.g. aum_falling:2026-05 (one per kind and month), "
+                       "no_contact:2026-02-14 (one per stale episode, named by the last contact's day)"})
     raised_on = fields.Date(required=True)
 
 
@@ -36,8 +37,9 @@ class OpportunityData(EventData):
 
 CHURN_SIGNALLED = event_type(
     "customer.churn.signalled", 1, PRODUCER,
-    "A retention signal was raised from core-banking facts: AUM falling by more than the branch's share over "
-    "its window, a dormant account, or a key product closed. Once per signal key.",
+    "A retention signal was raised: from core-banking facts (AUM falling by more than the branch's share over "
+    "its window, a dormant account, a key product closed) or from engagement's contacts (no contact in the "
+    "branch's N days: engagement.contact.lapsed). Once per signal key.",
     ChurnSignalData, consumers=("customer", "engagement"))
 OPPORTUNITY_CHANGED = event_type(
     "customer.opportunity.changed", 1, PRODUCER,

@@ -67,6 +67,7 @@ RULES: tuple[Rule, ...] = (
     Rule("/api/v1/engagement/budgets", WRITE, (ADMIN,), "gift budgets"),
     Rule("/api/v1/engagement/cadence", WRITE, (ADMIN,), "contact cadence per tier is branch policy"),
     Rule("/api/v1/engagement/nba", WRITE, (ADMIN,), "next-best-action weights are branch configuration"),
+    Rule("/api/v1/engagement/policy", WRITE, (ADMIN,), "no-contact days and activity effect window: branch policy"),
     # maintenance plans: managers draft, supervisors approve, close and revise, and hand tasks down
     Rule("/api/v1/engagement/plans/*/approve", WRITE, (SUPERVISOR, ADMIN), "审批"),
     Rule("/api/v1/engagement/plans/*/reject", WRITE, (SUPERVISOR, ADMIN), "审批"),

@@ -60,12 +60,16 @@ def stats(who: Identity, manager_ids: list[str], start: date | None, end: date |
     signals: dict = {}
     ids = list(customers)
     for i in range(0, len(ids), 1000):
-        for p in ports.pictures.collection.find({"_id": {"$in": ids[i:i + 1000]}, "aum_as_of": {"$ne": None}},
-                                                {"signals": 1}):
+        # Every picture's signals count (no contact in N days needs no core-banking data);
+        # retention is measured over the customers the bank reported on.
+        for p in ports.pictures.collection.find({"_id": {"$in": ids[i:i + 1000]}},
+                                                {"signals": 1, "aum_as_of": 1}):
             c = customers[p["_id"]]
             raised = [s for s in p.get("signals") or [] if since <= s["raised_on"] <= until]
             owner = c.get("manager_id") or "unassigned"
             signals[owner] = signals.get(owner, 0) + len(raised)
+            if p.get("aum_as_of") is None:
+                continue
             for row in (retention["overall"],
                         retention["per_manager"].setdefault(owner, _retention_row()),
                         retention["per_tier"].setdefault(c.get("tier") or "standard", _retention_row())):

@@ -10,6 +10,7 @@ are ISO strings, which sort as the days they name.
 from __future__ import annotations
 
 import calendar
+import re
 from datetime import date
 from typing import Any
 
@@ -22,6 +23,9 @@ DEFAULT_POLICY: dict[str, Any] = {
     "key_product_types": ["time_deposit", "wealth", "fund", "insurance"],
     # an opportunity proposed is won by the product opened within this many days
     "win_window_days": 90,
+    # life events: a birthday that enters one of these ages opens an opportunity on this theme
+    "age_bands": {"18": "first_account", "30": "home_and_family", "40": "education_savings",
+                  "50": "wealth_preservation", "60": "retirement_planning"},
     # contribution (贡献度) per year, in cents: basis points of AUM and of loans, plus a figure per product held
     "contribution": {"aum_bp": 50, "loan_bp": 150,
                      "product_cents": {"deposit": 0, "time_deposit": 5_000, "wealth": 20_000, "fund": 20_000,
@@ -216,4 +220,9 @@ def policy_problems(policy: dict) -> dict:
         errors["window_months"] = ["Between 1 and 24."]
     if not 1 <= int(policy.get("win_window_days", 0)) <= 366:
         errors["win_window_days"] = ["Between 1 and 366."]
+    bands = policy.get("age_bands")
+    if not isinstance(bands, dict) or not all(
+            isinstance(k, str) and k.isdigit() and 1 <= int(k) <= 120 and isinstance(v, str)
+            and re.fullmatch(r"[a-z][a-z0-9_]{0,39}", v) for k, v in bands.items()):
+        errors["age_bands"] = ["Ages 1–120 (as strings) to a theme code (lower case, digits, _)."]
     return errors

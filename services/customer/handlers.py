@@ -1,9 +1,17 @@
 """Consumers of other services' events: the staff directory (branch of a manager,
 who may be assigned customers); core banking's facts (the financial picture, issue #13),
-which also open and win opportunities; the service's own churn signals, which open one."""
+which also open and win opportunities; engagement's lapses (no contact in N days: a churn
+signal) and attendances, and the service's own churn signals and family changes, which
+open one."""
 from chassis import directory
 from chassis.events import Envelope
-from contracts import core_banking as core, financial as fin_events, staff
+from contracts import (
+    core_banking as core,
+    customer as customer_events,
+    engagement as engagement_events,
+    financial as fin_events,
+    staff,
+)
 
 from . import opportunities, picture
 
@@ -27,4 +35,7 @@ HANDLERS = {
     core.ACCOUNT_DORMANT.name: picture.apply_fact,
     core.DEPOSIT_MATURING.name: deposit_maturing,
     fin_events.CHURN_SIGNALLED.name: opportunities.open_from_signal,
+    engagement_events.CONTACT_LAPSED.name: picture.record_lapse,
+    engagement_events.INVITATION_ATTENDED.name: opportunities.open_from_attendance,
+    customer_events.UPDATED.name: opportunities.open_from_family,
 }

@@ -17,3 +17,8 @@ def retier() -> int:
 def expire_opportunities() -> int:
     """Open opportunities past their day become expired."""
     return opportunities.expire_due(date.today())
+
+
+def life_events() -> int:
+    """Birthdays entering an age band open an opportunity (once per customer and age)."""
+    return opportunities.open_from_birthdays(date.today())

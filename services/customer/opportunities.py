@@ -1,5 +1,6 @@
 """Use cases of the opportunity pipeline (商机): opened by hand or by events (a maturing
-deposit, a churn signal), proposed only when suitable (适当性, enforced and the refusal
+deposit, a churn signal, an activity attended, a new family member) and by the worker (a
+birthday entering an age band), proposed only when suitable (适当性, enforced and the refusal
 audited), accepted or declined, won when core banking reports the product opened.
 Rules are in ``pipeline.py`` and ``suitability.py``.
 
@@ -11,7 +12,7 @@ of all of them; the gateway shows the pipeline on the worklist and in the 360.
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
 from chassis import audit, identity
 from chassis.errors import conflict, forbidden, invalid
@@ -19,9 +20,10 @@ from chassis.events import Envelope
 from chassis.exceptions import AlreadyExists
 from chassis.identity import Identity
 from chassis.statemachine import IllegalTransition
+from chassis.store import change_id
 from contracts import financial as fin_events
 
-from . import picture, pipeline, service, suitability
+from . import picture, pipeline, rules, service, suitability
 from .bootstrap import ports
 from .financial_models import Opportunity
 
@@ -93,6 +95,64 @@ def open_from_signal(envelope: Envelope) -> Opportunity | None:
         return None
     oid = pipeline.opportunity_id("churn_signal", customer.id, d["signal_key"])
     return _open(customer, "churn_signal", d["signal_key"], identity.system("customer"), date.today(), opp_id=oid)
+
+
+def open_from_attendance(envelope: Envelope) -> Opportunity | None:
+    """engagement.invitation.attended: a customer who came to an activity is an opportunity
+    (one per invitation, i.e. per customer and activity)."""
+    d = envelope.data
+    if not d.get("attended"):
+        return None
+    customer = service.store.get(d["customer_id"])
+    if customer is None:
+        return None
+    oid = pipeline.opportunity_id("activity", d["invitation_id"])
+    return _open(customer, "activity", d["activity_id"], identity.system("customer"), date.today(), opp_id=oid)
+
+
+def open_from_family(envelope: Envelope) -> Opportunity | None:
+    """customer.customer.updated naming ``family``: the change record of that version says old →
+    new; a new family member (more children, dependents, household) is a life event."""
+    d = envelope.data
+    if "family" not in (d.get("changed_fields") or ()) or not envelope.subject_version:
+        return None
+    record_id = change_id("customer", envelope.subject, envelope.subject_version)
+    # Outbox first: a record moves to history before it leaves the outbox, so none is missed.
+    record = (service.store.outbox.find_one({"_id": record_id}, {"diff": 1})
+              or service.store.changes.find_one({"_id": record_id}, {"diff": 1}))
+    change = next((c for c in (record or {}).get("diff") or () if c["field"] == "family"), None)
+    if change is None or not pipeline.family_grew(change.get("old"), change.get("new")):
+        return None
+    customer = service.store.get(envelope.subject)
+    if customer is None:
+        return None
+    oid = pipeline.opportunity_id("life_event", customer.id, "family", str(envelope.subject_version))
+    return _open(customer, "life_event", "new_family_member", identity.system("customer"), date.today(),
+                 opp_id=oid)
+
+
+def open_from_birthdays(today: date) -> int:
+    """Worker job: a birthday in the last days that entered an age band of the branch's policy
+    (18, 30, 40, 50, 60 by default: 60 → retirement planning) opens one opportunity per customer
+    and age, whenever the job runs."""
+    ranges = rules.birthday_ranges(today - timedelta(days=pipeline.BIRTHDAY_LOOKBACK_DAYS - 1), today) or []
+    q = {"status": "active", "kind": "individual",
+         "$or": [{"birth_mmdd": {"$gte": a, "$lte": b}} for a, b in ranges]}
+    opened = 0
+    for row in service.store.collection.find(q, {"birth_date": 1, "branch": 1}):
+        _k, _v, policy = picture.cached_policy(row.get("branch"))
+        entered = pipeline.age_band_entered(service.as_date(row.get("birth_date")), today, policy["age_bands"])
+        if entered is None:
+            continue
+        age, theme, birthday = entered
+        oid = pipeline.opportunity_id("life_event", row["_id"], f"age_{age}")
+        if opportunities.get(oid) is not None:
+            continue   # opened on an earlier round
+        customer = service.store.get(row["_id"])
+        if customer is not None and _open(customer, "life_event", f"age_{age}:{theme}", identity.system("customer"),
+                                          today, opp_id=oid) is not None:
+            opened += 1
+    return opened
 
 
 # -- moving through the stages -----------------------------------------------------------------

@@ -23,6 +23,7 @@ from contracts import core_banking as core, customer as customer_events, financi
 from . import financial, service
 from .bootstrap import ports
 from .financial_models import FinancialPicture, FinancialPolicy
+from .models import Customer
 
 pictures = ports.pictures
 policies = ports.policies
@@ -66,7 +67,8 @@ def save_policy(branch: str | None, new: dict, expected_version: int, who: Ident
     key = branch or who.branch or DEFAULT
     if who.branch and key != who.branch:
         raise invalid({"branch": ["A branch admin sets their own branch's policy."]})
-    merged = {**financial.DEFAULT_POLICY, **new}
+    # age_bands may be left out (older clients): what is in force stays
+    merged = {**financial.DEFAULT_POLICY, "age_bands": policy_for(key)[2]["age_bands"], **new}
     errors = financial.policy_problems(merged)
     if errors:
         raise invalid(errors)
@@ -147,8 +149,33 @@ def apply_fact(envelope: Envelope) -> FinancialPicture:
 
     doc = _save(cid, change, envelope.type)
     if customer is not None and doc.aum_cents != customer.reported_aum_cents:
-        retier_on_reported(cid, doc.aum_cents)
+        retier_on_reported(cid, doc.aum_cents, current=customer)
     return doc
+
+
+def record_lapse(envelope: Envelope) -> FinancialPicture:
+    """engagement.contact.lapsed: no contact in the branch's N days is a churn signal like the
+    picture's own — kept with them (worklist, dashboard, 360) and published once per stale
+    episode as ``customer.churn.signalled`` (signal ``no_contact``), which opens a retention
+    opportunity. The key names the episode, so a redelivery raises nothing new."""
+    d = envelope.data
+    cid = d["customer_id"]
+    since = d["lapse_key"].rsplit(":", 1)[-1]
+    key, raised_on = f"no_contact:{since}", financial.iso(d["raised_on"])
+    customer = service.store.get(cid)
+
+    def change(doc: FinancialPicture):
+        p = _state(doc)
+        if any(s["key"] == key for s in p["signals"]):
+            return []
+        financial.remember_signals(p, [("no_contact", key, raised_on)])
+        _write(doc, p)
+        if customer is not None:
+            doc.manager_id, doc.branch = customer.manager_id, customer.branch
+        return [fin_events.CHURN_SIGNALLED.new(cid, {
+            "customer_id": cid, "manager_id": doc.manager_id, "branch": doc.branch, "signal": "no_contact",
+            "signal_key": key, "raised_on": d["raised_on"]})]
+    return _save(cid, change, envelope.type)
 
 
 def _save(cid: str, change, reason: str) -> FinancialPicture:
@@ -170,9 +197,25 @@ def _save(cid: str, change, reason: str) -> FinancialPicture:
     return pictures.update_with_retry(cid, change, _system(), reason=reason)
 
 
-def retier_on_reported(customer_id: str, aum_cents: int | None) -> None:
-    """Keep the customer's reported AUM and the tier it gives in step with the picture."""
-    version, rule_set = service.current_rules()
+_RULES_TTL = 5.0   # seconds a consumer reuses the tier rules (one read saved per moved AUM)
+_rules_cache: list[tuple[float, tuple[int, list[dict]]]] = []
+
+
+def _tier_rules() -> tuple[int, list[dict]]:
+    """The tier rules, re-read every few seconds: a customer scored under rules just replaced
+    carries the older ``tier_rules_version`` and the worker's retier job brings it up to date."""
+    now = time.monotonic()
+    if _rules_cache and _rules_cache[0][0] > now:
+        return _rules_cache[0][1]
+    found = service.current_rules()
+    _rules_cache[:] = [(now + _RULES_TTL, found)]
+    return found
+
+
+def retier_on_reported(customer_id: str, aum_cents: int | None, current: Customer | None = None) -> None:
+    """Keep the customer's reported AUM and the tier it gives in step with the picture.
+    ``current``: the customer as just read (saves a read; a stale one is re-read)."""
+    version, rule_set = _tier_rules()
 
     def change(doc):
         doc.reported_aum_cents = aum_cents
@@ -181,6 +224,12 @@ def retier_on_reported(customer_id: str, aum_cents: int | None) -> None:
             return []
         return [customer_events.TIER_CHANGED.new(doc.id, {**service.snapshot(doc), "old_tier": tier[0],
                                                           "new_tier": tier[1], "rules_version": version})]
+    if current is not None:
+        try:
+            service.store.update(customer_id, None, change, _system(), reason="reported AUM", current=current)
+            return
+        except StaleVersion:
+            pass   # changed since it was read: re-read and apply again
     service.store.update_with_retry(customer_id, change, _system(), reason="reported AUM")
 
 

@@ -1,5 +1,5 @@
 """The opportunity pipeline (商机) as rules: its stages, when an opened product wins one,
-and the conversion figures. Pure."""
+which life events open one, and the conversion figures. Pure."""
 from __future__ import annotations
 
 import uuid
@@ -40,6 +40,42 @@ def day(v: date | datetime | str) -> str:
 def plus_days(d: date | str, n: int) -> str:
     start = date.fromisoformat(d) if isinstance(d, str) else d
     return (start + timedelta(days=n)).isoformat()
+
+
+# -- life events ---------------------------------------------------------------------------
+BIRTHDAY_LOOKBACK_DAYS = 7   # a birthday missed while the worker was down is still seen this long
+FAMILY_COUNTS = ("children", "dependents", "household_size")
+
+
+def birthday_in(birth: date, year: int) -> date:
+    """The birthday in ``year``; 29 February is kept on the 28th in other years."""
+    try:
+        return birth.replace(year=year)
+    except ValueError:
+        return date(year, 2, 28)
+
+
+def age_band_entered(birth: date | None, today: date, bands: dict[str, str],
+                     lookback_days: int = BIRTHDAY_LOOKBACK_DAYS) -> tuple[int, str, date] | None:
+    """(age, theme, birthday) when a birthday within the last ``lookback_days`` (today
+    included) made the customer an age named in ``bands`` (e.g. 60 → retirement_planning)."""
+    if birth is None:
+        return None
+    for back in range(lookback_days):
+        d = today - timedelta(days=back)
+        if birthday_in(birth, d.year) == d:
+            age = d.year - birth.year
+            theme = bands.get(str(age))
+            return (age, theme, d) if theme else None
+    return None
+
+
+def family_grew(old: dict | None, new: dict | None) -> bool:
+    """A new family member: more children, dependents or people in the household than before
+    (a count appearing for the first time is information collected, not a new member)."""
+    old, new = old or {}, new or {}
+    return any(isinstance(old.get(k), int) and isinstance(new.get(k), int) and new[k] > old[k]
+               for k in FAMILY_COUNTS)
 
 
 def wins(opp: dict, product_code: str, opened_on: str) -> bool:

@@ -1,5 +1,6 @@
 """Customer worker: the outbox relay, the consumer (staff directory, core banking) and the jobs
-(re-tiering, expiring opportunities, and the import jobs: one import may run for minutes)."""
+(re-tiering, expiring opportunities, birthdays entering an age band, and the import jobs: one
+import may run for minutes)."""
 from chassis.config import load_settings, or_exit
 from chassis.worker import run_worker
 
@@ -17,6 +18,7 @@ def main(stop=None, **overrides):
     run_worker(settings, HANDLERS, stop=stop, periodic={
         "retier": (5.0, jobs.retier),
         "expire_opportunities": (60.0, jobs.expire_opportunities),
+        "life_events": (float(settings.require("CRM_LIFE_EVENT_INTERVAL")), jobs.life_events),
         "imports": (IMPORT_POLL, lambda: importrun.work(lease))})
 
 

@@ -10,7 +10,7 @@ from chassis.exceptions import DomainError
 from chassis.filters import all_of
 from contracts import engagement as events
 
-from . import clock, rules, slots
+from . import clock, retention, rules, slots
 from .bootstrap import ports
 from .models import Activity, ActivityResponse, Invitation
 from .snapshots import CustomerSnapshot
@@ -214,16 +214,21 @@ def mark_attendance(activity: Activity, customer_ids: list[str], who) -> dict:
 def figures(activity_id: str) -> dict:
     coll = Invitation._get_collection()
     counts = {"invited": 0, "accepted": 0, "waitlisted": 0, "declined": 0, "attended": 0}
-    for r in coll.find({"activity_id": activity_id}, {"status": 1, "attended": 1}):
+    attendees = []
+    for r in coll.find({"activity_id": activity_id}, {"status": 1, "attended": 1, "customer_id": 1}):
         # "invited" counts every invitation; an unanswered one (status "invited") only there.
         counts["invited"] += 1
         if r["status"] in ("accepted", "waitlisted", "declined"):
             counts[r["status"]] += 1
-        counts["attended"] += bool(r.get("attended"))
+        if r.get("attended"):
+            counts["attended"] += 1
+            attendees.append(r["customer_id"])
     scores = [r["score"] for r in ActivityResponse._get_collection().find({"activity_id": activity_id}, {"score": 1})
               if r.get("score") is not None]
     return {**counts, "attendance_rate": rules.ratio(counts["attended"], counts["accepted"]),
-            "satisfaction": round(sum(scores) / len(scores), 2) if scores else None, "responses": len(scores)}
+            "satisfaction": round(sum(scores) / len(scores), 2) if scores else None, "responses": len(scores),
+            # effect: products the attendees opened within the branch's window after it
+            **retention.products_after(activity_id, attendees)}
 
 
 def evaluate(activity: Activity, data: dict, who) -> Activity:

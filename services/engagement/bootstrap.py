@@ -7,7 +7,19 @@ from chassis import directory
 from chassis.ports import Ports
 from chassis.store import AggregateStore
 
-from .models import Activity, Budget, CadenceRule, Gift, GiftIssue, Greeting, Interaction, Invitation, Visit
+from .models import (
+    Activity,
+    Budget,
+    CadenceRule,
+    ContactLapse,
+    EngagementPolicy,
+    Gift,
+    GiftIssue,
+    Greeting,
+    Interaction,
+    Invitation,
+    Visit,
+)
 from .nba_models import NbaWeights
 from .outreach import channels, contacts
 from .outreach.models import Campaign, Consent, Message, NamedCollection, OutreachTemplate
@@ -25,6 +37,9 @@ ports = Ports(
     activities=lambda: AggregateStore(Activity, "activity"),
     activity_invitations=lambda: AggregateStore(Invitation, "invitation"),
     interactions=lambda: AggregateStore(Interaction, "interaction"),
+    # retention: the branch's engagement policy, one record per stale episode (no contact in N days)
+    engagement_policies=lambda: AggregateStore(EngagementPolicy, "engagement_policy"),
+    contact_lapses=lambda: AggregateStore(ContactLapse, "contact_lapse"),
     # maintenance plans (维护方案): the plan, its tasks, its evaluations per period
     plans=lambda: AggregateStore(Plan, "plan"),
     plan_tasks=lambda: AggregateStore(PlanTask, "plan_task"),

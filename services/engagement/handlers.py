@@ -16,7 +16,7 @@ from contracts import (
     staff,
 )
 
-from . import activities, complaint_inbox, contacts, nba, plan_tasks, plan_work, reminders, snapshots, visits
+from . import activities, complaint_inbox, contacts, nba, plan_tasks, plan_work, reminders, retention, snapshots, visits
 from .outreach import surveys as outreach_surveys
 
 
@@ -55,4 +55,5 @@ HANDLERS = {
     core_banking.BALANCE_CHANGED.name: reminders.apply,
     core_banking.DEPOSIT_MATURING.name: reminders.apply,
     core_banking.ACCOUNT_DORMANT.name: reminders.apply,
+    core_banking.PRODUCT_OPENED.name: retention.record_opening,   # activity effectiveness
 }

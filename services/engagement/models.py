@@ -182,3 +182,43 @@ class ActivityResponse(Document):
 
     meta = {"db_alias": ALIAS, "collection": "activity_responses",
             "indexes": [{"fields": ["activity_id"], "name": "by_activity"}]}
+
+
+class EngagementPolicy(Aggregate):
+    """Branch configuration (id = branch, or "default"): when no contact becomes a churn
+    signal, and the window in which attendees' opened products count for an activity.
+    Versioned, so edits are If-Match and kept in history."""
+    no_contact_days = IntField(required=True, min_value=1, max_value=3660)
+    products_window_days = IntField(required=True, min_value=1, max_value=366)
+
+    meta = {"db_alias": ALIAS, "collection": "engagement_policies"}
+
+
+class ContactLapse(Aggregate):
+    """One stale episode of a customer (id = "<customer>:<day it started>"): its unique id is
+    the once-only guarantee of ``engagement.contact.lapsed``, and its change record carries
+    the event (never lost, never doubled)."""
+    customer_id = StringField(required=True)
+    manager_id = StringField()
+    branch = StringField()
+    since = StringField(required=True)          # ISO day: the last contact, or when watching began
+    last_contact_on = StringField()             # ISO day; None: never contacted
+    threshold_days = IntField(required=True)
+    raised_on = StringField(required=True)
+
+    meta = {"db_alias": ALIAS, "collection": "contact_lapses",
+            "indexes": [{"fields": ["customer_id"], "name": "by_customer"}]}
+
+
+class ProductOpening(Document):
+    """A local copy of core banking's ``core.product.opened`` (id = holding id: a holding is
+    opened once, so a redelivery or a resent fact changes nothing). Only what activity
+    effectiveness needs: who, which product, which day."""
+    id = StringField(primary_key=True)
+    customer_id = StringField(required=True)
+    product_code = StringField()
+    product_type = StringField()
+    opened_on = StringField(required=True)      # ISO day
+
+    meta = {"db_alias": ALIAS, "collection": "product_openings",
+            "indexes": [{"fields": ["customer_id", "opened_on"], "name": "by_customer_day"}]}

@@ -551,6 +551,12 @@ class ActivityFigures(Schema):
                                    metadata={"description": "attended / accepted; null: none accepted"})
     satisfaction = fields.Float(allow_none=True, metadata={"description": "mean survey score; null: no answers"})
     responses = fields.Integer(metadata={"description": "survey answers counted"})
+    products_opened = fields.Integer(metadata={
+        "description": "products attendees opened (core banking's core.product.opened) from the activity's day "
+                       "to products_window_days after it"})
+    attendees_with_products = fields.Integer(metadata={"description": "attendees who opened at least one of them"})
+    products_window_days = fields.Integer(metadata={"description": "the window, N days (the branch's engagement "
+                                                                   "policy, default 30)"})
 
 
 @always_sent

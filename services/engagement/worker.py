@@ -1,8 +1,9 @@
-"""Engagement worker: outbox relay, consumer of customer/feedback/core-banking events, claim sweeper."""
+"""Engagement worker: outbox relay, consumer of customer/feedback/core-banking events, claim sweeper,
+plan closing, outreach rounds, and the "no contact in N days" churn signal."""
 from chassis.config import load_settings, or_exit
 from chassis.worker import run_worker
 
-from . import jobs, plans
+from . import jobs, plans, retention
 from .bootstrap import ports
 from .handlers import HANDLERS
 from .outreach import dispatch, keys
@@ -21,7 +22,9 @@ def main(stop=None, **overrides):
                          # once per database, then a no-op: what reads rely on, for older data
                          "backfill": (BACKFILL_CHECK_S, jobs.backfill),
                          "close-plans": (PLAN_CLOSE_INTERVAL_S, plans.close_due),
-                         "outreach": (float(settings.require("CRM_OUTREACH_INTERVAL")), dispatch.tick)},
+                         "outreach": (float(settings.require("CRM_OUTREACH_INTERVAL")), dispatch.tick),
+                         "contact-lapses": (float(settings.require("CRM_CONTACT_LAPSE_INTERVAL")),
+                                            retention.scan_lapses)},
                stop=stop)
 
 

@@ -101,6 +101,16 @@ def test_every_operation_answers_as_documented(engagement_app, api):
     api.call("put", f"{E}/cadence/class/{tag}", adm, 428, json={"interval_days": 21})
     api.call("put", f"{E}/cadence/class/{tag}", {**adm, "If-Match": '"1"'}, 200, json={"interval_days": 21})
     api.call("put", f"{E}/cadence/tier/nonsense", adm, 422, json={"interval_days": 21})
+    # the branch's engagement policy (no contact in N days, activity effect window)
+    assert api.get(f"{E}/policy", h).get_json()["branch"] == "default"
+    api.get(f"{E}/policy?nonsense=1", h, 422)
+    body = {"no_contact_days": 60, "products_window_days": 20}
+    api.call("put", f"{E}/policy", {**h, "If-Match": '"0"'}, 403, json=body)
+    api.call("put", f"{E}/policy", adm, 428, json=body)
+    api.call("put", f"{E}/policy", {**adm, "If-Match": "one"}, 400, json=body)
+    api.call("put", f"{E}/policy", {**adm, "If-Match": '"0"'}, 422, json={**body, "products_window_days": 0})
+    api.call("put", f"{E}/policy", {**adm, "If-Match": '"0"'}, 200, json=body)
+    api.call("put", f"{E}/policy", {**adm, "If-Match": '"0"'}, 412, json=body)
     due = api.get(f"{E}/cadence/due", h).get_json()
     assert never in {c["customer_id"] for c in due["overdue"] + due["due"]}
     api.get(f"{E}/cadence/due?date=9999-12-31", h, 422)

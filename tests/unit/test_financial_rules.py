@@ -208,3 +208,90 @@ def test_a_maturing_deposit_opens_one_opportunity_and_a_suitable_proposal_moves_
     assert illegal.value.status == 409
     stages = [e["data"]["stage"] for e in book["opportunities"].events()]
     assert stages == ["identified", "proposed", "accepted"]
+
+
+# --- life events and attendance (opportunities opened by the pipeline itself) -----------------
+BANDS = financial.DEFAULT_POLICY["age_bands"]
+
+
+@pytest.mark.parametrize("birth, today, expected", [
+    (date(1966, 11, 29), TODAY, (60, "retirement_planning", TODAY)),       # turning 60 today
+    (date(1966, 11, 25), TODAY, (60, "retirement_planning", date(2026, 11, 25))),   # days ago: still seen
+    (date(1966, 11, 22), TODAY, None),                                     # more than the lookback ago
+    (date(1966, 11, 30), TODAY, None),                                     # tomorrow
+    (date(1965, 11, 29), TODAY, None),                                     # 61: no band
+    (date(2008, 11, 29), TODAY, (18, "first_account", TODAY)),
+    (date(1996, 2, 29), date(2026, 2, 28), (30, "home_and_family", date(2026, 2, 28))),   # leap-day birthday
+    (None, TODAY, None),
+])
+def test_a_birthday_entering_an_age_band_is_a_life_event(birth, today, expected):
+    assert pipeline.age_band_entered(birth, today, BANDS) == expected
+
+
+def test_age_bands_are_branch_configuration():
+    assert pipeline.age_band_entered(date(1981, 11, 29), TODAY, {"45": "succession"}) == (45, "succession", TODAY)
+    assert financial.policy_problems({**POLICY, "age_bands": {"60": "Retirement!"}}) == {
+        "age_bands": ["Ages 1–120 (as strings) to a theme code (lower case, digits, _)."]}
+    assert "age_bands" in financial.policy_problems({**POLICY, "age_bands": {"0": "x"}})
+    assert financial.policy_problems(POLICY) == {}
+
+
+@pytest.mark.parametrize("old, new, grew", [
+    ({"children": 1}, {"children": 2}, True),
+    ({"household_size": 3}, {"household_size": 4, "children": 1}, True),
+    ({"dependents": 2}, {"dependents": 1}, False),
+    (None, {"children": 2}, False),             # first collected: information, not a new member
+    ({"marital_status": "single"}, {"marital_status": "married"}, False),
+    ({"children": 1}, None, False),
+])
+def test_a_new_family_member_is_a_count_that_grew(old, new, grew):
+    assert pipeline.family_grew(old, new) is grew
+
+
+def test_a_family_that_grew_opens_one_life_event_opportunity(book):
+    from services.customer import opportunities, service
+    service.update("c-1", None, {"family": {"children": 1}}, ALICE)
+    service.update("c-1", None, {"family": {"children": 1, "marital_status": "married"}}, ALICE)
+    service.update("c-1", None, {"family": {"children": 2, "marital_status": "married"}}, ALICE)
+    updates = [received(Envelope.from_dict(e)) for e in book["customers"].events("customer.customer.updated")]
+    assert len(updates) == 3
+    opened = [opportunities.open_from_family(e) for e in updates]
+    assert [o is not None for o in opened] == [False, False, True]
+    assert (opened[2].source, opened[2].source_ref) == ("life_event", "new_family_member")
+    assert opportunities.open_from_family(updates[2]) is None    # redelivered: already open
+    assert len(book["opportunities"].events()) == 1
+
+
+def test_an_attended_activity_opens_one_opportunity(book):
+    from contracts import engagement as eng
+    from services.customer import opportunities
+
+    def attended(flag: bool):
+        return received(eng.INVITATION_ATTENDED.new("act-1:c-1", {
+            "invitation_id": "act-1:c-1", "activity_id": "act-1", "customer_id": "c-1", "manager_id": "m-alice",
+            "status": "accepted", "attended": flag}))
+    assert opportunities.open_from_attendance(attended(False)) is None
+    o = opportunities.open_from_attendance(attended(True))
+    assert o is not None and (o.source, o.source_ref, o.manager_id) == ("activity", "act-1", "m-alice")
+    assert opportunities.open_from_attendance(attended(True)) is None
+    assert [e["data"]["source"] for e in book["opportunities"].events()] == ["activity"]
+
+
+def test_a_lapse_is_a_no_contact_churn_signal_once_per_episode(book):
+    from contracts import engagement as eng
+    from services.customer import picture
+
+    def lapsed(since: str):
+        return received(eng.CONTACT_LAPSED.new("c-1", {
+            "customer_id": "c-1", "manager_id": "m-alice", "branch": "sh", "lapse_key": f"c-1:{since}",
+            "last_contact_on": date.fromisoformat(since), "days_without_contact": 95, "threshold_days": 90,
+            "raised_on": TODAY}))
+    picture.record_lapse(lapsed("2026-08-26"))
+    picture.record_lapse(lapsed("2026-08-26"))    # redelivered
+    signals = book["pictures"].events("customer.churn.signalled")
+    assert len(signals) == 1
+    assert signals[0]["data"]["signal"] == "no_contact" and signals[0]["data"]["signal_key"] == "no_contact:2026-08-26"
+    p = book["pictures"].get("c-1")
+    assert [s["signal"] for s in p.signals] == ["no_contact"] and p.last_signal_on == TODAY.isoformat()
+    picture.record_lapse(lapsed("2026-09-10"))    # a later episode (after another contact)
+    assert len(book["pictures"].events("customer.churn.signalled")) == 2

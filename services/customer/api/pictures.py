@@ -120,6 +120,12 @@ class PolicyIn(Schema):
     win_window_days = fields.Integer(strict=True, required=True, validate=validate.Range(1, 366), metadata={
         "description": "a proposal is won by the product opened within this many days"})
     contribution = fields.Nested(ContributionFormula, required=True)
+    age_bands = fields.Dict(
+        keys=fields.String(validate=validate.Regexp(r"^(1[0-1][0-9]|120|[1-9][0-9]?)$")),
+        values=fields.String(validate=validate.Regexp(r"^[a-z][a-z0-9_]{0,39}$")), metadata={
+            "description": "life events: a birthday entering one of these ages opens an opportunity on the theme "
+                           "(default 18, 30, 40, 50, 60 → retirement_planning); left out: kept as it was",
+            "example": {"60": "retirement_planning"}})
 
 
 class PolicyOut(PolicyIn):

@@ -206,8 +206,11 @@ class Evaluation(MethodView):
         """An activity's figures and evaluation
 
         Invited, accepted, waitlisted, declined and attended, the attendance rate, the mean
-        satisfaction from the customers' survey answers, and the follow-up actions and notes
-        once evaluated.
+        satisfaction from the customers' survey answers, the products attendees opened within
+        the branch's window after it (`products_opened`, `attendees_with_products`,
+        `products_window_days`: core banking's products opened, N days from the engagement
+        policy, default 30), and the follow-up actions and notes once evaluated. 404 when the
+        activity is not the caller's branch's.
         """
         a = _visible(activity_id)
         return {"activity_id": a.id, "status": a.status, **activities.figures(a.id),
