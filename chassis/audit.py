@@ -16,7 +16,7 @@ from marshmallow import Schema, fields, validate
 
 from . import context as trace, db as dbmod, identity as ident
 from .openapi import problems
-from .store import CHANGES, OUTBOX
+from .store import CHANGES, OUTBOX, fill_creation_diffs
 
 AUDIT = "audit"
 
@@ -122,6 +122,7 @@ def query(customer_id: str | None = None, actor: str | None = None, since: datet
     changes = {c["_id"]: c for coll in (OUTBOX, CHANGES)
                for c in database[coll].find(changes_q, {"state": 0, "events": 0})
                .sort([("recorded_at", -1)]).limit(limit)}
+    fill_creation_diffs(database, changes.values())
     for c in changes.values():
         entries.append({
             "at": c["recorded_at"], "action": "create" if c["version"] == 1 else "update",

@@ -90,6 +90,26 @@ def diff(before: dict[str, Any] | None, after: dict[str, Any]) -> list[dict[str,
     return out
 
 
+def creation_diff(record: dict[str, Any]) -> list[dict[str, Any]]:
+    """A change record's field diff. A creation stored without one (``create_states`` with
+    ``diff=False``) changed every field of its state, so its diff is rebuilt from the state."""
+    if "diff" in record:
+        return list(record["diff"] or [])
+    return diff(None, record.get("state") or {}) if record.get("version") == 1 else []
+
+
+def fill_creation_diffs(db: Database, records: Iterable[dict[str, Any]]) -> None:
+    """Give creations read without their state (``{"state": 0}``) and stored without a diff
+    the diff they stand for, in place: one query per collection, only when there are any."""
+    bare = {r["_id"]: r for r in records if "diff" not in r and r.get("version") == 1}
+    if not bare:
+        return
+    # Outbox first, as everywhere: a record moved meanwhile is then found in history.
+    for name in (OUTBOX, CHANGES):
+        for found in db[name].find({"_id": {"$in": list(bare)}}, {"state": 1, "version": 1}):
+            bare[found["_id"]]["diff"] = creation_diff(found)
+
+
 # A change to an aggregate: mutates the document, returns the events it causes (or None).
 Change = Callable[[Document], Iterable[Envelope] | None]
 
@@ -162,7 +182,9 @@ class AggregateStore:
         # outbox, so reading in this order cannot miss a record being moved.
         records = {r["_id"]: r for coll in (self.outbox, self.changes)
                    for r in coll.find(query, {"state": 0, "events": 0})}
-        return sorted(records.values(), key=lambda r: r["version"], reverse=True)[:limit]
+        page = sorted(records.values(), key=lambda r: r["version"], reverse=True)[:limit]
+        fill_creation_diffs(self.collection.database, page)
+        return page
 
     # -- writes ------------------------------------------------------------------
     def create(self, doc: Document, actor: Identity, events: Iterable[Envelope] = (), *,
@@ -200,32 +222,48 @@ class AggregateStore:
                     reason: str | None = None) -> tuple[list[Document], dict[int, DomainError]]:
         """Bulk create: two unordered insert_many calls. Returns (created, {index: problem})."""
         now = _now()
-        records: list[dict[str, Any]] = []
-        states: list[dict[str, Any]] = []
-        errors: dict[int, DomainError] = {}
-        hook = self._hook()
         for doc in docs:
             doc.version, doc.created_at, doc.updated_at = 1, doc.created_at or now, now
-            state = doc.to_mongo().to_dict()
-            states.append(state)
-            records.append(self._record(doc.id, 1, None, state, events_for(doc), actor, channel, reason, now,
-                                        hook))
+        errors = self.create_states([doc.to_mongo().to_dict() for doc in docs], actor,
+                                    [events_for(doc) for doc in docs], channel=channel, reason=reason, at=now)
+        return [docs[i] for i in range(len(docs)) if i not in errors], errors
+
+    def create_states(self, states: list[dict[str, Any]], actor: Identity, events: Sequence[list[Envelope]], *,
+                      channel: str | None = None, reason: str | None = None, diff: bool = True,
+                      at: datetime | None = None) -> dict[int, DomainError]:
+        """Bulk create from stored documents (``to_mongo`` form, ``_id`` set; ``events[i]``
+        for ``states[i]``), for callers that build them without a mongoengine document (the
+        customer importer). The states get version 1 and their timestamps here.
+
+        ``diff=False`` leaves the field diff out of the change records: on creation it only
+        repeats the state, and it was the largest part of each record. Readers get it back
+        with ``creation_diff`` (store.history does). Returns {index: problem} for the refused."""
+        now = at or _now()
+        records: list[dict[str, Any]] = []
+        errors: dict[int, DomainError] = {}
+        hook = self._hook()
+        for state, evs in zip(states, events):
+            state["version"] = 1
+            state["created_at"] = state.get("created_at") or now
+            state["updated_at"] = now
+            records.append(self._record(state["_id"], 1, None, state, evs, actor, channel, reason, now, hook,
+                                        with_diff=diff))
         failed_records = self._insert_many(self.outbox, records)
         for i in failed_records:
-            errors[i] = self._exists(docs[i].id)
-        keep = [i for i in range(len(docs)) if i not in failed_records]
+            errors[i] = self._exists(states[i]["_id"])
+        keep = [i for i in range(len(states)) if i not in failed_records]
         failed_docs = self._insert_many(self.collection, [states[i] for i in keep])
         refused = [records[keep[j]]["_id"] for j in failed_docs]
         if refused:
             self.outbox.delete_many({"_id": {"$in": refused}})
             existing = {d["_id"] for d in self.collection.find(
-                {"_id": {"$in": [docs[keep[j]].id for j in failed_docs]}}, {"_id": 1})}
+                {"_id": {"$in": [states[keep[j]]["_id"] for j in failed_docs]}}, {"_id": 1})}
             for j in failed_docs:
                 i = keep[j]
-                errors[i] = self._exists(docs[i].id) if docs[i].id in existing else self._clash(docs[i].id)
-        created = [docs[i] for i in range(len(docs)) if i not in errors]
-        self._committed(hook, [records[i] for i in range(len(docs)) if i not in errors])
-        return created, errors
+                sid = states[i]["_id"]
+                errors[i] = self._exists(sid) if sid in existing else self._clash(sid)
+        self._committed(hook, [records[i] for i in range(len(states)) if i not in errors])
+        return errors
 
     def update(self, aggregate_id: str, expected_version: int | None,
                change: Change, actor: Identity, *,
@@ -287,13 +325,13 @@ class AggregateStore:
     # -- helpers -------------------------------------------------------------------
     def _record(self, aggregate_id: str, version: int, before: dict[str, Any] | None, after: dict[str, Any],
                 events: list[Envelope], actor: Identity, channel: str | None, reason: str | None,
-                now: datetime, hook: AfterCommit | None = None) -> dict[str, Any]:
+                now: datetime, hook: AfterCommit | None = None, with_diff: bool = True) -> dict[str, Any]:
         # Events caused by a request or by an event carry its correlation id across services.
         ids = trace.current()
         for ev in events:
             ev.subject_version = version
             ev.correlation_id = ev.correlation_id or ids.correlation_id
-        return {
+        record = {
             "_id": change_id(self.type, aggregate_id, version),
             "aggregate_type": self.type,
             "aggregate_id": aggregate_id,
@@ -308,13 +346,17 @@ class AggregateStore:
             "channel": channel,
             "reason": reason,
             "request_id": ids.request_id,
-            "diff": diff(before, after),
+            # A creation may leave it out (create_states): the state is the creation.
+            "diff": diff(before, after) if with_diff or before is not None else None,
             "state": after,
             "events": [e.to_dict() for e in events],
             # Every record is settled (by its writer or the relay), even without events,
             # so a crash between the two writes is always repaired.
             "status": "pending",
         } | ({"relay_after": now + hook.lease} if hook is not None else {})
+        if record["diff"] is None:
+            del record["diff"]
+        return record
 
     # -- publish on commit ---------------------------------------------------------
     def _hook(self) -> AfterCommit | None:

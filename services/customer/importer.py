@@ -25,12 +25,12 @@ from marshmallow import ValidationError
 
 from chassis import audit
 from chassis.errors import Problem, bad_request, bound_errors
+from chassis.events import Envelope
 from chassis.events.relay import settle
 from chassis.identity import Identity
 from chassis.store import change_id
 
 from . import service
-from .models import Customer
 from .schemas import CustomerIn
 
 BATCH = 500
@@ -194,11 +194,11 @@ def _string_keys(value):
 
 
 class Batch:
-    """Rows ``first``..``last``: the customers to write and the rows already refused."""
+    """Rows ``first``..``last``: the customers to write (stored documents) and the rows already refused."""
 
     def __init__(self) -> None:
         self.last = 0
-        self.docs: list[tuple[int, Customer]] = []
+        self.docs: list[tuple[int, dict, Envelope]] = []   # (row, stored document, its registered event)
         self.refused: list[dict] = []
 
     def __len__(self) -> int:
@@ -277,9 +277,8 @@ def run(rows: Iterable[tuple[int, dict | None, dict | None]], who: Identity, job
                 else:
                     try:
                         data = schema.load(rec)
-                        batch.docs.append((n, service.new_customer(data, who, version, rule_set,
-                                                                   customer_id=row_id(job_id, n),
-                                                                   owner=owner(data))))
+                        state = service.new_customer_state(data, version, rule_set, row_id(job_id, n), owner(data))
+                        batch.docs.append((n, state, service.registered_state(state)))
                     except ValidationError as exc:
                         batch.refused.append({"row": n, "status": "rejected", "errors": exc.messages})
                     except Problem as p:
@@ -301,25 +300,26 @@ def run(rows: Iterable[tuple[int, dict | None, dict | None]], who: Identity, job
     return report
 
 
-def _flush(batch: list[tuple[int, Customer]], who: Identity) -> tuple[int, list[dict]]:
+def _flush(batch: list[tuple[int, dict, Envelope]], who: Identity) -> tuple[int, list[dict]]:
     """Write one batch; returns (accepted, report entries for refused rows)."""
     if not batch:
         return 0, []
-    docs = [d for _, d in batch]
-    created, errors = service.register_many(docs, who, reason="bulk import")
+    docs = [d for _, d, _ in batch]
+    errors = service.register_many(docs, who, "bulk import", [e for _, _, e in batch])
     entries: list[dict] = []
+    created = len(docs) - len(errors)
     if not errors:
-        return len(created), entries
+        return created, entries
     # The row's own id taken: this job wrote it before it was resumed. Count it once, as
     # accepted, after closing the gap a crash may have left between its two writes.
     mine = [i for i, p in errors.items() if p.slug == "already-exists"]
-    voided = _complete([docs[i] for i in mine])
-    accepted = len(created) + len(mine) - len(voided)
-    refused = {i: p for i, p in errors.items() if p.slug != "already-exists" or docs[i].id in voided}
+    voided = _complete([docs[i]["_id"] for i in mine])
+    accepted = created + len(mine) - len(voided)
+    refused = {i: p for i, p in errors.items() if p.slug != "already-exists" or docs[i]["_id"] in voided}
     clashes = _clashes([docs[i] for i in refused])
     for i in sorted(refused):
-        n, doc = batch[i]
-        field, existing = clashes.get(doc.id, (None, None))
+        n, doc, _ = batch[i]
+        field, existing = clashes.get(doc["_id"], (None, None))
         if field in ("external_id", "id_number", "credit_code"):
             entries.append({"row": n, "status": "skipped", "reason": "exists", "existing_id": existing})
         else:
@@ -328,15 +328,14 @@ def _flush(batch: list[tuple[int, Customer]], who: Identity) -> tuple[int, list[
     return accepted, _hide_unseen(entries, who)
 
 
-def _complete(docs: list[Customer]) -> set[str]:
+def _complete(ids: list[str]) -> set[str]:
     """Customers whose change record an earlier run inserted: bring each document in now,
     as the relay would after its grace period, so a later row of the file cannot take its
     natural key first. Returns the ids still without a document: their keys clashed (the
     relay voids such a record), so the row is refused like any clash."""
-    if not docs:
+    if not ids:
         return set()
     st = service.store
-    ids = [d.id for d in docs]
     for record in st.outbox.find({"_id": {"$in": [change_id(st.type, i, 1) for i in ids]}}):
         settle(st.collection.database, record, timedelta(0))
     return set(ids) - {d["_id"] for d in st.collection.find({"_id": {"$in": ids}}, {"_id": 1})}
@@ -359,20 +358,20 @@ def _hide_unseen(entries: list[dict], who: Identity) -> list[dict]:
     return entries
 
 
-def _clashes(docs: list) -> dict[str, tuple[str, str]]:
+def _clashes(docs: list[dict]) -> dict[str, tuple[str, str]]:
     """Which unique key each refused doc clashed on, in three queries for the batch."""
     if not docs:
         return {}
     coll = service.store.collection
-    ids = {d.id for d in docs}
+    ids = {d["_id"] for d in docs}
     found: dict[str, tuple[str, str]] = {}
     for key, name in (("external_key", "external_id"), ("id_key", None), ("mobile_key", "mobile")):
-        values = {getattr(d, key): d for d in docs if d.id not in found}
+        values = {d[key]: d for d in docs if d["_id"] not in found}
         if not values:
             break
         for row in coll.find({key: {"$in": list(values)}}, {"_id": 1, key: 1}):
             d = values.get(row[key])
-            if d is not None and row["_id"] not in ids and d.id not in found:
-                field = name or ("id_number" if d.kind == "individual" else "credit_code")
-                found[d.id] = (field, row["_id"])
+            if d is not None and row["_id"] not in ids and d["_id"] not in found:
+                field = name or ("id_number" if d["kind"] == "individual" else "credit_code")
+                found[d["_id"]] = (field, row["_id"])
     return found

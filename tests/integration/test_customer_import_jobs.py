@@ -151,3 +151,39 @@ def test_a_worker_killed_mid_job_is_taken_over_without_duplicates_or_gaps(custom
                for r in coll.find({"aggregate_id": {"$in": list(expected)}}, {"_id": 1})}
     assert records == {f"customer:{cid}:1" for cid in expected}
     assert db.import_chunks.count_documents({"job_id": job["id"]}) == 0
+
+
+def test_an_imported_customers_creation_reads_as_a_created_ones(customer_app):
+    """The importer's change records carry no field diff (the state is the creation): its
+    history, its manager history and the audit trail show the creation all the same, with
+    the fields a single create shows."""
+    from tests.integration.test_customer_profiles import BASE
+    c = customer_app.test_client()
+    m = "m-" + uuid.uuid4().hex[:8]
+    h = as_user(m)
+    tag = "hist" + uuid.uuid4().hex[:6]
+    data = person(tags=[tag], external_id=f"{tag}-1", occupation="teacher")
+    job = support.imported(c, {**h, "Content-Type": "application/x-ndjson"}, data=_body([data]))
+    assert job["accepted"] == 1, job
+    db = support.db("customer")
+    cid = db.customers.find_one({"tags": tag})["_id"]
+    single = c.post(BASE, json=person(tags=[tag], occupation="teacher", external_id=f"{tag}-2"),
+                    headers=h).get_json()["id"]
+    records = {r["aggregate_id"]: r for coll in (db.outbox, db.changes)
+               for r in coll.find({"aggregate_id": {"$in": [cid, single]}})}
+    assert "diff" not in records[cid] and records[single]["diff"]   # the cut this test guards
+
+    def created(customer_id):
+        [entry] = c.get(f"{BASE}/{customer_id}/history", headers=h).get_json()["items"]
+        assert entry["action"] == "create" and entry["version"] == 1
+        return {ch["field"]: ch for ch in entry["changes"]}
+    imported_changes, single_changes = created(cid), created(single)
+    assert set(imported_changes) == set(single_changes) >= {"name", "mobile", "occupation", "tags", "manager_id"}
+    assert imported_changes["occupation"] == {"field": "occupation", "old": None, "new": "teacher"}
+    assert imported_changes["mobile"]["masked"] is True and data["mobile"] not in json.dumps(imported_changes)
+    [manager] = c.get(f"{BASE}/{cid}/manager-history", headers=h).get_json()["items"]
+    assert manager["changes"] == [{"field": "manager_id", "old": None, "new": m}]
+    auditor = as_user("aud-" + uuid.uuid4().hex[:6], "auditor")
+    trail = c.get(f"/api/v1/audit?customer_id={cid}", headers=auditor).get_json()
+    [creation] = [e for e in trail if e["action"] == "create"]
+    assert {"name", "mobile", "occupation", "tags"} <= set(creation["fields"])
