@@ -217,7 +217,9 @@ def state_snapshot(state: dict) -> dict:
             "manager_id": state.get("manager_id"), "branch": state.get("branch"),
             "preferred_channels": list(state.get("preferred_channels") or []),
             "status": state.get("status", "active"), "risk_level": state.get("risk_level"),
-            "risk_valid_until": as_date(state.get("risk_valid_until"))}
+            "risk_valid_until": as_date(state.get("risk_valid_until")),
+            "aum_band": events.aum_band(
+                financial.tier_figures(state.get("financial"), state.get("reported_aum_cents")).get("aum_cents"))}
 
 
 def clash(doc: Customer, who: Identity) -> Problem:
