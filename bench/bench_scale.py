@@ -171,7 +171,7 @@ def engagement(args: argparse.Namespace, prefix: str, mongo: pymongo.MongoClient
     from datetime import datetime, timedelta, timezone
 
     from services.engagement.app import create_app as engagement_app
-    from services.engagement.contacts import LastContact
+    from services.engagement.contact_marks import LastContact
     from services.engagement.models import Interaction, Reminder, Visit
     from services.engagement.snapshots import CustomerSnapshot
     app = engagement_app(db_prefix=prefix, internal_secret=SECRET, log_level="WARNING")

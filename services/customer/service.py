@@ -86,15 +86,23 @@ def save_rules(new_rules: list[dict], expected_version: int, who: Identity) -> T
 
 # -- snapshot & views ------------------------------------------------------------
 def snapshot(c: Customer) -> dict:
-    return {"customer_id": c.id, "kind": c.kind, "name": c.name, "tier": c.tier,
-            "classes": list(c.classes or []), "tags": list(c.tags or []), "birth_date": as_date(c.birth_date),
-            "important_dates": [{"kind": d.get("kind"), "date": d.get("date")} for d in c.important_dates or []],
-            "manager_id": c.manager_id, "branch": c.branch,
-            "preferred_channels": list(c.preferred_channels or []), "status": c.status,
-            "risk_level": c.risk_level, "risk_valid_until": as_date(c.risk_valid_until),
+    return _snapshot(c.id, lambda field: getattr(c, field, None))
+
+
+def _snapshot(customer_id: str, get) -> dict:
+    """The non-sensitive payload every customer event carries, from a Customer or from its
+    stored document (``state_snapshot``): one builder, so an imported customer's event
+    cannot drift from a registered one's."""
+    return {"customer_id": customer_id, "kind": get("kind"), "name": get("name"), "tier": get("tier"),
+            "classes": list(get("classes") or []), "tags": list(get("tags") or []),
+            "birth_date": as_date(get("birth_date")),
+            "important_dates": [{"kind": d.get("kind"), "date": d.get("date")} for d in get("important_dates") or []],
+            "manager_id": get("manager_id"), "branch": get("branch"),
+            "preferred_channels": list(get("preferred_channels") or []), "status": get("status") or "active",
+            "risk_level": get("risk_level"), "risk_valid_until": as_date(get("risk_valid_until")),
             # a band, never the figure: ranks the book by value elsewhere (next best action)
             "aum_band": events.aum_band(
-                financial.tier_figures(c.financial, c.reported_aum_cents).get("aum_cents"))}
+                financial.tier_figures(get("financial"), get("reported_aum_cents")).get("aum_cents"))}
 
 
 # -- building documents ----------------------------------------------------------
@@ -209,17 +217,7 @@ def new_customer_state(data: dict, rule_version: int, rule_set: list[dict], cust
 
 def state_snapshot(state: dict) -> dict:
     """``snapshot`` of a stored document (a new customer's, as new_customer_state builds it)."""
-    return {"customer_id": state["_id"], "kind": state.get("kind"), "name": state.get("name"),
-            "tier": state.get("tier"), "classes": list(state.get("classes") or []),
-            "tags": list(state.get("tags") or []), "birth_date": as_date(state.get("birth_date")),
-            "important_dates": [{"kind": d.get("kind"), "date": d.get("date")}
-                                for d in state.get("important_dates") or []],
-            "manager_id": state.get("manager_id"), "branch": state.get("branch"),
-            "preferred_channels": list(state.get("preferred_channels") or []),
-            "status": state.get("status", "active"), "risk_level": state.get("risk_level"),
-            "risk_valid_until": as_date(state.get("risk_valid_until")),
-            "aum_band": events.aum_band(
-                financial.tier_figures(state.get("financial"), state.get("reported_aum_cents")).get("aum_cents"))}
+    return _snapshot(state["_id"], state.get)
 
 
 def clash(doc: Customer, who: Identity) -> Problem:

@@ -41,11 +41,12 @@ def last_contacts(customer_ids, until: datetime | None = None) -> dict[str, date
     return latest
 
 
-def contact_status(manager_id: str, day: date, book: list[dict] | None = None) -> tuple[list[dict], list[dict]]:
-    """(due, overdue) customers of one manager on ``day`` (``book``: their customers, when
-    the caller has read them already)."""
+def contact_status(manager_id: str, day: date, book: list[dict] | None = None,
+                   last: dict[str, datetime] | None = None) -> tuple[list[dict], list[dict]]:
+    """(due, overdue) customers of one manager on ``day`` (``book``: their customers, and
+    ``last``: their latest contacts, when the caller has read them already)."""
     book = customers_of([manager_id]) if book is None else book
-    last = last_contacts([c["id"] for c in book])
+    last = last_contacts([c["id"] for c in book]) if last is None else last
     intervals = cadence.intervals()
     due: list[dict] = []
     overdue: list[dict] = []

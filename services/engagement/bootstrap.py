@@ -7,6 +7,7 @@ from chassis import directory
 from chassis.ports import Ports
 from chassis.store import AggregateStore
 
+from .contact_marks import LastContacts
 from .models import (
     Activity,
     Budget,
@@ -37,6 +38,7 @@ ports = Ports(
     activities=lambda: AggregateStore(Activity, "activity"),
     activity_invitations=lambda: AggregateStore(Invitation, "invitation"),
     interactions=lambda: AggregateStore(Interaction, "interaction"),
+    last_contacts=LastContacts,   # the latest contact per customer (contacts.py)
     # retention: the branch's engagement policy, one record per stale episode (no contact in N days)
     engagement_policies=lambda: AggregateStore(EngagementPolicy, "engagement_policy"),
     contact_lapses=lambda: AggregateStore(ContactLapse, "contact_lapse"),

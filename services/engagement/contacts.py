@@ -8,45 +8,30 @@ is kept instead: logging an interaction, starting or recording a visit marks it 
 (the manager's own worklist reads its writes), and the service's own events mark it again
 (the safety net if the process died between the write and the mark).
 
-A mark is a local copy (``chassis.copies``) whose version is the contact time in
-milliseconds: a later contact replaces it, an earlier or repeated one never does, in any
-order and under concurrent writers. A visit's contact is its earliest known moment
+A mark is a local copy (``chassis.copies``, behind ``ports.last_contacts``: see
+``contact_marks``) whose version is the contact time in milliseconds: a later contact
+replaces it, an earlier or repeated one never does, in any order and under concurrent
+writers. A visit's contact is its earliest known moment
 (started, then recorded, possibly with an earlier ``visited_at``); the mark keeps the
 latest moment seen, so a visit recorded as earlier than it was started leaves the start.
 """
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timezone
+from datetime import datetime
 
-from mongoengine import DateTimeField, Document, IntField, StringField
-
-from chassis import copies
 from chassis.events import Envelope
 
+from .bootstrap import ports
 from .models import Interaction, Visit
 
-BACKFILL = "last_contacts-v1"   # the one-off fill of marks from the work recorded before them
-
-
-class LastContact(Document):
-    id = StringField(primary_key=True)     # customer id
-    version = IntField(required=True)      # the contact time in ms since the epoch: later wins
-    at = DateTimeField(required=True)
-    updated_at = DateTimeField()
-
-    meta = {"db_alias": "engagement", "collection": "last_contacts"}
-
-
-def _utc(at: datetime) -> datetime:
-    return at if at.tzinfo else at.replace(tzinfo=timezone.utc)
+marks = ports.last_contacts
 
 
 def mark(customer_id: str | None, at: datetime | None) -> None:
     """Record a contact with the customer at ``at`` unless a later one is known."""
     if customer_id and at is not None:
-        at = _utc(at)
-        copies.keep(LastContact._get_collection(), customer_id, int(at.timestamp() * 1000), {"at": at})
+        marks.mark(customer_id, at)
 
 
 def from_event(envelope: Envelope) -> None:
@@ -58,17 +43,12 @@ def from_event(envelope: Envelope) -> None:
 def latest(customer_ids: Iterable[str]) -> dict[str, datetime]:
     """Customer id → time of the latest contact, for those ever contacted."""
     ids = list(customer_ids)
-    if not ids:
-        return {}
-    return {r["_id"]: _utc(r["at"]) for r in LastContact._get_collection().find({"_id": {"$in": ids}}, {"at": 1})}
+    return marks.latest(ids) if ids else {}
 
 
 def backfill() -> int:
-    """Marks from every interaction and started visit recorded before marks existed; once per
-    database (a marker document says it is done). Safe to run twice or beside live marks."""
-    done = LastContact._get_db()["migrations"]
-    if done.find_one({"_id": BACKFILL}):
-        return 0
+    """Marks from every interaction and started visit recorded before marks existed (run
+    once per database by ``jobs.backfill``; safe to run twice or beside live marks)."""
     latest_at: dict[str, datetime] = {}
     for r in Interaction._get_collection().find({}, {"customer_id": 1, "occurred_at": 1}):
         _bump(latest_at, r.get("customer_id"), r.get("occurred_at"))
@@ -76,8 +56,6 @@ def backfill() -> int:
         _bump(latest_at, r.get("customer_id"), r.get("visited_at"))
     for cid, at in latest_at.items():
         mark(cid, at)
-    done.update_one({"_id": BACKFILL}, {"$set": {"marks": len(latest_at),
-                                                 "done_at": datetime.now(timezone.utc)}}, upsert=True)
     return len(latest_at)
 
 

@@ -14,7 +14,6 @@ from .models import Interaction
 
 store = ports.interactions
 FUTURE_TOLERANCE = timedelta(minutes=5)   # clocks of phones in the field drift
-FOLLOW_UP_DAYS = "interactions.follow_up_day-v1"
 
 
 def log(customer: dict, data: dict, who: Identity) -> Interaction:
@@ -37,14 +36,11 @@ def log(customer: dict, data: dict, who: Identity) -> Interaction:
 
 
 def backfill_follow_up_days() -> int:
-    """``follow_up_day`` on interactions logged before it existed; once per database."""
+    """``follow_up_day`` on interactions logged before it existed (run once per database by
+    ``jobs.backfill``)."""
     coll = Interaction._get_collection()
-    done = Interaction._get_db()["migrations"]
-    if done.find_one({"_id": FOLLOW_UP_DAYS}):
-        return 0
     n = 0
     for r in coll.find({"follow_up_date": {"$ne": None}, "follow_up_day": None}, {"follow_up_date": 1}):
         coll.update_one({"_id": r["_id"]}, {"$set": {"follow_up_day": r["follow_up_date"].date().isoformat()}})
         n += 1
-    done.update_one({"_id": FOLLOW_UP_DAYS}, {"$set": {"updated": n, "done_at": clock.now()}}, upsert=True)
     return n

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta, timezone
 from pymongo.errors import DuplicateKeyError
 
 from . import activities, contacts, interactions, slots
-from .models import Activity, GiftIssue, Invitation
+from .models import Activity, GiftIssue, Interaction, Invitation
 
 log = logging.getLogger(__name__)
 GRACE = timedelta(minutes=10)
@@ -64,7 +64,21 @@ def sweep_claims(grace: timedelta = GRACE) -> dict:
     return done
 
 
+# One-off fills of what reads now rely on, for data written before it was kept: name → fill.
+BACKFILLS = {"last_contacts-v1": contacts.backfill,
+             "interactions.follow_up_day-v1": interactions.backfill_follow_up_days}
+
+
 def backfill() -> dict:
-    """One-off fills of what reads now rely on, for data written before it was kept (each a
-    no-op once its marker is in ``migrations``): latest contacts, follow-up days."""
-    return {"last_contacts": contacts.backfill(), "follow_up_days": interactions.backfill_follow_up_days()}
+    """Each fill once per database: a marker in ``migrations`` says it is done (a fill
+    interrupted before its marker runs again, which each is safe to do). Name → rows filled."""
+    done = Interaction._get_db()["migrations"]
+    out = {}
+    for name, fill in BACKFILLS.items():
+        if done.find_one({"_id": name}):
+            out[name] = 0
+            continue
+        out[name] = fill()
+        done.update_one({"_id": name}, {"$set": {"filled": out[name], "done_at": datetime.now(timezone.utc)}},
+                        upsert=True)
+    return out

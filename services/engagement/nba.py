@@ -92,11 +92,13 @@ def set_weights(edit: dict[str, Any], expected_version: int | None, reason: str 
 
 # --- the ranked list ---------------------------------------------------------------------------
 def facts_of(customers: list[dict], day: date, w: dict[str, Any],
-             tasks: list[dict[str, Any]], manager_id: str | None = None) -> list[rules.Facts]:
-    """What the score needs of each customer of a book on ``day`` (the end of that day)."""
+             tasks: list[dict[str, Any]], manager_id: str | None = None,
+             last: dict[str, datetime] | None = None) -> list[rules.Facts]:
+    """What the score needs of each customer of a book on ``day`` (the end of that day;
+    ``last``: the book's latest contacts as of then, when the caller has them)."""
     ids = [c["id"] for c in customers]
-    end = clock.day_bounds(day)[1]
-    last = book.last_contacts(ids, until=end)
+    if last is None:
+        last = book.last_contacts(ids, until=clock.day_bounds(day)[1])
     complaints: dict[str, int] = {}
     for r in ComplaintCopy._get_collection().find({"customer_id": {"$in": ids}, "status": {"$in": OPEN_COMPLAINT}},
                                                   {"customer_id": 1}):
@@ -130,7 +132,8 @@ def facts_of(customers: list[dict], day: date, w: dict[str, Any],
 
 
 def next_best_actions(manager_id: str, day: date, tasks: list[dict[str, Any]],
-                      customers: list[dict] | None = None) -> list[dict[str, Any]]:
+                      customers: list[dict] | None = None,
+                      last: dict[str, datetime] | None = None) -> list[dict[str, Any]]:
     """A manager's book ranked for ``day`` under the weights of the manager's branch. The caller
     was checked to see that manager (scope.manager_scope): the book is theirs to see.
     ``customers``: the book, when the caller has read it already (500 copies at a branch's size)."""
@@ -138,4 +141,4 @@ def next_best_actions(manager_id: str, day: date, tasks: list[dict[str, Any]],
     # the manager's branch; one the staff directory has not heard of yet: the caller's
     branch = directory.branch_of(manager_id)
     w = weights_for(branch if branch is not None else identity.current().branch or "")
-    return [i.as_dict() for i in rules.rank(facts_of(customers, day, w, tasks, manager_id), day, w)]
+    return [i.as_dict() for i in rules.rank(facts_of(customers, day, w, tasks, manager_id, last), day, w)]

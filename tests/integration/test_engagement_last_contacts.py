@@ -44,8 +44,8 @@ def test_a_later_contact_wins_in_any_order(engagement_app):
 
 
 def test_backfill_fills_marks_and_follow_up_days_once(engagement_app):
-    from services.engagement import contacts, interactions, jobs
-    from services.engagement.contacts import LastContact
+    from services.engagement import contacts, jobs
+    from services.engagement.contact_marks import LastContact
     from services.engagement.models import Interaction, Visit
     mid, _ = manager()
     a, b = snapshot(engagement_app, mid), snapshot(engagement_app, mid)
@@ -61,13 +61,13 @@ def test_backfill_fills_marks_and_follow_up_days_once(engagement_app):
         ])
         Visit._get_collection().insert_one({"_id": uuid.uuid4().hex, "customer_id": b, "status": "completed",
                                             "scheduled_at": now, "visited_at": now - timedelta(days=1), "version": 1})
-        db["migrations"].delete_many({"_id": {"$in": [contacts.BACKFILL, interactions.FOLLOW_UP_DAYS]}})
+        db["migrations"].delete_many({"_id": {"$in": list(jobs.BACKFILLS)}})
         LastContact._get_collection().delete_many({"_id": {"$in": [a, b]}})
         done = jobs.backfill()
-        assert done["last_contacts"] >= 2 and done["follow_up_days"] >= 1
+        assert done["last_contacts-v1"] >= 2 and done["interactions.follow_up_day-v1"] >= 1
         assert contacts.latest([a, b]) == {a: now - timedelta(days=3), b: now - timedelta(days=1)}
         assert coll.find_one({"customer_id": a, "follow_up_date": {"$ne": None}})["follow_up_day"] == "2026-12-03"
-        assert jobs.backfill() == {"last_contacts": 0, "follow_up_days": 0}   # once
+        assert jobs.backfill() == dict.fromkeys(jobs.BACKFILLS, 0)   # once
 
 
 def test_the_worklist_finds_one_days_follow_ups(engagement_app):

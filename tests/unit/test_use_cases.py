@@ -144,9 +144,23 @@ CUSTOMER = {"id": "c-1", "manager_id": "m-alice", "branch": "sh", "name": "çŽ‹èŠ
 def engagement():
     from services.engagement import bootstrap as root
     from services.engagement.models import Interaction, Visit
-    fakes = {"interactions": FakeStore(Interaction, "interaction"), "visits": FakeStore(Visit, "visit")}
+    fakes = {"interactions": FakeStore(Interaction, "interaction"), "visits": FakeStore(Visit, "visit"),
+             "last_contacts": FakeMarks()}
     with root.ports.overridden(**fakes), _directory(STAFF):
         yield fakes
+
+
+class FakeMarks:
+    """The latest contact per customer, in memory (later wins, as the real adapter)."""
+
+    def __init__(self) -> None:
+        self.at: dict[str, datetime] = {}
+
+    def mark(self, customer_id: str, at: datetime) -> None:
+        self.at[customer_id] = max(at, self.at.get(customer_id, at))
+
+    def latest(self, customer_ids: list[str]) -> dict[str, datetime]:
+        return {c: self.at[c] for c in customer_ids if c in self.at}
 
 
 def test_a_contact_is_logged_in_the_customers_book_and_never_in_the_future(engagement):
@@ -157,6 +171,7 @@ def test_a_contact_is_logged_in_the_customers_book_and_never_in_the_future(engag
     assert (doc.manager_id, doc.branch, doc.recorded_by) == ("m-alice", "sh", "s-sue")
     [logged] = engagement["interactions"].events()
     assert logged["data"]["manager_id"] == "m-alice" and "summary" not in logged["data"]  # free text stays home
+    assert engagement["last_contacts"].at == {"c-1": now - timedelta(hours=1)}   # the cadence reads its write
     with pytest.raises(Problem) as future:
         interactions.log(CUSTOMER, {"customer_id": "c-1", "channel": "phone", "purpose": "care",
                                     "occurred_at": now + timedelta(hours=1)}, ALICE)

@@ -91,7 +91,10 @@ class Worklist(MethodView):
         day = q.get("date") or clock.today()
         customers = book.customers_of([manager_id])
         ids = [c["id"] for c in customers]
-        due, overdue = book.contact_status(manager_id, day, customers)
+        # the latest contacts, read once for the cadence and the ranking (as of now: a
+        # worklist of a past day reads them from the work, as the ranking always did)
+        last = book.last_contacts(ids, until=clock.day_bounds(day)[1])
+        due, overdue = book.contact_status(manager_id, day, customers, last)
         start, end = clock.day_bounds(day)
         # Visits follow the customer's current book, whoever planned them.
         visits = Visit._get_collection().find({"customer_id": {"$in": ids},
@@ -112,7 +115,8 @@ class Worklist(MethodView):
                 # maintenance plans: tasks, deviations, and a supervisor's escalations
                 **plan_part,
                 # the book ranked: value × risk × staleness, plus the plan tasks above
-                "next_best_actions": nba.next_best_actions(manager_id, day, plan_part["plan_tasks"], customers)}
+                "next_best_actions": nba.next_best_actions(manager_id, day, plan_part["plan_tasks"], customers,
+                                                           last)}
 
 
 @blp.route("/stats")
