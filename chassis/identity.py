@@ -84,6 +84,15 @@ class Identity:
         branch = branch_of(manager_id) if manager_id else None
         return branch is not None and branch == self.branch
 
+    def can_see_branch(self, branch: str | None) -> bool:
+        """May this caller read a branch's own settings (policies, weights)? Its staff and
+        bank-wide staff; another branch's do not exist for them."""
+        return self.bank_wide or (branch is not None and branch == self.branch)
+
+    def ensure_can_see_branch(self, branch: str | None) -> None:
+        if not self.can_see_branch(branch):
+            raise not_found("branch")
+
     def ensure_can_see(self, manager_id: str | None, branch: str | None = None, what: str = "customer") -> None:
         if not self.can_see(manager_id, branch):
             raise not_found(what)

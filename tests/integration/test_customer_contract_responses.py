@@ -171,6 +171,7 @@ def test_every_answer_matches_the_document(api):
     api.call("GET", pic, f"{BASE}/{bare['id']}/picture", headers=h)
     api.call("GET", pic, f"{BASE}/{cid}/picture", headers=as_user("m-stranger"))                # 404
     policy = api.call("GET", "/api/v1/financial/policy", headers=h).get_json()
+    api.call("GET", "/api/v1/financial/policy", "/api/v1/financial/policy?branch=b-elsewhere", headers=h)  # 404
     body = {k: v for k, v in policy.items() if k not in ("branch", "version")}
     api.call("PUT", "/api/v1/financial/policy", json=body, headers={**h, "If-Match": '"0"'})    # 403
     api.call("PUT", "/api/v1/financial/policy", json=body, headers={**admin, "If-Match": '"0"'})

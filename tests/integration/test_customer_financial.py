@@ -52,6 +52,13 @@ def test_the_branch_policy_is_versioned_and_admin_only(customer_app):
     assert r.status_code == 200 and r.get_json()["branch"] == branch and r.get_json()["version"] == 1
     assert c.put("/api/v1/financial/policy", json=new, headers={**admin, "If-Match": '"0"'}).status_code == 412
     assert c.get("/api/v1/financial/policy", headers=manager).get_json()["aum_drop_pct"] == 20
+    # another branch's policy does not exist for its staff; bank-wide staff read any branch's
+    other = as_user(_mid(), branch="b-" + uuid.uuid4().hex[:6])
+    hidden = c.get(f"/api/v1/financial/policy?branch={branch}", headers=other)
+    assert hidden.status_code == 404 and hidden.headers["Content-Type"].startswith("application/problem+json")
+    assert c.get("/api/v1/financial/policy?branch=default", headers=other).status_code == 200
+    bank_admin = as_user(_mid("a"), "admin")
+    assert c.get(f"/api/v1/financial/policy?branch={branch}", headers=bank_admin).get_json()["aum_drop_pct"] == 20
 
 
 def test_a_corporate_customer_takes_its_own_assessment(customer_app):

@@ -87,6 +87,13 @@ def test_n_is_the_branchs_versioned_policy(engagement_app):
     assert r.headers["ETag"] == '"1"'
     assert client.put("/api/v1/engagement/policy", json=body, headers={**admin, "If-Match": '"0"'}).status_code == 412
     assert client.get("/api/v1/engagement/policy", headers=h).json["no_contact_days"] == 30
+    # another branch's policy does not exist for its staff; bank-wide staff read any branch's
+    other = as_user(new_id("m-"), ident.MANAGER, branch="b-" + uuid.uuid4().hex[:6])
+    hidden = client.get(f"/api/v1/engagement/policy?branch={branch}", headers=other)
+    assert hidden.status_code == 404 and hidden.headers["Content-Type"].startswith("application/problem+json")
+    assert client.get("/api/v1/engagement/policy?branch=default", headers=other).status_code == 200
+    bank_admin = as_user(new_id("a-"), ident.ADMIN)
+    assert client.get(f"/api/v1/engagement/policy?branch={branch}", headers=bank_admin).json["no_contact_days"] == 30
 
     cid = snapshot(engagement_app, mid, branch=branch)
     today = clock.today()

@@ -109,7 +109,7 @@ EXPECTED = {
     "POST /api/v1/engagement/tasks": {403, 404, 422},
     "POST /api/v1/engagement/tasks/{task_id}/complete": {404, 409, 412, 428},
     # retention (#13): the branch's engagement policy
-    "GET /api/v1/engagement/policy": {422},
+    "GET /api/v1/engagement/policy": {404, 422},
     "PUT /api/v1/engagement/policy": {400, 403, 412, 422, 428},
 }
 

@@ -151,15 +151,20 @@ class Policy(MethodView):
     @policy_blp.arguments(PolicyQuery, location="query", unknown=RAISE)
     @policy_blp.response(200, PolicyOut, headers={
         "ETag": {"description": "the policy's version, to send back as If-Match", "schema": {"type": "string"}}})
+    @problems(policy_blp, 404)
     def get(self, q):
         """The financial policy in force for a branch
 
         Churn thresholds (AUM drop and window, key product types), the window in which an
         opened product wins a proposal, and the contribution formula. The branch's own
-        policy, else the bank's default, else the built-in one (version 0).
+        policy, else the bank's default, else the built-in one (version 0). 404 for
+        another branch than the caller's (bank-wide staff read any).
         """
         who = identity.current()
-        return _policy(q.get("branch") or who.branch or None)
+        branch = q.get("branch") or who.branch or None
+        if branch and branch != picture.DEFAULT:
+            who.ensure_can_see_branch(branch)   # another branch's settings are not the caller's to read
+        return _policy(branch)
 
     @policy_blp.arguments(PolicyIn)
     @policy_blp.response(200, PolicyOut, headers={

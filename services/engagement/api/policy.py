@@ -48,15 +48,20 @@ class Policy(MethodView):
     @blp.arguments(PolicyQuery, location="query", unknown=RAISE)
     @blp.response(200, EngagementPolicyOut, headers={
         "ETag": {"description": "the policy's version, to send back as If-Match", "schema": {"type": "string"}}})
+    @problems(blp, 404)
     def get(self, q):
         """The engagement policy in force for a branch
 
         Days without contact before a churn signal (`no_contact_days`) and the window after
         an activity in which its attendees' opened products count (`products_window_days`).
         The branch's own policy, else the bank's default, else the built-in one (version 0).
+        404 for another branch than the caller's (bank-wide staff read any).
         """
         who = identity.current()
-        return _answer(q.get("branch") or who.branch or None)
+        branch = q.get("branch") or who.branch or None
+        if branch and branch != retention.DEFAULT:
+            who.ensure_can_see_branch(branch)   # another branch's settings are not the caller's to read
+        return _answer(branch)
 
     @blp.arguments(EngagementPolicyIn)
     @blp.response(200, EngagementPolicyOut, headers={
