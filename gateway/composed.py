@@ -6,8 +6,7 @@ again by every service from X-Identity.
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 from flask import request
 from flask.views import MethodView
@@ -16,6 +15,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from chassis import identity as ident
 from chassis.audit import AuditQuery
+from chassis.clock import today
 from chassis.errors import invalid, not_found
 from chassis.openapi import problems
 
@@ -29,12 +29,7 @@ blp = Blueprint("views", __name__, url_prefix="/api/v1/views",
 audit_blp = Blueprint("audit", __name__, url_prefix="/api/v1/audit",
                       description="The audit trail of every service, merged (auditors, admins)")
 
-BANK_TZ = ZoneInfo("Asia/Shanghai")   # "today" is the branch's day, not UTC's
 MAX_DASHBOARD_DAYS = 366
-
-
-def today() -> date:
-    return datetime.now(BANK_TZ).date()
 
 
 def upstream(operation: str, pointer: str = "") -> dict:

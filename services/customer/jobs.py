@@ -1,5 +1,6 @@
 """Periodic work of the customer worker."""
-from datetime import date
+
+from chassis import clock
 
 from . import opportunities, service
 
@@ -16,9 +17,9 @@ def retier() -> int:
 
 def expire_opportunities() -> int:
     """Open opportunities past their day become expired."""
-    return opportunities.expire_due(date.today())
+    return opportunities.expire_due(clock.today())
 
 
 def life_events() -> int:
     """Birthdays entering an age band open an opportunity (once per customer and age)."""
-    return opportunities.open_from_birthdays(date.today())
+    return opportunities.open_from_birthdays(clock.today())

@@ -14,7 +14,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime, timedelta, timezone
 
-from chassis import audit, identity
+from chassis import audit, clock, identity
 from chassis.errors import conflict, forbidden, invalid
 from chassis.events import Envelope
 from chassis.exceptions import AlreadyExists
@@ -83,7 +83,7 @@ def open_from_maturing(envelope: Envelope) -> Opportunity | None:
     maturity = d["maturity_date"]
     oid = pipeline.opportunity_id("maturing_deposit", customer.id, d["account_ref"], maturity.isoformat())
     ref = picture.mask_refs({"account_ref": d["account_ref"]})["account_ref"]   # never the bank's own form
-    return _open(customer, "maturing_deposit", ref, identity.system("customer"), date.today(),
+    return _open(customer, "maturing_deposit", ref, identity.system("customer"), clock.today(),
                  opp_id=oid, expires_on=pipeline.plus_days(maturity, 30))
 
 
@@ -94,7 +94,7 @@ def open_from_signal(envelope: Envelope) -> Opportunity | None:
     if customer is None:
         return None
     oid = pipeline.opportunity_id("churn_signal", customer.id, d["signal_key"])
-    return _open(customer, "churn_signal", d["signal_key"], identity.system("customer"), date.today(), opp_id=oid)
+    return _open(customer, "churn_signal", d["signal_key"], identity.system("customer"), clock.today(), opp_id=oid)
 
 
 def open_from_attendance(envelope: Envelope) -> Opportunity | None:
@@ -107,7 +107,7 @@ def open_from_attendance(envelope: Envelope) -> Opportunity | None:
     if customer is None:
         return None
     oid = pipeline.opportunity_id("activity", d["invitation_id"])
-    return _open(customer, "activity", d["activity_id"], identity.system("customer"), date.today(), opp_id=oid)
+    return _open(customer, "activity", d["activity_id"], identity.system("customer"), clock.today(), opp_id=oid)
 
 
 def open_from_family(envelope: Envelope) -> Opportunity | None:
@@ -127,7 +127,7 @@ def open_from_family(envelope: Envelope) -> Opportunity | None:
     if customer is None:
         return None
     oid = pipeline.opportunity_id("life_event", customer.id, "family", str(envelope.subject_version))
-    return _open(customer, "life_event", "new_family_member", identity.system("customer"), date.today(),
+    return _open(customer, "life_event", "new_family_member", identity.system("customer"), clock.today(),
                  opp_id=oid)
 
 

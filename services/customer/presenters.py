@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from chassis import privacy
+from chassis import clock, privacy
 from chassis.identity import Identity
 
 from . import rules
@@ -13,7 +13,7 @@ from .service import INTERNAL, as_date, setting_int
 
 
 def profile(c: Customer, who: Identity, today: date | None = None) -> dict:
-    today = today or date.today()
+    today = today or clock.today()
     d = c.to_mongo().to_dict()
     d["id"] = d.pop("_id")
     for k in INTERNAL:

@@ -11,6 +11,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from chassis import clock
 from chassis.schemas import PageQuery, StrictBoolean  # noqa: F401  (PageQuery re-exported for the api modules)
 
 from . import risk
@@ -58,7 +59,7 @@ EMAIL = _regexp(EMAIL_RE, "Not an email address.")
 
 
 def _past_date(d: date):
-    if d > date.today():
+    if d > clock.today():
         raise ValidationError("Must not be in the future.")
     if d < date(1900, 1, 1):
         raise ValidationError("Must be after 1900-01-01.")

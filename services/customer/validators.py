@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from chassis import clock
+
 MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
 PHONE_RE = re.compile(r"^(0\d{2,3}-?)?\d{7,8}(-\d{1,6})?$|^1[3-9]\d{9}$")
 EMAIL_RE = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
@@ -43,7 +45,7 @@ def birth_date_from_resident_id(value: str) -> date | None:
         d = date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
     except ValueError:
         return None
-    return d if date(1900, 1, 1) <= d <= date.today() else None
+    return d if date(1900, 1, 1) <= d <= clock.today() else None
 
 
 def uscc_check_char(first17: str) -> str:

@@ -4,13 +4,13 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from chassis import identity
+from chassis import clock, identity
 from chassis.errors import Problem, conflict, invalid, not_found
 from chassis.exceptions import DomainError
 from chassis.filters import all_of
 from contracts import engagement as events
 
-from . import clock, retention, rules, slots
+from . import retention, rules, slots
 from .bootstrap import ports
 from .models import Activity, ActivityResponse, Invitation
 from .snapshots import CustomerSnapshot

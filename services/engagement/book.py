@@ -3,8 +3,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from . import cadence, clock, contacts, rules
-from .clock import local_date
+from chassis import clock
+from chassis.clock import local_date
+
+from . import cadence, contacts, rules
 from .models import Interaction, Visit
 from .snapshots import CustomerSnapshot
 

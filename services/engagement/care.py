@@ -11,12 +11,13 @@ from datetime import date, timedelta
 
 from pymongo.errors import DuplicateKeyError
 
+from chassis import clock
 from chassis.errors import conflict, invalid
 from chassis.exceptions import AlreadyExists
 from chassis.identity import Identity
 from contracts import engagement as events
 
-from . import clock, rules
+from . import rules
 from .bootstrap import ports
 from .models import Greeting
 

@@ -10,13 +10,13 @@ from __future__ import annotations
 import time
 import uuid
 
-from chassis import identity
+from chassis import clock, identity
 from chassis.errors import conflict, forbidden, not_found
 from chassis.identity import Identity
 from chassis.models import as_dict
 from contracts import engagement as events
 
-from . import clock, jobs, rules, slots
+from . import jobs, rules, slots
 from .bootstrap import ports
 from .models import Budget, Gift, GiftIssue
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
+from chassis import clock
 from chassis.errors import invalid
 from chassis.identity import Identity
 from contracts import engagement as events
 
-from . import clock, contacts
+from . import contacts
 from .bootstrap import ports
 from .models import Interaction
 

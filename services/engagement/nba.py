@@ -12,12 +12,12 @@ from typing import Any
 
 from pymongo.errors import DuplicateKeyError
 
-from chassis import copies, directory, identity
+from chassis import clock, copies, directory, identity
 from chassis.errors import invalid, precondition_required
 from chassis.events import Envelope
 from chassis.identity import Identity
 
-from . import book, clock, nba_rules as rules
+from . import book, nba_rules as rules
 from .bootstrap import ports
 from .nba_models import ChurnSignal, ComplaintCopy, NbaWeights
 from .plan_work import as_day

@@ -7,10 +7,10 @@ from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from chassis import directory, identity
+from chassis import clock, directory, identity
 from chassis.identity import Identity
 
-from . import clock, plan_rules as rules, plan_scope
+from . import plan_rules as rules, plan_scope
 from .plan_models import ComplaintEscalation, Plan, PlanEvaluation, PlanTask, PlanWork, SettledComplaint
 from .plan_work import as_day, day as day_of, task_row
 from .snapshots import CustomerSnapshot

@@ -6,14 +6,14 @@ import uuid
 from collections.abc import Callable
 from datetime import datetime
 
-from chassis import directory, identity
+from chassis import clock, directory, identity
 from chassis.errors import conflict, invalid, not_found
 from chassis.events import Envelope
 from chassis.identity import Identity
 from chassis.statemachine import IllegalTransition
 from contracts import engagement as events
 
-from . import clock, plan_rules as rules, plan_scope, snapshots
+from . import plan_rules as rules, plan_scope, snapshots
 from .bootstrap import ports
 from .plan_models import Plan, PlanTask
 

@@ -16,12 +16,12 @@ from datetime import date, datetime
 
 from pymongo.errors import DuplicateKeyError
 
-from chassis import identity
+from chassis import clock, identity
 from chassis.errors import Problem
 from chassis.events import Envelope
 from chassis.exceptions import StaleVersion
 
-from . import clock, plan_rules as rules, plan_tasks
+from . import plan_rules as rules, plan_tasks
 from .plan_models import PlanTask, PlanWork
 
 SYSTEM = identity.system("engagement")

@@ -14,7 +14,7 @@ from typing import Any
 
 from flask import current_app
 
-from chassis import identity
+from chassis import clock, identity
 from chassis.config import VARIABLES
 from chassis.errors import conflict, invalid, not_found
 from chassis.events import Envelope
@@ -23,7 +23,7 @@ from chassis.identity import Identity
 from chassis.statemachine import IllegalTransition
 from contracts import engagement as events
 
-from . import clock, plan_reads, plan_rules as rules, scope
+from . import plan_reads, plan_rules as rules, scope
 from .bootstrap import ports
 from .plan_models import Plan, PlanEvaluation
 

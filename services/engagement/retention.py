@@ -19,14 +19,14 @@ from datetime import date, datetime, timezone
 
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
-from chassis import identity
+from chassis import clock, identity
 from chassis.errors import invalid, precondition_failed
 from chassis.events import Envelope
 from chassis.exceptions import AlreadyExists, StaleVersion
 from chassis.identity import Identity
 from contracts import engagement as events
 
-from . import book, clock, retention_rules as rules
+from . import book, retention_rules as rules
 from .bootstrap import ports
 from .models import Activity, ContactLapse, EngagementPolicy, ProductOpening
 from .snapshots import CustomerSnapshot

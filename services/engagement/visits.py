@@ -8,7 +8,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 
-from chassis import identity
+from chassis import clock, identity
 from chassis.errors import conflict, invalid
 from chassis.events import Envelope
 from chassis.exceptions import AlreadyExists
@@ -16,7 +16,7 @@ from chassis.identity import Identity
 from chassis.statemachine import IllegalTransition
 from contracts import engagement as events
 
-from . import clock, contacts, rules, scope
+from . import contacts, rules, scope
 from .bootstrap import ports
 from .models import Visit
 

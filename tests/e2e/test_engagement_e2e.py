@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import pika
 
-from services.engagement.clock import today as local_today
+from chassis.clock import today as local_today
 from tests import support
 
 E = "/api/v1/engagement"

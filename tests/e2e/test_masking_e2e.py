@@ -5,7 +5,7 @@ import random
 import uuid
 from datetime import date, timedelta
 
-from services.engagement.clock import today as local_today
+from chassis.clock import today as local_today
 from tests import rebuild, support
 from tests.e2e import test_gateway_e2e
 

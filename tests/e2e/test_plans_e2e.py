@@ -16,8 +16,8 @@ from datetime import date, datetime, timedelta, timezone
 
 import pika
 
+from chassis.clock import today as local_today
 from services.engagement import plan_rules
-from services.engagement.clock import today as local_today
 from tests import support
 
 E = "/api/v1/engagement"

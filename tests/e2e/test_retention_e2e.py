@@ -27,7 +27,7 @@ def _job(service: str, fn, *args, **kw):
 
 
 def _local_today() -> date:
-    from services.engagement import clock
+    from chassis import clock
     return clock.today()
 
 
@@ -122,7 +122,7 @@ def test_life_events_and_an_attended_activity_open_opportunities_and_count_opene
     assert other.get(f"/api/v1/opportunities/{act[0]['id']}").status_code == 404
 
     # 4. Core banking reports products opened: within 30 days of the activity they count, later not.
-    from services.engagement import clock
+    from chassis import clock
     held = clock.local_date(starts)
     wm = next(p for p in sim.CATALOGUE if p["code"] == "WM-R2-180")
     assert sim.publish([sim.opened(cid, f"{cid}:wm-1", wm, 50_000_00, held + timedelta(days=3), "****1111"),

@@ -5,10 +5,10 @@ once per holding for activity effectiveness."""
 import uuid
 from datetime import date, datetime, timedelta, timezone
 
-from chassis import identity as ident
+from chassis import clock, identity as ident
 from chassis.events import received
 from contracts import core_banking as core
-from services.engagement import clock, retention
+from services.engagement import retention
 from tests.integration.test_engagement_support import new_id, snapshot
 from tests.support import as_user
 

@@ -42,7 +42,7 @@ def supervisor(team):
 
 
 def today_local() -> date:
-    from services.engagement.clock import today
+    from chassis.clock import today
     return today()
 
 

@@ -69,7 +69,8 @@ def test_times_beyond_the_supported_years_are_refused(when):
 def test_day_arithmetic_holds_at_the_bounds():
     """What the services do with a day (UTC bounds, the cadence window, the holiday
     calendar) works on the first and last day the schemas accept."""
-    from services.engagement import clock, holidays, rules
+    from chassis import clock
+    from services.engagement import holidays, rules
     for day in (date(1901, 1, 1), date(2099, 12, 31)):
         schemas.ManagerDateQuery().load({"date": day.isoformat()})
         clock.day_bounds(day)

@@ -141,7 +141,8 @@ def test_revision_answers_every_suggestion_and_runs_the_next_period_as_version_2
 
 
 def test_a_supervisor_hands_a_task_down_and_its_owner_completes_it_once(fakes):
-    from services.engagement import clock, plan_tasks
+    from chassis import clock
+    from services.engagement import plan_tasks
     due = clock.today() + timedelta(days=3)
     with pytest.raises(Problem) as manager:
         plan_tasks.hand_down({"owner_id": "m-bob", "title": "陪同办理", "due_on": due}, ALICE)

@@ -2,14 +2,14 @@
 confirm, archive, manager (re)assignment, and the gateway's worklist and stats."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, fields, validate
 from werkzeug.routing import BaseConverter
 
-from chassis import audit, identity
+from chassis import audit, clock, identity
 from chassis.errors import bad_request
 from chassis.filters import all_of
 from chassis.http import decode_cursor, encode_cursor, etag, if_match_version, page
@@ -112,7 +112,7 @@ def _search(q: dict) -> dict:
     who = identity.current()
     if q.get("manager_id"):
         who.ensure_can_see_manager(q["manager_id"])   # another's book does not exist for the caller
-    query = queries.customer_filter(q, who, date.today(), service.setting_int("CRM_REVERIFY_MONTHS"))
+    query = queries.customer_filter(q, who, clock.today(), service.setting_int("CRM_REVERIFY_MONTHS"))
     sort = SORTS[q["sort"]]
     if q["sort"] == "birthday":
         query = all_of(query, {"birth_mmdd": {"$ne": None}})
@@ -258,7 +258,7 @@ class Stats(MethodView):
             who.ensure_can_see_manager(m)
         named = [{"manager_id": {"$in": ids}}] if ids else []
         query = all_of({"status": "active"}, queries.visibility(who), *named)
-        today = date.today()
+        today = clock.today()
         cutoff = rules.reverify_cutoff(today, service.setting_int("CRM_REVERIFY_MONTHS"))
         start = service._midnight(q.get("from_")) if q.get("from_") else None
         end = service._midnight(q["to"] + timedelta(days=1)) if q.get("to") else None

@@ -9,7 +9,7 @@ from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, fields, validate
 from werkzeug.routing import BaseConverter
 
-from chassis import identity
+from chassis import clock, identity
 from chassis.filters import all_of
 from chassis.http import etag, if_match_version
 from chassis.openapi import CREATED, ETAG, problems
@@ -208,7 +208,7 @@ class Opportunities(MethodView):
         Maturing deposits and churn signals open their own from core banking. 404: no such
         customer for the caller; 403: auditors only read.
         """
-        o = opportunities.open_by_hand(data, identity.current(), date.today())
+        o = opportunities.open_by_hand(data, identity.current(), clock.today())
         body, code, headers = _ok(o, 201)
         return body, code, {**headers, "Location": f"/api/v1/opportunities/{o.id}"}
 
@@ -263,7 +263,7 @@ class Propose(MethodView):
         allow it; 422 unknown product.
         """
         o = opportunities.propose(opp_id, if_match_version(required=False), data["product_code"],
-                                  identity.current(), date.today())
+                                  identity.current(), clock.today())
         return _ok(o)
 
 

@@ -2,13 +2,11 @@
 core banking (客户财务状况) and the branch's policy for it (churn, contribution, win window)."""
 from __future__ import annotations
 
-from datetime import date
-
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, fields, validate
 
-from chassis import identity, privacy
+from chassis import clock, identity, privacy
 from chassis.http import etag, if_match_version
 from chassis.openapi import IF_MATCH, problems
 from contracts import core_banking as core, financial as fin_events
@@ -93,7 +91,7 @@ class Picture(MethodView):
         formula. Money in integer cents. 404: no such customer for the caller.
         """
         who = identity.current()
-        out = picture.view(customer_id, who, date.today())
+        out = picture.view(customer_id, who, clock.today())
         out["holdings"] = [{**h, "account_ref": privacy.account_number(h["account_ref"])
                             if h.get("account_ref") else None} for h in out["holdings"]]
         return out

@@ -1,13 +1,13 @@
 """/api/v1/risk: questionnaire, assessments, expiring assessments, suitability."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, fields, validate
 
-from chassis import identity
+from chassis import clock, identity
 from chassis.openapi import problems
 
 from .. import corporate, corporate_risk, queries, risk, service
@@ -164,7 +164,7 @@ class Expiring(MethodView):
         reach.
         """
         who = identity.current()
-        today = date.today()
+        today = clock.today()
         rng = {"$lte": service._midnight(today + timedelta(days=q["within_days"]))}
         if not q["include_expired"]:
             rng["$gte"] = service._midnight(today)
@@ -200,7 +200,7 @@ class Suitability(MethodView):
         c = service.store.require(q["customer_id"], "customer")
         who.ensure_can_see(c.manager_id, c.branch)
         until = service.as_date(c.risk_valid_until)
-        valid = bool(c.risk_level and until and until >= date.today())
+        valid = bool(c.risk_level and until and until >= clock.today())
         ok = valid and risk.suitable(c.risk_level, q["product_risk"])
         if not c.risk_level:
             reason = "no risk assessment on file"

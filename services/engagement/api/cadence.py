@@ -2,11 +2,11 @@
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from chassis import identity
+from chassis import clock, identity
 from chassis.http import etag, if_match_version
 from chassis.openapi import problems
 
-from .. import book, cadence, clock, rules, scope
+from .. import book, cadence, rules, scope
 from ..models import CadenceRule
 from ..schemas import CadenceIn, CadenceRuleOut, ContactsDue, ManagerDateQuery
 

@@ -2,11 +2,11 @@
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from chassis import identity
+from chassis import clock, identity
 from chassis.models import as_dict
 from chassis.openapi import problems
 
-from .. import book, care, clock, holidays, scope
+from .. import book, care, holidays, scope
 from ..models import Greeting
 from ..schemas import GreetingIn, GreetingOut, GreetingsDue, HolidayCalendar, HolidayQuery, ManagerDateQuery
 

@@ -2,13 +2,13 @@
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from chassis import identity
+from chassis import clock, identity
 from chassis.errors import not_found
 from chassis.http import etag, if_match_version
 from chassis.models import as_dict
 from chassis.openapi import IF_MATCH, problems
 
-from .. import clock, gifting, scope
+from .. import gifting, scope
 from ..gifting import budget_view, gift_view
 from ..models import Budget, Gift, GiftIssue
 from ..schemas import BudgetIn, BudgetOut, GiftBudgetOut, GiftIn, GiftOut, IssueIn, IssueOut, RestockIn

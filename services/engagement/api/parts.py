@@ -3,10 +3,10 @@
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from chassis import identity
+from chassis import clock, identity
 from chassis.openapi import problems
 
-from .. import activities, book, care, clock, nba, plan_reads, reminders, scope
+from .. import activities, book, care, nba, plan_reads, reminders, scope
 from ..models import Activity, GiftIssue, Greeting, Interaction, Reminder, Visit
 from ..schemas import (
     CustomerSummary,

@@ -2,12 +2,12 @@
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from chassis import identity
+from chassis import clock, identity
 from chassis.http import etag, if_match_version, page
 from chassis.models import as_dict
 from chassis.openapi import CREATED, ETAG, IF_MATCH, problems
 
-from .. import clock, plan_reads, plans
+from .. import plan_reads, plans
 from ..plan_models import Plan, PlanEvaluation
 from ..plan_schemas import (
     AsOfQuery,

@@ -4,12 +4,12 @@ from datetime import datetime, timezone
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from chassis import identity
+from chassis import clock, identity
 from chassis.http import etag, if_match_version, page
 from chassis.models import as_dict
 from chassis.openapi import CREATED, ETAG, IF_MATCH, problems
 
-from .. import book, clock, rules, scope, visits
+from .. import book, rules, scope, visits
 from ..models import Visit
 from ..schemas import (
     RollingPage,

@@ -12,11 +12,12 @@ from datetime import date, datetime
 
 from pymongo.errors import BulkWriteError
 
+from chassis import clock
 from chassis.errors import Problem, invalid, not_found
 from chassis.filters import all_of
 from chassis.identity import MANAGER, Identity
 
-from .. import book, care, clock, holidays, rules as care_rules
+from .. import book, care, holidays, rules as care_rules
 from ..bootstrap import ports
 from ..models import Activity, Invitation, Reminder
 from ..snapshots import CustomerSnapshot

@@ -10,9 +10,9 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, timezone
-from zoneinfo import ZoneInfo
 
-BANK_TZ = ZoneInfo("Asia/Shanghai")
+from chassis.clock import BANK_TZ
+
 CHANNELS = ("sms", "wechat", "email", "inapp")
 PURPOSES = ("service", "care", "marketing")
 CONSENT_SOURCES = ("manager", "sms_reply", "link", "customer_form", "import")
