@@ -58,8 +58,9 @@ needs_build() {
 
 # FerretDB's module as the proxy serves it, with devstack/ferretdb/patches applied, in
 # $STATE_DIR/ferretdb-src; a copy of go.mod replaces the module with it. The patches make
-# the SQLite backend answer equality on _id and on unique-indexed fields from the index
-# (see devstack/ferretdb/patches/README.md); the module cache itself stays untouched.
+# the SQLite backend answer equality, membership and sorted pages from its indexes, and
+# cut FerretDB's cost per document read (see devstack/ferretdb/patches/README.md); the
+# module cache itself stays untouched.
 patched_source() {
     local go="$1" dir src="$STATE_DIR/ferretdb-src" p
     dir="$(cd "$SRC_DIR" && GOFLAGS="${GOFLAGS:-} -mod=mod" "$go" mod download -json github.com/FerretDB/FerretDB \

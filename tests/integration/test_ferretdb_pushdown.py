@@ -146,6 +146,121 @@ def test_sorted_pages_come_in_mongodbs_order(coll):
     assert expect(sort, 3)[2] == "s-num"
 
 
+def _bson_key(v):
+    """MongoDB's sort order for the types below: null and missing, numbers, strings (UTF-8
+    bytes), documents, ObjectIds, booleans, dates."""
+    if v is None:
+        return (1, 0)
+    if isinstance(v, bool):
+        return (8, v)
+    if isinstance(v, (int, float)):
+        return (2, v)
+    if isinstance(v, str):
+        return (3, v.encode())
+    if isinstance(v, dict):
+        return (4, sorted(v.items()))
+    if isinstance(v, ObjectId):
+        return (7, v.binary)
+    return (9, v)   # datetime
+
+
+def test_every_type_in_a_sorted_page_comes_in_mongodbs_order(coll):
+    """A page of one manager's rows by name walks an index in order (no arrays on the fields):
+    SQLite orders values as json_extract returns them, which is MongoDB's order for null,
+    numbers and strings; the handler sorts itself from the first other value it meets. JSON
+    text would misplace "a b" and "a!" before "a", and escaped characters anywhere."""
+    import datetime
+    import functools
+    names = ["a", "a b", "a!", 'a"', "a<", "a>b", "a&", "a\\", "a\x01", "A", "ab", "张三", "", "éclair",
+             5, 2.5, -1, None, True, False, {"x": 1}, ObjectId("65f000000000000000000009"),
+             datetime.datetime(2026, 1, 2, tzinfo=datetime.timezone.utc)]
+    rows = [{"_id": f"t{i:03d}", "key": f"t{i}", "manager_id": "mt", "name": names[i % len(names)]}
+            for i in range(3 * len(names))] + [{"_id": "t-missing", "key": "tm", "manager_id": "mt"}]
+    coll.insert_many(rows)
+
+    def expect(sort, limit):
+        def cmp(a, b):
+            for f, d in sort:
+                ka, kb = _bson_key(a.get(f)), _bson_key(b.get(f))
+                if ka != kb:
+                    return (-1 if ka < kb else 1) * d
+            return 0
+        return [r["_id"] for r in sorted(rows, key=functools.cmp_to_key(cmp))][:limit]
+
+    for sort in ([("name", 1), ("_id", 1)], [("name", -1), ("_id", -1)], [("name", 1), ("_id", -1)]):
+        for limit in (1, 2, 3, 10, 30, 45, 1000):
+            got = [d["_id"] for d in coll.find({"manager_id": "mt"}).sort(sort).limit(limit)]
+            assert got == expect(sort, limit), (sort, limit)
+    # only strings: streamed from the index, page by page across every seam
+    coll.delete_many({"manager_id": "mt", "name": {"$not": {"$type": "string"}}})
+    rows = [r for r in rows if isinstance(r.get("name"), str)]
+    want = expect([("name", 1), ("_id", 1)], 1000)
+    got, after = [], None
+    while True:
+        flt = {"manager_id": "mt"} if after is None else {"$and": [{"manager_id": "mt"}, {"$or": [
+            {"name": {"$gt": after[0]}}, {"name": after[0], "_id": {"$gt": after[1]}}]}]}
+        page = list(coll.find(flt).sort([("name", 1), ("_id", 1)]).limit(4))
+        if not page:
+            break
+        got += [d["_id"] for d in page]
+        after = (page[-1]["name"], page[-1]["_id"])
+    assert got == want
+
+
+def test_a_book_page_walks_its_index_in_order(coll):
+    if "ferretdbVersion" not in support.mongo().admin.command("buildInfo"):
+        pytest.fail("the development database is FerretDB (devstack); these plans are its own")
+
+    def plan(flt, sort):
+        out = coll.database.command("explain", {"find": coll.name, "filter": flt, "sort": sort})
+        return " ".join(out["queryPlanner"]["Plan"])
+
+    book = plan({"manager_id": "m1"}, {"name": 1, "_id": 1})
+    # the companion of (manager_id, name) in name order; only ties on name are sorted
+    assert "_crm_sort" in book and "TEMP B-TREE FOR ORDER BY" not in book, book
+    # descending, the types MongoDB puts after strings come first: SQLite sorts (as before)
+    assert "TEMP B-TREE FOR ORDER BY" in plan({"manager_id": "m1"}, {"name": -1, "_id": -1})
+    # an array on the sort field: MongoDB orders it by an element, so SQLite may not
+    coll.insert_one({"_id": "arr", "key": "k-arr", "manager_id": "m1", "name": ["0", "齐"]})
+    assert "TEMP B-TREE FOR ORDER BY" in plan({"manager_id": "m1"}, {"name": 1, "_id": 1})
+    assert [d["_id"] for d in coll.find({"manager_id": "m1"}).sort([("name", 1), ("_id", 1)]).limit(2)][0] == "arr"
+    assert [d["_id"] for d in coll.find({"manager_id": "m1"}).sort([("name", -1), ("_id", -1)]).limit(1)] == ["arr"]
+    # an array on the equality field: the condition takes arrays in again, and finds them
+    coll.insert_one({"_id": "arr2", "key": "k-arr2", "manager_id": ["m1", "m2"], "name": "列表"})
+    assert "MULTI-INDEX OR" in plan({"manager_id": "m2"}, {"key": 1})
+    assert "arr2" in {d["_id"] for d in coll.find({"manager_id": "m2"}).sort([("name", 1), ("_id", 1)])}
+    # dropping the index drops its companion: the page is still answered, and right
+    coll.drop_index("manager_id_1_name_1")
+    assert "_crm_sort" not in plan({"key": "k1"}, {"name": 1, "_id": 1})
+    assert [d["_id"] for d in coll.find({"key": "k1"}).sort([("name", 1)])] == ["p1"]
+
+
+def test_a_keyset_cursor_starts_the_page_at_its_bound(coll):
+    """Page 2 is {$and: [query, {$or: [{name: {$gt: v}}, {name: v, _id: {$gt: id}}]}]}: the
+    bound name >= v is pushed down on the sort companion, so SQLite starts there instead of
+    reading page 1 again; the answers are those of MongoDB's rules, types and arrays included."""
+    coll.insert_many([{"_id": "n-num", "key": "n-num", "manager_id": "m1", "name": 7},
+                      {"_id": "n-null", "key": "n-null", "manager_id": "m1", "name": None},
+                      {"_id": "n-eq", "key": "n-eq", "manager_id": "m1", "name": "客户1"}])
+    after = {"$or": [{"name": {"$gt": "客户1"}}, {"name": "客户1", "_id": {"$gt": "n-eq"}}]}
+    flt = {"$and": [{"manager_id": "m1"}, after]}
+    want = sorted((d for d in coll.find({"manager_id": "m1"}) if isinstance(d.get("name"), str)
+                   and (d["name"].encode() > "客户1".encode() or (d["name"] == "客户1" and d["_id"] > "n-eq"))),
+                  key=lambda d: (d["name"].encode(), d["_id"]))
+    assert [d["_id"] for d in coll.find(flt).sort([("name", 1), ("_id", 1)])] == [d["_id"] for d in want]
+    if "ferretdbVersion" in support.mongo().admin.command("buildInfo"):
+        out = coll.database.command("explain", {"find": coll.name, "filter": flt, "sort": {"name": 1, "_id": 1}})
+        assert "<expr>=? AND <expr>>?" in " ".join(out["queryPlanner"]["Plan"])
+    # descending cursors bound from above; two equalities are no range; both answer right
+    before = {"$and": [{"manager_id": "m1"}, {"$or": [{"name": {"$lt": "客户2"}}, {"name": "客户2"}]}]}
+    assert {d["_id"] for d in coll.find(before)} == {d["_id"] for d in coll.find({"manager_id": "m1"})
+                                                     if isinstance(d.get("name"), str) and d["name"] <= "客户2"}
+    assert {d["_id"] for d in coll.find({"$or": [{"name": "客户1"}, {"name": "客户4"}]})} == {"p1", "p4", "n-eq"}
+    # an array on the field matches by an element: no bound then, and it is found
+    coll.insert_one({"_id": "n-arr", "key": "n-arr", "manager_id": "m1", "name": ["a", "齐"]})
+    assert "n-arr" in {d["_id"] for d in coll.find(flt)}
+
+
 def test_empty_membership_matches_nothing(coll):
     """{f: {$in: []}} (a lookup of names for no tasks) scanned the whole collection; now the
     condition is a constant false, which SQLite checks once before its loop (its plan still
