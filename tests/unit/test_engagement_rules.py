@@ -121,11 +121,12 @@ def test_occasions_between_is_every_occasion_in_the_range_in_order():
     import random
     rnd = random.Random(3)
     for _ in range(300):
-        snap = {"birth_date": rnd.choice([None, "", date(1992, 2, 29), date(rnd.randrange(1940, 2020), rnd.randrange(1, 13),
-                                                                           rnd.randrange(1, 29))]),
-                "important_dates": [{"kind": rnd.choice(["wedding", "other", None]),
-                                     "date": date(rnd.randrange(1990, 2030), rnd.randrange(1, 13), rnd.randrange(1, 29))}
-                                    for _ in range(rnd.randrange(3))] + rnd.choice([[], ["junk"], [{"date": None}]])}
+        birth = date(rnd.randrange(1940, 2020), rnd.randrange(1, 13), rnd.randrange(1, 29))
+        dates = [{"kind": rnd.choice(["wedding", "other", None]),
+                  "date": date(rnd.randrange(1990, 2030), rnd.randrange(1, 13), rnd.randrange(1, 29))}
+                 for _ in range(rnd.randrange(3))]
+        snap = {"birth_date": rnd.choice([None, "", date(1992, 2, 29), birth]),
+                "important_dates": dates + rnd.choice([[], ["junk"], [{"date": None}]])}
         start = date(2025, 1, 1) + timedelta(days=rnd.randrange(800))
         end = start + timedelta(days=rnd.choice([0, 1, 7, 30, 45, 400]))
         expected = [o for year in range(start.year, end.year + 1)
