@@ -1,5 +1,5 @@
 """Engagement rules without servers: cadence, visit states, lunar holidays, occasions, eligibility."""
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -113,6 +113,25 @@ def test_occasions_between_spans_a_year_end():
     snap = {"birth_date": "1990-01-02"}
     keys = [(o.key, o.date) for o in rules.occasions_between(snap, date(2026, 12, 30), date(2027, 1, 3))]
     assert ("birthday", date(2027, 1, 2)) in keys and ("holiday_new_year", date(2027, 1, 1)) in keys
+
+
+def test_occasions_between_is_every_occasion_in_the_range_in_order():
+    # occasions_between picks holidays before building them (the worklist asks it for a
+    # whole book): the same occasions, in the same order, as filtering occasions() per year
+    import random
+    rnd = random.Random(3)
+    for _ in range(300):
+        birth = date(rnd.randrange(1940, 2020), rnd.randrange(1, 13), rnd.randrange(1, 29))
+        dates = [{"kind": rnd.choice(["wedding", "other", None]),
+                  "date": date(rnd.randrange(1990, 2030), rnd.randrange(1, 13), rnd.randrange(1, 29))}
+                 for _ in range(rnd.randrange(3))]
+        snap = {"birth_date": rnd.choice([None, "", date(1992, 2, 29), birth]),
+                "important_dates": dates + rnd.choice([[], ["junk"], [{"date": None}]])}
+        start = date(2025, 1, 1) + timedelta(days=rnd.randrange(800))
+        end = start + timedelta(days=rnd.choice([0, 1, 7, 30, 45, 400]))
+        expected = [o for year in range(start.year, end.year + 1)
+                    for o in rules.occasions(snap, year) if start <= o.date <= end]
+        assert rules.occasions_between(snap, start, end) == expected, (snap, start, end)
 
 
 def test_greeting_id_is_deterministic():
