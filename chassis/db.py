@@ -71,13 +71,26 @@ CHASSIS_INDEXES = {
 }
 
 
+# A service's own plain collections (written with pymongo, not through a model) declare
+# their indexes here when their module is imported; the app and the worker create them.
+_DECLARED: dict[str, list[tuple[list[tuple[str, int]], str]]] = {}
+
+
+def declare_indexes(indexes: dict[str, list[tuple[list[tuple[str, int]], str]]]) -> None:
+    for collection, keys in indexes.items():
+        known = _DECLARED.setdefault(collection, [])
+        known.extend(k for k in keys if k not in known)
+
+
 def ensure_chassis_indexes(db: Database) -> None:
-    """Create them if missing (idempotent). A database that is away is not a reason to
-    refuse to start: the next process start creates them, reads are only slower meanwhile."""
+    """Create them, and those services declared, if missing (idempotent). A database that
+    is away is not a reason to refuse to start: the next process start creates them, reads
+    are only slower meanwhile."""
     from pymongo.errors import PyMongoError
     try:
-        for collection, indexes in CHASSIS_INDEXES.items():
-            for keys, name in indexes:
-                db[collection].create_index(keys, name=name)
+        for declared in (CHASSIS_INDEXES, _DECLARED):
+            for collection, indexes in declared.items():
+                for keys, name in indexes:
+                    db[collection].create_index(keys, name=name)
     except PyMongoError as exc:
         log.warning("chassis indexes not created", extra={"error": exc.__class__.__name__})

@@ -18,11 +18,19 @@ from datetime import datetime, timezone
 
 from pymongo.errors import DuplicateKeyError
 
+from chassis import db as dbmod
 from chassis.errors import conflict
 
 from .models import Gift
 
 STOCK, LEDGER, SEATS, REQUESTS = "gift_stock_slots", "budget_ledger", "activity_seats", "gift_requests"
+# Every read here is by owner (a gift, an activity) or budget: without these, a count of an
+# activity's seats read every seat of every activity.
+dbmod.declare_indexes({
+    STOCK: [([("owner", 1), ("n", 1)], "by_owner")],
+    SEATS: [([("owner", 1), ("n", 1)], "by_owner")],
+    LEDGER: [([("budget", 1), ("seq", 1)], "by_budget")],
+})
 
 
 def _db():
@@ -87,6 +95,14 @@ def release_seat(activity_id: str, n: int, holder: str) -> None:
 
 def seats_taken(activity_id: str) -> int:
     return used(SEATS, activity_id)
+
+
+def seats_taken_of(activity_ids: list[str]) -> dict[str, int]:
+    """Seats taken per activity, for a list of them in one read."""
+    taken = dict.fromkeys(activity_ids, 0)
+    for d in _db()[SEATS].find({"owner": {"$in": activity_ids}}, {"owner": 1}):
+        taken[d["owner"]] += 1
+    return taken
 
 
 def seats_needed(activity_id: str) -> int:

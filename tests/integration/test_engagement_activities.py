@@ -70,6 +70,13 @@ def test_concurrent_rsvps_never_exceed_capacity_and_the_waitlist_moves_up(engage
     seats = sorted(b["seat_no"] for _, b in results.values() if b["status"] == "accepted")
     assert seats == list(range(10))
     assert client.get(f"/api/v1/engagement/activities/{aid}", headers=sup).json["seats_taken"] == 10
+    # the list counts every activity's seats in one read, from an index on the seat's owner
+    empty = _activity(client, sup, capacity=5, segment={"tags": [tag]})
+    listed = {a["id"]: a["seats_taken"] for a in client.get("/api/v1/engagement/activities", headers=sup).json}
+    assert listed[aid] == 10 and listed[empty] == 0
+    from services.engagement import slots
+    with engagement_app.app_context():
+        assert "by_owner" in slots._db()[slots.SEATS].index_information()
 
     # one seat freed: the longest-waiting customer moves up; capacity still holds
     leaver = next(c for c, (_, b) in results.items() if b["status"] == "accepted")
