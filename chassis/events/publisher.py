@@ -7,8 +7,9 @@ does (``history.to_history``). Order of operations for one write:
 
 1. change record inserted into the outbox, with ``relay_after = now + lease``;
 2. aggregate document written;
-3. events published, each confirmed by the broker (this module), before the
-   write's caller gets its answer;
+3. events published and confirmed by the broker (this module), before the
+   write's caller gets its answer; a write's events go out together and are
+   confirmed together (``wire.Confirms``: one round trip, not one per event);
 4. record moved to history, in a batch, off the request's path (``settler.py``).
 
 A crash after 1 or 2 leaves the record pending; the relay takes it after
@@ -20,7 +21,8 @@ The write path stays fast and safe whatever the broker does:
 * connections are pooled per process (gunicorn gthread workers run many threads;
   a kombu channel is not thread-safe, so a thread takes a connection, uses it alone
   and gives it back), and forgotten, never closed, after a fork;
-* connecting and every confirm are bounded by ``CRM_PUBLISH_TIMEOUT``; on any
+* connecting, and any silence while waiting for confirms, are bounded by
+  ``CRM_PUBLISH_TIMEOUT``; on any
   failure the connection is dropped, the records stay for the relay, and the
   publisher stops trying for ``cooldown`` seconds, so a broker that is down or
   hanging costs the writes at most one timeout, not one each;
@@ -28,6 +30,7 @@ The write path stays fast and safe whatever the broker does:
 """
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import threading
@@ -36,14 +39,13 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from kombu import Connection, Producer
+from kombu import Connection
 from pymongo.database import Database
 
 from .. import metrics, store
 from ..config import Settings
-from . import topology
 from .settler import Settler
-from .wire import connection, publish
+from .wire import Confirms, connection
 
 log = logging.getLogger(__name__)
 
@@ -51,15 +53,13 @@ TRUE = ("1", "true", "yes", "on")
 
 
 class _Link:
-    """One broker connection with a confirming producer, used by one thread at a time."""
+    """One broker connection with a confirm-mode channel, used by one thread at a time."""
 
     def __init__(self, settings: Settings, timeout: float):
-        self.conn: Connection = connection(settings, timeout)
+        self.conn: Connection = connection(settings, timeout, confirm_each=False)
         # One attempt, no sleeping between retries (connect() would wait 2 s and try again).
         self.conn.ensure_connection(max_retries=0, interval_start=0)
-        channel = self.conn.channel()
-        topology.declare_exchange(channel, settings)
-        self.producer = Producer(channel)
+        self.confirms = Confirms(self.conn, settings)
 
     def close(self) -> None:
         try:
@@ -97,32 +97,37 @@ class CommitPublisher:
         self.settler.put(db, quiet + done)
 
     def _publish(self, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Publish what it can in time; returns the records whose events were all confirmed."""
+        """Publish what it can in time; returns the records whose events were all confirmed.
+
+        All the records' events go out at once and are confirmed together: one round trip
+        for a write of many records (a bulk create), not one per event."""
         if time.monotonic() < self._resting_until:
             return []  # the broker failed a moment ago: leave these to the relay
-        done: list[dict[str, Any]] = []
+        # Too close to relay_after: the relay will publish it (and those after it), once.
+        sendable = list(itertools.takewhile(self._in_time, records))
+        if not sendable:
+            return []
         link, fresh = self._take()
         if link is None:
-            return done
+            return []
+        acked: set[str] = set()
         try:
-            for record in records:
-                if not self._in_time(record):
-                    break  # too close to relay_after: the relay will publish it, once
-                try:
-                    self._send(link, record)
-                except TimeoutError:
-                    raise  # a slow broker: trying again would double the wait
-                except Exception:
-                    if fresh:
-                        raise
-                    # A kept-open connection may have died while idle (the broker
-                    # restarted): once more, on a new connection, before giving up.
-                    self._drop(link)
-                    link, fresh = self._take(new=True)
-                    if link is None:
-                        return done
-                    self._send(link, record)
-                done.append(record)
+            try:
+                answered = self._send(link, sendable, acked)
+            except TimeoutError:
+                raise  # a slow broker: trying again would double the wait
+            except Exception:
+                if fresh:
+                    raise
+                # A kept-open connection may have died while idle (the broker restarted):
+                # once more, on a new connection, before giving up.
+                self._drop(link)
+                link, fresh = self._take(new=True)
+                if link is None:
+                    return self._confirmed(sendable, acked)
+                answered = self._send(link, [r for r in sendable if not self._all_in(r, acked)], acked)
+            if not answered:
+                raise TimeoutError("the broker did not answer every publish in time")
         except Exception as exc:
             self._rest(exc)
             if link is not None:
@@ -131,20 +136,39 @@ class CommitPublisher:
         finally:
             if link is not None:
                 self._give(link)
+        return self._confirmed(sendable, acked)
+
+    def _send(self, link: _Link, records: list[dict[str, Any]], acked: set[str]) -> bool:
+        # Answers for a large batch may take longer than one timeout in all, but the broker
+        # may not stay silent for longer than one, and the wait ends at the first record's
+        # relay_after (the relay may take it from then on).
+        deadline = time.monotonic() + max(self._left(records[0]), self.timeout)
+        return link.confirms.publish([e for r in records for e in r["events"]], acked, idle=self.timeout,
+                                     deadline=deadline)
+
+    @staticmethod
+    def _all_in(record: dict[str, Any], acked: set[str]) -> bool:
+        return all(e["id"] in acked for e in record["events"])
+
+    def _confirmed(self, records: list[dict[str, Any]], acked: set[str]) -> list[dict[str, Any]]:
+        """The records whose every event the broker acked; the others (nacked, unanswered)
+        stay in the outbox and the relay publishes them."""
+        done = [r for r in records if self._all_in(r, acked)]
+        for record in done:
+            metrics.record_published(record["recorded_at"])
         return done
 
-    def _send(self, link: _Link, record: dict[str, Any]) -> None:
-        for envelope in record["events"]:
-            publish(link.producer, self.settings, envelope, confirm_timeout=self.timeout, retry=False)
-        metrics.record_published(record["recorded_at"])
-
     def _in_time(self, record: dict[str, Any]) -> bool:
+        return self._left(record) > self.lease.total_seconds() / 2
+
+    def _left(self, record: dict[str, Any]) -> float:
+        """Seconds until the relay may take the record."""
         after = record.get("relay_after")
         if after is None:
-            return True
+            return self.lease.total_seconds()
         if after.tzinfo is None:
             after = after.replace(tzinfo=timezone.utc)
-        return datetime.now(timezone.utc) < after - self.lease / 2
+        return (after - datetime.now(timezone.utc)).total_seconds()
 
     def _rest(self, exc: Exception) -> None:
         first = time.monotonic() >= self._resting_until
