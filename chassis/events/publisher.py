@@ -12,6 +12,10 @@ does (``history.to_history``). Order of operations for one write:
    confirmed together (``wire.Confirms``: one round trip, not one per event);
 4. record moved to history, in a batch, off the request's path (``settler.py``).
 
+A bulk creation (``store.AggregateStore.create_states`` with ``marker=True``: the
+importer) writes its records straight to history with one outbox marker; its events
+are published together and the marker deleted once they are all confirmed.
+
 A crash after 1 or 2 leaves the record pending; the relay takes it after
 ``relay_after`` (repairing the document if 2 was missed). The publisher never
 starts publishing a record once half its lease is gone, so in normal operation a
@@ -96,15 +100,32 @@ class CommitPublisher:
         done = self._publish(loud) if loud else []
         self.settler.put(db, quiet + done)
 
-    def _publish(self, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    def marked(self, db: Database, marker: dict[str, Any], records: Sequence[dict[str, Any]]) -> None:
+        """A bulk creation's records, in history already under one outbox marker."""
+        self._publish_marked(db, marker, list(records))
+
+    def _publish_marked(self, db: Database, marker: dict[str, Any], records: list[dict[str, Any]]) -> None:
+        """The marker is settled (deleted) once every one of its records' events is confirmed,
+        else it stays for the relay, which publishes them all (again, with the same ids, for
+        those confirmed)."""
+        loud = [r for r in records if r["events"]]
+        if not loud or len(self._publish(loud, lease_of=marker)) == len(loud):
+            self.settler.put(db, [marker])
+
+    def _publish(self, records: list[dict[str, Any]], lease_of: dict[str, Any] | None = None
+                 ) -> list[dict[str, Any]]:
         """Publish what it can in time; returns the records whose events were all confirmed.
 
         All the records' events go out at once and are confirmed together: one round trip
-        for a write of many records (a bulk create), not one per event."""
+        for a write of many records (a bulk create), not one per event. ``lease_of``: the
+        outbox entry whose relay_after counts for all of them (a marker), else each its own."""
         if time.monotonic() < self._resting_until:
             return []  # the broker failed a moment ago: leave these to the relay
         # Too close to relay_after: the relay will publish it (and those after it), once.
-        sendable = list(itertools.takewhile(self._in_time, records))
+        if lease_of is None:
+            sendable = list(itertools.takewhile(self._in_time, records))
+        else:
+            sendable = records if self._in_time(lease_of) else []
         if not sendable:
             return []
         link, fresh = self._take()
@@ -113,7 +134,7 @@ class CommitPublisher:
         acked: set[str] = set()
         try:
             try:
-                answered = self._send(link, sendable, acked)
+                answered = self._send(link, sendable, acked, lease_of)
             except TimeoutError:
                 raise  # a slow broker: trying again would double the wait
             except Exception:
@@ -125,7 +146,7 @@ class CommitPublisher:
                 link, fresh = self._take(new=True)
                 if link is None:
                     return self._confirmed(sendable, acked)
-                answered = self._send(link, [r for r in sendable if not self._all_in(r, acked)], acked)
+                answered = self._send(link, [r for r in sendable if not self._all_in(r, acked)], acked, lease_of)
             if not answered:
                 raise TimeoutError("the broker did not answer every publish in time")
         except Exception as exc:
@@ -138,11 +159,12 @@ class CommitPublisher:
                 self._give(link)
         return self._confirmed(sendable, acked)
 
-    def _send(self, link: _Link, records: list[dict[str, Any]], acked: set[str]) -> bool:
+    def _send(self, link: _Link, records: list[dict[str, Any]], acked: set[str],
+              lease_of: dict[str, Any] | None) -> bool:
         # Answers for a large batch may take longer than one timeout in all, but the broker
         # may not stay silent for longer than one, and the wait ends at the first record's
         # relay_after (the relay may take it from then on).
-        deadline = time.monotonic() + max(self._left(records[0]), self.timeout)
+        deadline = time.monotonic() + max(self._left(lease_of or records[0]), self.timeout)
         return link.confirms.publish([e for r in records for e in r["events"]], acked, idle=self.timeout,
                                      deadline=deadline)
 
@@ -215,6 +237,10 @@ class CommitPublisher:
         with self._lock:
             self._open = max(0, self._open - 1)
             self._lock.notify()
+
+    def flush(self, timeout: float = 5.0) -> bool:
+        """Wait until what was handed over so far is published (or tried) and settled."""
+        return self.settler.flush(timeout)
 
     def close(self) -> None:
         self.settler.close()
