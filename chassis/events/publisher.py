@@ -14,7 +14,8 @@ does (``history.to_history``). Order of operations for one write:
 
 A bulk creation (``store.AggregateStore.create_states`` with ``marker=True``: the
 importer) writes its records straight to history with one outbox marker; its events
-are published together and the marker deleted once they are all confirmed.
+are published behind the writer, one batch while the next is written (``lane.py``),
+and the marker deleted once they are all confirmed.
 
 A crash after 1 or 2 leaves the record pending; the relay takes it after
 ``relay_after`` (repairing the document if 2 was missed). The publisher never
@@ -48,6 +49,7 @@ from pymongo.database import Database
 
 from .. import metrics, store
 from ..config import Settings
+from .lane import Lane
 from .settler import Settler
 from .wire import Confirms, connection
 
@@ -89,6 +91,7 @@ class CommitPublisher:
         self._resting_until = 0.0
         self.published = 0   # records published and settled here (for tests and benchmarks)
         self.settler = Settler(self._count)
+        self.lane = Lane()   # after the settler: at exit it runs first, and hands the settler its last
 
     def _count(self, n: int) -> None:
         self.published += n
@@ -101,8 +104,9 @@ class CommitPublisher:
         self.settler.put(db, quiet + done)
 
     def marked(self, db: Database, marker: dict[str, Any], records: Sequence[dict[str, Any]]) -> None:
-        """A bulk creation's records, in history already under one outbox marker."""
-        self._publish_marked(db, marker, list(records))
+        """A bulk creation's records, in history already under one outbox marker: published
+        behind the writer (``lane.py``), so its next batch is written meanwhile."""
+        self.lane.put(lambda: self._publish_marked(db, marker, list(records)))
 
     def _publish_marked(self, db: Database, marker: dict[str, Any], records: list[dict[str, Any]]) -> None:
         """The marker is settled (deleted) once every one of its records' events is confirmed,
@@ -240,9 +244,10 @@ class CommitPublisher:
 
     def flush(self, timeout: float = 5.0) -> bool:
         """Wait until what was handed over so far is published (or tried) and settled."""
-        return self.settler.flush(timeout)
+        return self.lane.flush(timeout) and self.settler.flush(timeout)
 
     def close(self) -> None:
+        self.lane.close()
         self.settler.close()
         with self._lock:
             idle, self._idle = self._idle, []
