@@ -92,7 +92,8 @@ OUTBOX_PENDING = "crm_outbox_pending"
 OUTBOX_AGE = "crm_outbox_oldest_age_seconds"
 DATABASE_UP = "crm_database_up"
 SCRAPED = {
-    OUTBOX_PENDING: "Change records waiting in the outbox for their events to be published",
+    OUTBOX_PENDING: "Change records (a bulk write's marker counts once) waiting in the outbox for their events "
+                    "to be published",
     OUTBOX_AGE: "Age of the oldest change record waiting in the outbox (0 when it is empty)",
     DATABASE_UP: "1 when the outbox could be read at scrape time, 0 when the database did not answer",
 }

@@ -5,6 +5,9 @@ outbox the same way whoever published it. History is written first, the outbox e
 deleted second: a crash in between leaves the record in both, and the next settle
 finds the history copy (duplicate key) and only deletes. ``store.history`` reads the
 outbox before the history for the same reason.
+
+An outbox marker (``store.MARKER``: a bulk creation whose records were written to
+history at once) is settled by deleting it: its records are in history already.
 """
 from __future__ import annotations
 
@@ -15,7 +18,11 @@ from typing import Any
 from pymongo.database import Database
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
-from ..store import CHANGES, DUPLICATE_KEY, OUTBOX
+from ..store import CHANGES, DUPLICATE_KEY, MARKER, OUTBOX
+
+
+def is_marker(record: dict[str, Any]) -> bool:
+    return str(record["_id"]).startswith(MARKER)
 
 
 def to_history(db: Database, records: Sequence[dict[str, Any]], status: str = "published") -> None:
@@ -24,17 +31,19 @@ def to_history(db: Database, records: Sequence[dict[str, Any]], status: str = "p
     now = datetime.now(timezone.utc)
     # relay_after only told relays to keep off while the record was pending.
     copies = [{**{k: v for k, v in r.items() if k != "relay_after"}, "status": status, "settled_at": now}
-              for r in records]
-    if len(copies) == 1:
-        try:
-            db[CHANGES].insert_one(copies[0])
-        except DuplicateKeyError:
-            pass  # moved before a crash; only the outbox delete was missing
-        db[OUTBOX].delete_one({"_id": copies[0]["_id"]})
+              for r in records if not is_marker(r)]
+    if len(records) == 1:
+        if copies:
+            try:
+                db[CHANGES].insert_one(copies[0])
+            except DuplicateKeyError:
+                pass  # moved before a crash; only the outbox delete was missing
+        db[OUTBOX].delete_one({"_id": records[0]["_id"]})
         return
-    try:
-        db[CHANGES].insert_many(copies, ordered=False)
-    except BulkWriteError as bwe:
-        if any(e.get("code") != DUPLICATE_KEY for e in bwe.details.get("writeErrors", [])):
-            raise
-    db[OUTBOX].delete_many({"_id": {"$in": [c["_id"] for c in copies]}})
+    if copies:
+        try:
+            db[CHANGES].insert_many(copies, ordered=False)
+        except BulkWriteError as bwe:
+            if any(e.get("code") != DUPLICATE_KEY for e in bwe.details.get("writeErrors", [])):
+                raise
+    db[OUTBOX].delete_many({"_id": {"$in": [r["_id"] for r in records]}})

@@ -13,6 +13,10 @@ event id. While the broker is down the records simply wait. Several relays may
 run over one database (several workers of a service): each claims a record with
 a unique insert before touching it (``claims.py``), so each record is published
 by one of them.
+
+A bulk creation leaves one marker in the outbox for all its records, which are in
+history already (``store.AggregateStore._create_marked``): the relay publishes the
+events of the records it names and deletes it (``settle_marked``).
 """
 from __future__ import annotations
 
@@ -33,7 +37,7 @@ from ..store import CHANGES, OUTBOX, is_duplicate
 from . import claims, history, topology
 from .wire import connection, publish
 
-__all__ = ["OutboxRelay", "connection", "publish", "settle"]
+__all__ = ["OutboxRelay", "connection", "publish", "repair_creation", "settle", "settle_marked"]
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +92,10 @@ class OutboxRelay:
                 if generation is None:
                     continue  # another relay has it
                 held.append((record["_id"], generation))
+                if history.is_marker(record):
+                    if self._relay_marked(record):
+                        published.append(record)
+                    continue
                 # A record another relay (or its writer) settled since the list was read is
                 # in history now: settle() calls it void, and it is not published again.
                 verdict = settle(self.db, record, self.grace)
@@ -112,6 +120,21 @@ class OutboxRelay:
                 claims.release(self.db, held)
         self._sweep()
         return len(published) + voided
+
+    def _relay_marked(self, marker: dict[str, Any]) -> bool:
+        """Publish the records a marker names (a bulk creation); True when it can be settled."""
+        if self.db[OUTBOX].find_one({"_id": marker["_id"]}, {"_id": 1}) is None:
+            return False  # settled since the list was read: its records are out already
+        ready = settle_marked(self.db, marker, self.grace)
+        if ready is None:
+            return False
+        for record in ready:
+            if record["events"]:
+                producer = self._ensure_producer()
+                for envelope in record["events"]:
+                    publish(producer, self.settings, envelope)
+        metrics.record_published(marker["recorded_at"])
+        return True
 
     def _sweep(self) -> None:
         if time.monotonic() - self._swept >= SWEEP_EVERY:
@@ -172,3 +195,43 @@ def settle(db: Database, record: dict[str, Any], grace: timedelta) -> str:
         raise
     log.warning("aggregate repaired from its change record", extra={"change": record["_id"]})
     return "repaired"
+
+
+def settle_marked(db: Database, marker: dict[str, Any], grace: timedelta) -> list[dict[str, Any]] | None:
+    """The records of a marker (``store.AggregateStore._create_marked``) to publish, after
+    completing what a crash left half done; None while the write may still be in flight.
+
+    Its records are creations already in history. One whose document is missing lost it
+    to a crash (repaired from the record) or was refused by a unique key (voided: taken
+    out of history, never published)."""
+    records = list(db[CHANGES].find({"_id": {"$in": marker["records"]}}))
+    coll = db[marker["collection"]]
+    have = {d["_id"] for d in coll.find({"_id": {"$in": [r["aggregate_id"] for r in records]}}, {"_id": 1})}
+    missing = [r for r in records if r["aggregate_id"] not in have]
+    # Records or documents not there (yet): the write may be in flight. After the grace,
+    # a record still absent was refused (or never written: the writer died first).
+    if missing or len(records) < len(marker["records"]):
+        recorded = marker["recorded_at"]
+        if recorded.tzinfo is None:
+            recorded = recorded.replace(tzinfo=timezone.utc)
+        if datetime.now(timezone.utc) - recorded < grace:
+            return None
+    return [r for r in records if r["aggregate_id"] in have or repair_creation(db, r)]
+
+
+def repair_creation(db: Database, record: dict[str, Any]) -> bool:
+    """Insert the document a creation record in history stands for; False (and the record
+    taken out of history) when a unique key refuses it."""
+    coll = db[record["collection"]]
+    try:
+        coll.insert_one(record["state"])
+    except Exception as exc:
+        if not is_duplicate(exc):
+            raise
+        if coll.find_one({"_id": record["aggregate_id"]}, {"_id": 1}) is not None:
+            return True   # another party repaired it first (the import job resuming, a relay)
+        db[CHANGES].delete_one({"_id": record["_id"]})
+        log.warning("change record voided: its unique keys clashed", extra={"change": record["_id"]})
+        return False
+    log.warning("aggregate repaired from its change record", extra={"change": record["_id"]})
+    return True

@@ -92,9 +92,16 @@ class Settler:
             for attempt in (1, 2):
                 try:
                     history.to_history(db, records)
-                    self.on_settled(sum(1 for r in records if r["events"]))
+                    self.on_settled(sum(_published(r) for r in records))
                     break
                 except Exception as exc:  # still pending: the relay settles them after relay_after
                     if attempt == 2:
                         log.warning("settling published records failed; the relay will settle them",
                                     extra={"error": repr(exc)[:300], "records": len(records)})
+
+
+def _published(record: dict[str, Any]) -> int:
+    """How many published records settling this one completes (a marker: those it names)."""
+    if history.is_marker(record):
+        return len(record["records"])
+    return 1 if record["events"] else 0

@@ -26,7 +26,7 @@ from marshmallow import ValidationError
 from chassis import audit
 from chassis.errors import Problem, bad_request, bound_errors
 from chassis.events import Envelope
-from chassis.events.relay import settle
+from chassis.events.relay import repair_creation, settle
 from chassis.identity import Identity
 from chassis.store import change_id
 
@@ -329,16 +329,22 @@ def _flush(batch: list[tuple[int, dict, Envelope]], who: Identity) -> tuple[int,
 
 
 def _complete(ids: list[str]) -> set[str]:
-    """Customers whose change record an earlier run inserted: bring each document in now,
-    as the relay would after its grace period, so a later row of the file cannot take its
-    natural key first. Returns the ids still without a document: their keys clashed (the
-    relay voids such a record), so the row is refused like any clash."""
+    """Customers whose change record an earlier run wrote: bring each document in now, as
+    the relay would after its grace period, so a later row of the file cannot take its
+    natural key first. The record is in history under the run's outbox marker, or (a run
+    before markers) in the outbox. Returns the ids still without a document: their keys
+    clashed (such a record is voided), so the row is refused like any clash."""
     if not ids:
         return set()
     st = service.store
+    db = st.collection.database
     for record in st.outbox.find({"_id": {"$in": [change_id(st.type, i, 1) for i in ids]}}):
-        settle(st.collection.database, record, timedelta(0))
-    return set(ids) - {d["_id"] for d in st.collection.find({"_id": {"$in": ids}}, {"_id": 1})}
+        settle(db, record, timedelta(0))
+    have = {d["_id"] for d in st.collection.find({"_id": {"$in": ids}}, {"_id": 1})}
+    lacking = [change_id(st.type, i, 1) for i in ids if i not in have]
+    if lacking:
+        have |= {r["aggregate_id"] for r in st.changes.find({"_id": {"$in": lacking}}) if repair_creation(db, r)}
+    return set(ids) - have
 
 
 def _hide_unseen(entries: list[dict], who: Identity) -> list[dict]:

@@ -15,7 +15,7 @@ import threading
 import time
 import uuid
 from collections import Counter
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from marshmallow import Schema, fields
@@ -453,3 +453,154 @@ def test_after_a_fork_the_child_publishes_on_its_own_connections(store, db, tap,
     parent_again = _create(store)                  # the parent's connection still works
     _seen(tap, [], {parent_again}, 1, timeout=2)
     assert on_commit.settler.flush() and _pending(db, {child_id, parent_first, parent_again}) == 0
+
+
+# --- (e) a write's events confirmed together: nacked or unanswered ones go to the relay -----
+
+def _bulk(store, ids, marker=False):
+    states = [{"_id": i, "label": f"bulk-{n}"} for n, i in enumerate(ids)]
+    events = [[SENT.new(s["_id"], {"label": s["label"]})] for s in states]
+    assert store.create_states(states, ACTOR, events, marker=marker) == {}
+    return ids
+
+
+def _ids(n):
+    return [str(uuid.uuid4()) for _ in range(n)]
+
+
+@pytest.fixture
+def broker_answers(monkeypatch):
+    """Make the broker's answer for chosen events a nack, or make it fall silent at one."""
+    from chassis.events import wire
+    trouble: dict[str, str] = {}
+    real_settle, real_publish = wire.Confirms._settle, wire.Confirms.publish
+
+    def settle(self, tag, multiple):
+        ids = real_settle(self, tag, multiple)
+        return [i for i in ids if trouble.get(i) != "nack"]   # answered, not acked
+
+    def publish(self, envelopes, acked, idle, deadline=None):
+        silent = [e for e in envelopes if trouble.get(e["id"]) == "silent"]
+        if not silent:
+            return real_publish(self, envelopes, acked, idle, deadline)
+        # The broker takes the messages up to the silent one and never answers for it.
+        real_publish(self, envelopes[:envelopes.index(silent[0])], acked, idle, deadline)
+        return False
+
+    monkeypatch.setattr(wire.Confirms, "_settle", settle)
+    monkeypatch.setattr(wire.Confirms, "publish", publish)
+    return trouble
+
+
+@pytest.mark.parametrize("answer", ["nack", "silent"])
+@pytest.mark.parametrize("marker", [False, True], ids=["outbox", "marker"])
+def test_an_event_the_broker_does_not_confirm_stays_for_the_relay(answer, marker, settings, store, db, tap,
+                                                                  broker_answers):
+    publisher = _publisher(settings, lease=LEASE, cooldown=0.01)
+    stores.after_commit(db, publisher)
+    try:
+        ids = [str(uuid.uuid4()) for _ in range(6)]
+        events = [[SENT.new(i, {"label": "x"})] for i in ids]
+        broker_answers[events[3][0].id] = answer
+        states = [{"_id": i, "label": "x"} for i in ids]
+        assert store.create_states(states, ACTOR, events, marker=marker) == {}
+        assert publisher.flush()
+    finally:
+        stores.after_commit(db, None)
+        publisher.close()
+    outbox = list(db[OUTBOX].find({"$or": [{"aggregate_id": {"$in": ids}}, {"records": f"parcel:{ids[0]}:1"}]}))
+    if marker:   # not every event confirmed: the marker stays, naming all six
+        assert [len(m["records"]) for m in outbox] == [6]
+    else:        # confirmed records settled; the unconfirmed one stays (silent: those after it too)
+        expected = {ids[3]} if answer == "nack" else set(ids[3:])
+        assert {r["aggregate_id"] for r in outbox} == expected
+    broker_answers.clear()
+    relay = OutboxRelay(settings, db)
+    support.wait_for(lambda: _drain(relay) >= 0 and not db[OUTBOX].find_one({"_id": outbox[0]["_id"]}),
+                     timeout=LEASE + 10, interval=0.05, what="the relay to publish what was not confirmed")
+    seen = _seen(tap, [], set(ids), 6) + _quiet_for(tap, 0.3, set(ids))
+    assert set(e["subject"] for e in seen) == set(ids)    # none lost (a nacked one may come twice)
+    assert ids[3] in {e["subject"] for e in seen}
+    assert all(db[CHANGES].find_one({"_id": f"parcel:{i}:1"}) for i in ids)
+
+
+# --- (f) bulk creations under one outbox marker ----------------------------------------------
+
+def test_a_marked_bulk_create_is_two_inserts_published_once_and_its_marker_settled(store, db, tap, on_commit):
+    ids = _bulk(store, _ids(40), marker=True)
+    # In history from the start (no move after the publish), read like any history.
+    assert db[CHANGES].count_documents({"aggregate_id": {"$in": ids}}) == 40
+    assert db[OUTBOX].count_documents({"aggregate_id": {"$in": ids}}) == 0
+    seen = _seen(tap, [], set(ids), 40, timeout=5)
+    assert Counter(e["subject"] for e in seen + _quiet_for(tap, 0.3, set(ids))) == Counter(ids)
+    assert on_commit.flush()
+    assert db[OUTBOX].find_one({"records": f"parcel:{ids[0]}:1"}) is None
+    assert [h["version"] for h in store.history(ids[0])] == [1]
+    assert store.get(ids[5]).label == "bulk-5"
+
+
+class _Crash(BaseException):
+    """The process dies here (nothing after it runs, no handler catches it)."""
+
+
+def test_a_marked_write_cut_off_before_its_documents_is_completed_by_the_relay_once(settings, store, db, tap,
+                                                                                  monkeypatch):
+    publisher = _publisher(settings, lease=LEASE)
+    stores.after_commit(db, publisher)
+    real = AggregateStore._insert_many
+
+    def insert_many(collection, docs):
+        if collection.name == "parcels":
+            raise _Crash()
+        return real(collection, docs)
+    monkeypatch.setattr(AggregateStore, "_insert_many", staticmethod(insert_many))
+    ids = _ids(5)
+    try:
+        with pytest.raises(_Crash):
+            _bulk(store, ids, marker=True)
+    finally:
+        monkeypatch.setattr(AggregateStore, "_insert_many", staticmethod(real))
+        stores.after_commit(db, None)
+        publisher.close()
+    [marker] = db[OUTBOX].find({"records": f"parcel:{ids[0]}:1"})
+    assert marker["records"] == [f"parcel:{i}:1" for i in ids]
+    assert all(store.get(i) is None for i in ids) and all(store.history(i) == [] for i in ids)
+    relay = OutboxRelay(settings, db, grace_seconds=0.5)
+    _drain(relay)                                       # within the writer's lease: not the relay's yet
+    assert db[OUTBOX].find_one({"_id": marker["_id"]}) and not _quiet_for(tap, 0.2, set(ids))
+    support.wait_for(lambda: _drain(relay) >= 0 and not db[OUTBOX].find_one({"_id": marker["_id"]}),
+                     timeout=LEASE + 10, interval=0.05, what="the relay to complete the cut-off write")
+    assert all(store.get(i).version == 1 for i in ids)            # repaired from the records
+    seen = _seen(tap, [], set(ids), 5) + _quiet_for(tap, 0.5, set(ids))
+    assert Counter(e["subject"] for e in seen) == Counter(ids)     # each once
+    # A relay that listed the marker before it was settled finds it gone: publishes nothing.
+    assert relay._relay_marked(marker) is False and not _quiet_for(tap, 0.3, set(ids))
+
+
+def test_repairing_a_creation_from_history_voids_it_when_a_unique_key_refuses_it(db):
+    from chassis.events.relay import repair_creation
+    coll = db["crates_" + uuid.uuid4().hex[:6]]
+    coll.create_index("code", unique=True)
+    coll.insert_one({"_id": "a", "code": "taken"})
+
+    def record(aid, code):
+        rec = {"_id": f"crate:{aid}:1", "collection": coll.name, "aggregate_id": aid, "version": 1,
+               "state": {"_id": aid, "code": code, "version": 1}}
+        db[CHANGES].insert_one(rec)
+        return rec
+    clash, free = record(f"b{uuid.uuid4().hex[:6]}", "taken"), record(f"c{uuid.uuid4().hex[:6]}", "mine")
+    coll.insert_one(free["state"])          # another party (the resumed job, a relay) repaired it first
+    assert repair_creation(db, clash) is False and db[CHANGES].find_one({"_id": clash["_id"]}) is None
+    assert repair_creation(db, free) is True and db[CHANGES].find_one({"_id": free["_id"]})
+    coll.drop()
+
+
+def test_a_marker_whose_records_are_not_written_yet_waits_for_its_writer(settings, db, tap):
+    from chassis.events.relay import settle_marked
+    from chassis.store import MARKER
+    ids = _ids(2)
+    marker = {"_id": f"{MARKER}{uuid.uuid4()}", "collection": "parcels", "records": [f"parcel:{i}:1" for i in ids],
+              "recorded_at": datetime.now(timezone.utc), "status": "pending"}
+    assert settle_marked(db, marker, timedelta(seconds=10)) is None     # the writer may be in flight
+    marker["recorded_at"] -= timedelta(seconds=11)                      # it died before its records
+    assert settle_marked(db, marker, timedelta(seconds=10)) == []
