@@ -13,64 +13,29 @@ A normal exit runs what is queued first (``atexit``).
 """
 from __future__ import annotations
 
-import atexit
 import logging
-import os
-import threading
-from collections import deque
 from collections.abc import Callable
+
+from .background import QueueThread
 
 log = logging.getLogger(__name__)
 
 
-class Lane:
+class Lane(QueueThread):
     def __init__(self, depth: int = 1):
+        super().__init__("publish-lane")
         self.depth = depth
-        self._cond = threading.Condition()
-        self._queue: deque[Callable[[], None]] = deque()
-        self._busy = False
-        self._pid = -1           # the process whose thread runs; -1: none (not started, or closed)
-        atexit.register(self.close)
 
     def put(self, work: Callable[[], None]) -> None:
         """Queue ``work`` (it must not raise); waits while ``depth`` writes are queued already."""
-        with self._cond:
-            if self._pid != os.getpid():
-                # First use, or a forked child: threads do not survive a fork.
-                self._pid, self._queue, self._busy = os.getpid(), deque(), False
-                threading.Thread(target=self._run, name="publish-lane", daemon=True).start()
-            self._cond.wait_for(lambda: len(self._queue) < self.depth)
-            self._queue.append(work)
-            self._cond.notify_all()
+        self._enqueue([work], room=lambda: len(self._queue) < self.depth)
 
-    def flush(self, timeout: float = 5.0) -> bool:
-        """Wait until everything queued so far has run; True if it was in time."""
-        with self._cond:
-            return self._cond.wait_for(lambda: not self._queue and not self._busy, timeout)
+    def _take(self) -> list[Callable[[], None]]:
+        return [self._queue.pop(0)]
 
-    def close(self) -> None:
-        if self._pid == os.getpid():
-            self.flush()
-        with self._cond:
-            self._pid = -1
-            self._cond.notify_all()
-
-    def _run(self) -> None:
-        me = os.getpid()
-        while True:
-            with self._cond:
-                self._cond.wait_for(lambda: self._queue or self._pid != me)
-                if self._pid != me:
-                    return
-                work = self._queue.popleft()
-                self._busy = True
-                self._cond.notify_all()
-            try:
-                work()
-            except Exception as exc:  # the records stay pending: the relay publishes them
-                log.warning("publishing behind the writer failed; the relay will publish",
-                            extra={"error": repr(exc)[:300]})
-            finally:
-                with self._cond:
-                    self._busy = False
-                    self._cond.notify_all()
+    def _work(self, items: list[Callable[[], None]]) -> None:
+        try:
+            items[0]()
+        except Exception as exc:  # the records stay pending: the relay publishes them
+            log.warning("publishing behind the writer failed; the relay will publish",
+                        extra={"error": repr(exc)[:300]})

@@ -14,10 +14,7 @@ the queue first (``atexit``; gunicorn workers exit through it).
 """
 from __future__ import annotations
 
-import atexit
 import logging
-import os
-import threading
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -25,64 +22,32 @@ from typing import Any
 from pymongo.database import Database
 
 from . import history
+from .background import QueueThread
 
 log = logging.getLogger(__name__)
 
 BATCH = 500
 
 
-class Settler:
+class Settler(QueueThread):
     def __init__(self, on_settled: Callable[[int], None] = lambda n: None, linger: float = 0.005):
+        super().__init__("outbox-settler")
         self.on_settled = on_settled
         self.linger = linger    # seconds to let a batch gather once something is queued
-        self._cond = threading.Condition()
-        self._queue: list[tuple[Database, dict[str, Any]]] = []
-        self._busy = 0
-        self._pid = -1           # the process whose thread runs; -1: none (not started, or closed)
-        atexit.register(self.close)
 
     def put(self, db: Database, records: Sequence[dict[str, Any]]) -> None:
-        if not records:
-            return
-        with self._cond:
-            if self._pid != os.getpid():
-                # First use, or a forked child: threads do not survive a fork, and the
-                # parent's queued records are the parent's to settle.
-                self._pid, self._queue, self._busy = os.getpid(), [], 0
-                threading.Thread(target=self._run, name="outbox-settler", daemon=True).start()
-            self._queue.extend((db, r) for r in records)
-            self._cond.notify()
+        if records:
+            self._enqueue((db, r) for r in records)
 
-    def flush(self, timeout: float = 5.0) -> bool:
-        """Wait until everything queued so far is settled (or tried); True if it was in time."""
-        with self._cond:
-            return self._cond.wait_for(lambda: not self._queue and not self._busy, timeout)
+    def _pause(self) -> None:
+        time.sleep(self.linger)
 
-    def close(self) -> None:
-        """Settle what is queued and stop the thread (a later put starts another)."""
-        if self._pid == os.getpid():
-            self.flush()
-        with self._cond:
-            self._pid = -1
-            self._cond.notify_all()
+    def _take(self) -> list[tuple[Database, dict[str, Any]]]:
+        batch, self._queue = self._queue[:BATCH], self._queue[BATCH:]
+        return batch
 
-    def _run(self) -> None:
-        me = os.getpid()
-        while True:
-            with self._cond:
-                self._cond.wait_for(lambda: self._queue or self._pid != me)
-                if self._pid != me:
-                    return
-            time.sleep(self.linger)
-            with self._cond:
-                batch, self._queue = self._queue[:BATCH], self._queue[BATCH:]
-                self._busy += 1
-            try:
-                self._settle(batch)
-            finally:
-                with self._cond:
-                    self._busy -= 1
-                    self._cond.notify_all()
+    def _work(self, batch: list[tuple[Database, dict[str, Any]]]) -> None:
+        self._settle(batch)
 
     def _settle(self, batch: list[tuple[Database, dict[str, Any]]]) -> None:
         by_db: dict[str, tuple[Database, list[dict[str, Any]]]] = {}
