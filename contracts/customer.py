@@ -88,8 +88,10 @@ REGISTERED = event_type(
 
 UPDATED = event_type(
     "customer.customer.updated", 1, PRODUCER,
-    "A profile changed (edit, information confirmed). Carries the full snapshot after the change "
-    "and the names of the changed fields; sensitive values never travel.",
+    "A profile changed (edit, information confirmed), or the bank's reported AUM moved the "
+    "customer's AUM band without changing its tier (changed_fields: reported_aum_cents). Carries "
+    "the full snapshot after the change and the names of the changed fields; sensitive values "
+    "never travel.",
     UpdatedData, consumers=("engagement", "feedback", "customer"))
 
 TIER_CHANGED = event_type(

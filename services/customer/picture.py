@@ -218,12 +218,17 @@ def retier_on_reported(customer_id: str, aum_cents: int | None, current: Custome
     version, rule_set = _tier_rules()
 
     def change(doc):
+        band = service.snapshot(doc)["aum_band"]
         doc.reported_aum_cents = aum_cents
         tier = service.apply_tier(doc, version, rule_set)
-        if not tier:
-            return []
-        return [customer_events.TIER_CHANGED.new(doc.id, {**service.snapshot(doc), "old_tier": tier[0],
-                                                          "new_tier": tier[1], "rules_version": version})]
+        after = service.snapshot(doc)
+        if tier:
+            return [customer_events.TIER_CHANGED.new(doc.id, {**after, "old_tier": tier[0],
+                                                              "new_tier": tier[1], "rules_version": version})]
+        if after["aum_band"] != band:
+            # The tier held but the band moved: the copies rank the book by it (next best action).
+            return [customer_events.UPDATED.new(doc.id, {**after, "changed_fields": ["reported_aum_cents"]})]
+        return []
     if current is not None:
         try:
             service.store.update(customer_id, None, change, _system(), reason="reported AUM", current=current)

@@ -114,3 +114,39 @@ def test_every_new_route_hides_a_customer_the_caller_may_not_see(customer_app):
     assert c.post(f"/api/v1/opportunities/{oid}/lose", json={"reason": "timing"}, headers=mine).status_code == 409
     stats = c.get(f"/api/v1/opportunities/stats?manager_ids={owner}", headers=mine).get_json()
     assert stats["per_manager"][owner]["conversion"]["declined"] == 1
+
+
+def test_a_reported_aum_that_moves_the_band_but_not_the_tier_is_published(customer_app):
+    """The copies rank a book by the AUM band (next best action): a move within the tier
+    is a customer.customer.updated naming the reported AUM, never its figure."""
+    from datetime import date
+
+    from chassis.events import Envelope, received
+    from contracts import customer as customer_events
+    from services.customer import handlers, service
+    from tools import core_banking_sim as sim
+    c = customer_app.test_client()
+    mine = as_user(_mid())
+    r = c.post("/api/v1/customers", json={"kind": "individual", "name": "钱多多"}, headers=mine)
+    assert r.status_code == 201, r.get_json()
+    cid = r.get_json()["id"]
+
+    def report(aum_cents, day):
+        env = sim.balances(cid, aum_cents, day)
+        handlers.HANDLERS[env["type"]](received(Envelope.from_dict(env)))
+        store = service.store
+        records = {r["_id"]: r for coll in (store.outbox, store.changes)
+                   for r in coll.find({"aggregate_id": cid}, {"version": 1, "events": 1})}
+        return [(e["type"], e["data"]) for r in sorted(records.values(), key=lambda r: r["version"])
+                for e in r["events"]]
+
+    with customer_app.app_context():
+        events = report(60_000_00, date(2026, 9, 30))           # gold, band 10k_100k
+        assert events[-1][0] == customer_events.TIER_CHANGED.name and events[-1][1]["aum_band"] == "10k_100k"
+        events = report(200_000_00, date(2026, 10, 31))         # still gold, band 100k_1m
+        kind, data = events[-1]
+        assert kind == customer_events.UPDATED.name and data["tier"] == "gold"
+        assert data["aum_band"] == "100k_1m" and data["changed_fields"] == ["reported_aum_cents"]
+        assert "aum_cents" not in data and "reported_aum_cents" not in data
+        n = len(events)
+        assert len(report(210_000_00, date(2026, 11, 30))) == n  # same band, same tier: nothing to say
