@@ -162,8 +162,9 @@ def test_a_visits_agreed_next_appointment_becomes_a_planned_visit_once(engagemen
     with engagement_app.app_context():
         stored = visits.store.require(v["id"])
         env = received(engagement_events.VISIT_RECORDED.new(v["id"], visits._data(stored)))
-        made = visits.plan_next(env)
-        assert made is not None and made.id == f"{v['id']}:next"
+        made = visits.plan_next(env)   # None when a consumer of the suite made it first
+        assert made is None or made.id == f"{v['id']}:next"
+        assert visits.store.get(f"{v['id']}:next") is not None
         assert visits.plan_next(env) is None                       # redelivered: made once
     day = nxt.astimezone(timezone(timedelta(hours=8))).date().isoformat()
     planned = client.get(f"/api/v1/engagement/worklist?date={day}", headers=h).json["visits_planned"]
