@@ -74,5 +74,11 @@ export function useProblem() {
     }
   }
 
-  return { problem, fields, capture, reset, fieldError, message, confirmReload, translateField }
+  /** Capture a failed update; when it was stale (412) and the user agrees, reload the current version. */
+  async function captureUpdate(err: unknown, reload: () => Promise<unknown>): Promise<void> {
+    capture(err)
+    if (err instanceof ApiError && err.stale && (await confirmReload())) await reload()
+  }
+
+  return { problem, fields, capture, captureUpdate, reset, fieldError, message, confirmReload, translateField }
 }
